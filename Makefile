@@ -1,0 +1,63 @@
+# stepdeck: `make run` opens the app on the bundled demo site, `make test` runs every check.
+# Both set up everything first on a fresh machine: Python 3.12+, .venv, Chromium.
+
+SHELL := /bin/bash
+VENV  := .venv
+BIN   := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Python 3.12+: on PATH, or under pyenv (these machines keep 3.12/3.13 there).
+PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 python3; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
+	done)
+
+.PHONY: run test bench lint fmt screenshots chromium setup clean serve
+
+run: setup
+	$(BIN)/stepdeck demo
+
+test: setup
+	$(BIN)/ruff check tui tests scripts
+	$(BIN)/ruff format --check tui tests scripts
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
+serve: setup
+	$(BIN)/stepdeck serve
+
+fmt: setup
+	$(BIN)/ruff format tui tests scripts
+	$(BIN)/ruff check --fix tui tests scripts
+
+setup: $(STAMP) chromium
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "stepdeck needs Python 3.12+: install it (pyenv install 3.12, or your OS package) and re-run make"; exit 1; }
+	@echo "Using $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+# Debian's headless shell is the engine's default (faster launch, ~3x less memory per
+# session than full Chromium); full chromium is for --headed. Playwright's own build elsewhere.
+chromium:
+	@if [ -x /usr/lib/chromium/chromium-headless-shell ] || [ -x /usr/lib/chromium/chromium ] \
+	    || ls $$HOME/.cache/ms-playwright/chromium* >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium and fonts from Debian (one time)..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium-headless-shell chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
+	else \
+	  $(BIN)/playwright install chromium; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,104 @@
+"""The `stepdeck` command line.
+
+Every command imports its machinery lazily, so `stepdeck --help` and the
+app's cold start pay only for what they use.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tui import __version__
+
+IMAGE_CHOICES = click.Choice(["auto", "tgp", "sixel", "halfcell", "unicode", "none"])
+
+
+def _engine_options(f):
+    f = click.option(
+        "--cdp-url", default=None, help="Attach to a running browser (ws://… or http://…)."
+    )(f)
+    f = click.option("--headed", is_flag=True, help="Show the browser window (full Chromium).")(f)
+    f = click.option("--chromium", default=None, help="Path to a Chromium binary.")(f)
+    return f
+
+
+def _app_options(f):
+    f = click.option(
+        "--images",
+        type=IMAGE_CHOICES,
+        default=None,
+        help="Screenshot renderer: auto (detect), tgp (Kitty), sixel, halfcell, unicode, none.",
+    )(f)
+    f = click.option(
+        "--connect",
+        "connect",
+        default=None,
+        metavar="URL",
+        help="Attach to a running `stepdeck serve` (e.g. http://127.0.0.1:8390).",
+    )(f)
+    return _engine_options(f)
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="stepdeck")
+@_app_options
+@click.pass_context
+def main(ctx: click.Context, **options) -> None:
+    """stepdeck: a terminal cockpit for browser sessions.
+
+    Without a command, opens the app.
+    """
+    if ctx.invoked_subcommand is None:
+        from tui.ui.launch import run_app
+
+        sys.exit(run_app(**options))
+
+
+@main.command()
+@_app_options
+def demo(**options) -> None:
+    """Open the app with one session on the bundled demo site."""
+    from tui.ui.launch import run_app
+
+    sys.exit(run_app(demo=True, **options))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8390, show_default=True, type=int)
+@click.option("--allow-remote", is_flag=True, help="Allow binding to a non-loopback address.")
+@_engine_options
+def serve(**options) -> None:
+    """Serve the embedded engine over HTTP (Notte, MultiOn, ThinkRun dialects)."""
+    from tui.server import run_server
+
+    sys.exit(run_server(**options))
+
+
+@main.command()
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--screenshot", "screenshot_path", default=None, help="Where to write the PNG.")
+@click.option("--allow-file", is_flag=True, help="Allow file: urls.")
+@_engine_options
+def observe(**options) -> None:
+    """Print one observation of URL: title, url, actions, markdown, screenshot."""
+    from tui.engine.observe_cli import run_observe
+
+    sys.exit(run_observe(**options))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8391, show_default=True, type=int)
+def web(host: str, port: int) -> None:
+    """Serve the app in a web browser (textual-serve)."""
+    from tui.ui.launch import run_web
+
+    sys.exit(run_web(host=host, port=port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,332 @@
+"""The neutral model every provider speaks.
+
+It sits at the bottom of the package so that the embedded engine produces it
+natively (no mapping layer between engine and provider), the dialects
+translate their wire formats to and from it, and the UI knows nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; every timestamp in the model is UTC."""
+    return datetime.now(UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class SessionStatus(StrEnum):
+    """Where a session is in its life."""
+
+    CREATING = "creating"  # provisioning on the provider (ThinkRun answers this first)
+    ACTIVE = "active"
+    CLOSED = "closed"
+    TIMED_OUT = "timed_out"
+    ERROR = "error"
+    ENDED = "ended"  # known from the store, no longer on its provider
+
+    @property
+    def is_live(self) -> bool:
+        return self in (SessionStatus.CREATING, SessionStatus.ACTIVE)
+
+
+class StepStatus(StrEnum):
+    """The answer to a step or command, as MultiOn and the app name it."""
+
+    CONTINUE = "CONTINUE"
+    ASK_USER = "ASK_USER"
+    DONE = "DONE"
+    ERROR = "ERROR"
+
+
+class Viewport(_Model):
+    width: int = 1280
+    height: int = 800
+    scroll_x: int = 0
+    scroll_y: int = 0
+    page_width: int = 0
+    page_height: int = 0
+
+
+class Tab(_Model):
+    index: int
+    url: str
+    title: str = ""
+    active: bool = False
+
+
+class PageMeta(_Model):
+    title: str = ""
+    url: str = ""
+    viewport: Viewport = Field(default_factory=Viewport)
+    tabs: list[Tab] = Field(default_factory=list)
+    timestamp: datetime = Field(default_factory=utcnow)
+
+
+class Param(_Model):
+    """A parameter an action takes (the value of a fill, the option of a select)."""
+
+    name: str
+    type: str = "string"
+    default: str | None = None
+    values: list[str] = Field(default_factory=list)
+
+
+# Notte's id prefixes: L link, B button-like, I input-like, F figure, O option, M other clickable.
+ACTION_PREFIXES = {
+    "L": "link",
+    "B": "button",
+    "I": "input",
+    "F": "figure",
+    "O": "option",
+    "M": "misc",
+}
+
+
+class Action(_Model):
+    """One interactive element of the page, addressed by its id (`B3`)."""
+
+    id: str
+    description: str = ""
+    category: str = ""  # a human grouping such as "Navigation" or "Search form"
+    role: str = ""  # link, button, checkbox, textbox, combobox, ...
+    tag: str = ""
+    params: list[Param] = Field(default_factory=list)
+    value: str | None = None  # current value of an input (never for passwords)
+    checked: bool | None = None
+    selector: str | None = None  # a CSS selector, for providers that address elements that way
+    href: str | None = None
+
+    @property
+    def takes_value(self) -> bool:
+        return bool(self.params)
+
+
+class BrowserAction(_Model):
+    """An action that needs no element: goto, back, scroll, tabs, ..."""
+
+    name: str
+    description: str
+    params: list[Param] = Field(default_factory=list)
+
+
+BROWSER_ACTIONS: list[BrowserAction] = [
+    BrowserAction(name="goto", description="Go to a url", params=[Param(name="url", type="url")]),
+    BrowserAction(name="back", description="Go back in history"),
+    BrowserAction(name="forward", description="Go forward in history"),
+    BrowserAction(name="reload", description="Reload the page"),
+    BrowserAction(name="scroll_down", description="Scroll down one screen"),
+    BrowserAction(name="scroll_up", description="Scroll up one screen"),
+    BrowserAction(
+        name="press_key", description="Press a key (Enter, Escape, ...)", params=[Param(name="key")]
+    ),
+    BrowserAction(
+        name="new_tab", description="Open a new tab", params=[Param(name="url", type="url")]
+    ),
+    BrowserAction(
+        name="switch_tab", description="Switch to tab N", params=[Param(name="index", type="int")]
+    ),
+    BrowserAction(
+        name="close_tab",
+        description="Close the current tab (or tab N)",
+        params=[Param(name="index", type="int")],
+    ),
+    BrowserAction(
+        name="wait", description="Wait N milliseconds", params=[Param(name="ms", type="int")]
+    ),
+    BrowserAction(name="scrape", description="Read the page as markdown"),
+    BrowserAction(name="done", description="Mark the task done"),
+]
+BROWSER_ACTION_NAMES = {a.name for a in BROWSER_ACTIONS}
+
+
+class Observation(_Model):
+    """What a session sees: page metadata, action space, markdown and screenshot."""
+
+    metadata: PageMeta = Field(default_factory=PageMeta)
+    actions: list[Action] = Field(default_factory=list)
+    browser_actions: list[BrowserAction] = Field(default_factory=lambda: list(BROWSER_ACTIONS))
+    markdown: str = ""
+    screenshot: bytes | None = None  # PNG
+    description: str = ""  # a provider's prose summary of the space, where it gives one
+
+    def action(self, action_id: str) -> Action | None:
+        for a in self.actions:
+            if a.id == action_id:
+                return a
+        return None
+
+    @property
+    def screenshot_b64(self) -> str | None:
+        return base64.b64encode(self.screenshot).decode() if self.screenshot else None
+
+
+class Session(_Model):
+    """A browser session on some provider."""
+
+    id: str
+    provider: str = "local"
+    status: SessionStatus = SessionStatus.ACTIVE
+    created_at: datetime = Field(default_factory=utcnow)
+    last_accessed_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    url: str = ""
+    title: str = ""
+    steps: int = 0
+    label: str = ""
+    viewer_url: str | None = None
+    replay_url: str | None = None
+    idle_timeout_minutes: float = 15
+    error: str | None = None
+    paused: bool = False
+
+
+class CreateSession(_Model):
+    """What the new-session modal (or an API call) asks for."""
+
+    url: str | None = None
+    viewport_width: int = 1280
+    viewport_height: int = 800
+    idle_timeout_minutes: float = 15
+    label: str = ""
+    first_command: str | None = None
+
+
+StepType = Literal[
+    "auto",  # by id: click, fill or select decided by the element
+    "click",
+    "fill",
+    "select",
+    "check",
+    "uncheck",
+    "goto",
+    "back",
+    "forward",
+    "reload",
+    "scroll_down",
+    "scroll_up",
+    "press_key",
+    "new_tab",
+    "switch_tab",
+    "close_tab",
+    "wait",
+    "scrape",
+    "done",
+    "click_xy",  # a point on the page (clicking the screenshot)
+    "command",  # natural language
+]
+
+
+class StepRequest(_Model):
+    """One step: an action by id, a browser action, or a natural-language command."""
+
+    type: StepType = "auto"
+    id: str | None = None
+    value: str | None = None
+    enter: bool = False
+    url: str | None = None
+    key: str | None = None
+    index: int | None = None
+    x: float | None = None
+    y: float | None = None
+    cmd: str | None = None
+    confirm: bool = False  # the person confirmed a destructive step
+
+    def describe(self) -> str:
+        """A short human form, as typed in the command bar."""
+        if self.type == "command":
+            return self.cmd or ""
+        if self.id:
+            out = self.id
+            if self.type not in ("auto", "click", "fill", "select"):
+                out = f"{self.type} {out}"
+            if self.value is not None:
+                out += f" {self.value}"
+            if self.enter:
+                out += " --enter"
+            return out
+        arg = self.url or self.key or (str(self.index) if self.index is not None else None)
+        if self.type == "click_xy":
+            arg = f"{self.x:.0f},{self.y:.0f}"
+        if self.type == "wait" and self.value:
+            arg = self.value
+        return f"{self.type} {arg}" if arg else self.type
+
+
+class StepResult(_Model):
+    """The answer to a step."""
+
+    status: StepStatus = StepStatus.DONE
+    success: bool = True
+    message: str = ""
+    request: StepRequest = Field(default_factory=StepRequest)
+    observation: Observation | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime = Field(default_factory=utcnow)
+    duration_ms: float = 0.0
+    candidates: list[str] = Field(default_factory=list)  # for ASK_USER: what the person may pick
+    data: Any = None  # structured output (extraction, scrape)
+    steps: list[LogEntry] = Field(default_factory=list)  # sub-steps a command ran
+
+
+class LogEntry(_Model):
+    """One entry of a session's action log."""
+
+    index: int = 0
+    type: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime = Field(default_factory=utcnow)
+    duration_ms: float = 0.0
+    success: bool = True
+    error: str | None = None
+    message: str = ""
+    url: str = ""
+
+
+class ConsoleMessage(_Model):
+    level: str = "log"  # log, info, warning, error, debug, dialog, pageerror
+    text: str = ""
+    timestamp: datetime = Field(default_factory=utcnow)
+    url: str = ""
+
+
+class NetworkRequest(_Model):
+    url: str
+    method: str = "GET"
+    status: int | None = None
+    duration_ms: float | None = None
+    size: int | None = None
+    resource_type: str = ""
+    failure: str | None = None
+    timestamp: datetime = Field(default_factory=utcnow)
+
+
+class Health(_Model):
+    ok: bool = True
+    status: SessionStatus = SessionStatus.ACTIVE
+    detail: str = ""
+    checks: dict[str, Any] = Field(default_factory=dict)
+
+
+EventKind = Literal["step", "tab", "console", "network", "status", "session", "paused"]
+
+
+class Event(_Model):
+    """A live event about a session (for followers of the event stream)."""
+
+    kind: EventKind
+    session_id: str
+    timestamp: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+StepResult.model_rebuild()

@@ -1,0 +1,1 @@
+"""Providers: the Provider interface and the embedded engine behind it."""
