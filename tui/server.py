@@ -1,0 +1,1 @@
+"""FastAPI app: auth, errors, every dialect's routes and the native API (being built)."""

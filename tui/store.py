@@ -1,0 +1,1 @@
+"""SQLite registry of known sessions and their step history (being built)."""
