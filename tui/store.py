@@ -289,42 +289,45 @@ class Store:
         obs = result.observation
         meta = obs.metadata if obs else None
         with self._lock:
-            seq = self._next_seq(provider, session_id)
-            shot_path: Path | None = None
-            if obs is not None and obs.screenshot:
-                folder = locations.ensure(
-                    self.shots_dir / _safe_name(provider) / _safe_name(session_id)
-                )
-                shot_path = folder / f"{seq:05d}.png"
-                tmp = shot_path.with_suffix(".png.part")
-                tmp.write_bytes(obs.screenshot)
-                tmp.replace(shot_path)
-            row = (
-                provider,
-                session_id,
-                seq,
-                result.request.model_dump_json(exclude_defaults=True),
-                result.request.describe(),
-                str(result.status),
-                int(result.success),
-                result.message,
-                _iso(result.started_at),
-                _iso(result.ended_at),
-                result.duration_ms,
-                meta.url if meta else "",
-                meta.title if meta else "",
-                obs.markdown if obs else None,
-                json.dumps([a.model_dump(mode="json", exclude_defaults=True) for a in obs.actions])
-                if obs
-                else None,
-                meta.model_dump_json() if meta else None,
-                json.dumps(result.data, default=str) if result.data is not None else None,
-                str(shot_path) if shot_path else None,
-                json.dumps([c.model_dump(mode="json") for c in console]) if console else None,
-                json.dumps([n.model_dump(mode="json") for n in network]) if network else None,
-            )
+            # Take the write lock first: another process (the server) may share this store.
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                seq = self._next_seq(provider, session_id)
+                shot_path: Path | None = None
+                if obs is not None and obs.screenshot:
+                    folder = locations.ensure(
+                        self.shots_dir / _safe_name(provider) / _safe_name(session_id)
+                    )
+                    shot_path = folder / f"{seq:05d}.png"
+                    tmp = shot_path.with_suffix(".png.part")
+                    tmp.write_bytes(obs.screenshot)
+                    tmp.replace(shot_path)
+                row = (
+                    provider,
+                    session_id,
+                    seq,
+                    result.request.model_dump_json(exclude_defaults=True),
+                    result.request.describe(),
+                    str(result.status),
+                    int(result.success),
+                    result.message,
+                    _iso(result.started_at),
+                    _iso(result.ended_at),
+                    result.duration_ms,
+                    meta.url if meta else "",
+                    meta.title if meta else "",
+                    obs.markdown if obs else None,
+                    json.dumps(
+                        [a.model_dump(mode="json", exclude_defaults=True) for a in obs.actions]
+                    )
+                    if obs
+                    else None,
+                    meta.model_dump_json() if meta else None,
+                    json.dumps(result.data, default=str) if result.data is not None else None,
+                    str(shot_path) if shot_path else None,
+                    json.dumps([c.model_dump(mode="json") for c in console]) if console else None,
+                    json.dumps([n.model_dump(mode="json") for n in network]) if network else None,
+                )
                 self._db.execute(
                     """
                     INSERT INTO steps (provider, session_id, seq, request, description, status,
