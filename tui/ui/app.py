@@ -1,0 +1,625 @@
+"""The stepdeck app: sessions on the left, the selected one on the right, a command bar.
+
+It knows providers only through `tui.providers.base.Provider`. Every call to a
+provider runs in a worker and comes back as a message; a reply for a session
+that is no longer selected updates its sidebar row only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from time import perf_counter
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, Input, TabbedContent, TabPane
+
+from tui.model import (
+    Action,
+    BrowserAction,
+    CreateSession,
+    Observation,
+    Param,
+    Session,
+    StepRequest,
+    StepResult,
+    StepStatus,
+    utcnow,
+)
+from tui.providers.base import Provider, StepdeckError
+from tui.ui.commands import SessionCommands
+from tui.ui.parse import parse_command
+from tui.ui.screens.ask_value import AskValueScreen
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.error import ErrorScreen
+from tui.ui.screens.help import HelpScreen
+from tui.ui.screens.new_session import NewSessionScreen
+from tui.ui.state import SessionView, clean, session_key
+from tui.ui.tabs import TABS, SessionTab
+from tui.ui.widgets.command_bar import CommandBar
+from tui.ui.widgets.session_header import SessionHeader
+from tui.ui.widgets.session_list import SessionList
+
+log = logging.getLogger(__name__)
+
+BUG_HINT = "this looks like a bug in stepdeck; the session may still work (r refreshes)"
+
+
+def as_error(exc: BaseException) -> StepdeckError:
+    """Any failure as a StepdeckError with a message and a hint."""
+    if isinstance(exc, StepdeckError):
+        return exc
+    return StepdeckError(f"{type(exc).__name__}: {exc}", BUG_HINT)
+
+
+# Browser actions whose one parameter maps onto a StepRequest field.
+_BROWSER_FIELD = {"goto": "url", "new_tab": "url", "press_key": "key", "wait": "value"}
+_BROWSER_FIELD |= {"switch_tab": "index", "close_tab": "index"}
+
+
+class StepdeckApp(App[int]):
+    """A terminal cockpit for browser sessions."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "stepdeck"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    COMMANDS = App.COMMANDS | {SessionCommands}
+    BINDINGS: ClassVar = [
+        Binding("n,f2", "new_session", "New", id="app.new_session", tooltip="Open a new session"),
+        Binding("x,f8", "close_session", "Close", id="app.close_session", tooltip="Close session"),
+        Binding("r,f5", "refresh", "Refresh", id="app.refresh", tooltip="Reload sessions and page"),
+        Binding("slash", "filter_sessions", "Filter", id="app.filter_sessions"),
+        Binding("colon", "focus_command", "Cmd", id="app.focus_command", tooltip="Type a command"),
+        Binding("s", "toggle_shot", "Shot", id="app.toggle_shot", tooltip="Screenshot tab on/off"),
+        Binding("z", "enlarge_shot", "Zoom", id="app.enlarge_shot", tooltip="Enlarge screenshot"),
+        Binding("1", "show_tab(0)", "Page", show=False, id="app.tab_1"),
+        Binding("2", "show_tab(1)", "Actions", show=False, id="app.tab_2"),
+        Binding("3", "show_tab(2)", "Shot", show=False, id="app.tab_3"),
+        Binding("4", "show_tab(3)", "Log", show=False, id="app.tab_4"),
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="List every key"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    # --- messages: workers post these back onto the UI's turn -------------------------
+
+    class SessionsLoaded(Message):
+        def __init__(self, provider: str, sessions: list[Session]) -> None:
+            super().__init__()
+            self.provider, self.sessions = provider, sessions
+
+    class SessionCreated(Message):
+        def __init__(
+            self,
+            provider: str,
+            session: Session,
+            observation: Observation | None,
+            first: str | None,
+        ) -> None:
+            super().__init__()
+            self.provider, self.session, self.observation, self.first = (
+                provider,
+                session,
+                observation,
+                first,
+            )
+
+    class Observed(Message):
+        def __init__(self, key: str, observation: Observation) -> None:
+            super().__init__()
+            self.key, self.observation = key, observation
+
+    class StepDone(Message):
+        def __init__(self, key: str, result: StepResult, typed: str | None, started: float) -> None:
+            super().__init__()
+            self.key, self.result, self.typed, self.started = key, result, typed, started
+
+    class StepFailed(Message):
+        def __init__(
+            self, key: str, request: StepRequest, error: StepdeckError, typed: str | None
+        ) -> None:
+            super().__init__()
+            self.key, self.request, self.error, self.typed = key, request, error, typed
+
+    class SessionClosed(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    class Failed(Message):
+        """A failure outside a step (start, create, close, observe)."""
+
+        def __init__(self, what: str, error: StepdeckError, modal: bool = False) -> None:
+            super().__init__()
+            self.what, self.error, self.modal = what, error, modal
+
+    # --- life -------------------------------------------------------------------------
+
+    def __init__(
+        self,
+        providers: list[Provider],
+        *,
+        images: str | type | None = "auto",
+        store: Any = None,
+        start_url: str | None = None,
+        keymap: dict[str, str] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        super().__init__()
+        self.providers: dict[str, Provider] = {p.name: p for p in providers}
+        if isinstance(images, str):
+            from tui.ui.images import image_class
+
+            self.image_class = image_class(images)
+        else:
+            self.image_class = images
+        self.store = store
+        self.start_url = start_url
+        self.keymap = dict(keymap or {})
+        self.clock = clock
+        self.views: dict[str, SessionView] = {}
+        self.selected: str | None = None
+        self.booted = asyncio.Event()
+        self.step_overhead_ms: list[float] = []  # app time on top of the provider, per step
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield SessionList(id="sidebar", clock=self.clock)
+            with Vertical(id="main"):
+                yield SessionHeader(id="header")
+                with TabbedContent(id="tabs"):
+                    for tab in TABS:
+                        with TabPane(tab.TITLE, id=tab.TAB_ID):
+                            yield tab(id=f"{tab.TAB_ID}-body")
+        yield CommandBar(id="command")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.query_one(CommandBar).focus()
+        self._redraw()
+        self.set_interval(30, self._redraw_sidebar)  # ages tick
+        self._boot()
+
+    async def on_unmount(self) -> None:
+        for provider in self.providers.values():
+            try:
+                await provider.aclose()
+            except Exception:  # closing is best effort
+                log.exception("closing %s", provider.name)
+
+    # --- helpers ----------------------------------------------------------------------
+
+    @property
+    def current(self) -> SessionView | None:
+        return self.views.get(self.selected) if self.selected else None
+
+    @property
+    def command_bar(self) -> CommandBar:
+        return self.query_one(CommandBar)
+
+    def _labels(self) -> dict[str, str]:
+        return {name: p.label or name for name, p in self.providers.items()}
+
+    def _redraw_sidebar(self) -> None:
+        self.query_one(SessionList).show(list(self.views.values()), self._labels(), self.selected)
+
+    def _redraw(self) -> None:
+        """Everything about the selected session."""
+        self._redraw_sidebar()
+        self._redraw_main()
+
+    def _redraw_main(self) -> None:
+        view = self.current
+        self.query_one(SessionHeader).show(view)
+        for tab in self.query(SessionTab):
+            tab.show(view)
+        ids = [a.id for a in view.observation.actions] if view and view.observation else []
+        extra = view.last.candidates if view and view.asking and view.last else []
+        self.command_bar.set_ids(ids, extra)
+        if view and view.asking:
+            self.command_bar.placeholder = "answer the question above…"
+        else:
+            from tui.ui.widgets.command_bar import PLACEHOLDER
+
+            self.command_bar.placeholder = PLACEHOLDER
+
+    def _show_error(self, what: str, error: StepdeckError, modal: bool = False) -> None:
+        if modal:
+            self.push_screen(ErrorScreen(error.message, error.hint, title=what))
+            return
+        body = clean(error.message) + (f"\n→ {clean(error.hint)}" if error.hint else "")
+        self.notify(body, title=what, severity="error", timeout=8, markup=False)
+
+    def select_session(self, key: str | None) -> None:
+        """Make a session the selected one; look at its page if never seen."""
+        self.selected = key
+        self._redraw()
+        view = self.current
+        if view and view.observation is None and view.session.status.is_live and not view.busy:
+            self._observe(view.key)
+
+    async def _record(self, method: str, *args: Any) -> None:
+        if self.store is None:
+            return
+        try:
+            await asyncio.to_thread(getattr(self.store, method), *args)
+        except Exception as exc:  # the store is a record, never a reason to fail a step
+            log.warning("store.%s failed: %s", method, exc)
+
+    # --- workers: all provider I/O ----------------------------------------------------
+
+    @work(group="boot", exclusive=True, exit_on_error=False)
+    async def _boot(self) -> None:
+        for provider in list(self.providers.values()):
+            try:
+                await provider.start()
+                sessions = await provider.list_sessions()
+            except Exception as exc:
+                self.post_message(self.Failed(f"Starting {provider.label}", as_error(exc), True))
+                continue
+            self.post_message(self.SessionsLoaded(provider.name, sessions))
+        if self.start_url and self.providers:
+            await self._create_now(next(iter(self.providers)), CreateSession(url=self.start_url))
+        self.booted.set()
+
+    async def _create_now(self, provider_name: str, request: CreateSession) -> None:
+        provider = self.providers[provider_name]
+        try:
+            session = await provider.create_session(request)
+        except Exception as exc:
+            self.post_message(self.Failed("Could not create the session", as_error(exc), True))
+            return
+        observation = None
+        try:
+            observation = await provider.observe(session.id)
+        except Exception as exc:
+            self.post_message(self.Failed("Could not look at the new page", as_error(exc)))
+        await self._record("record_session", session)
+        self.post_message(
+            self.SessionCreated(provider_name, session, observation, request.first_command)
+        )
+
+    @work(group="create", exit_on_error=False)
+    async def _create(self, provider_name: str, request: CreateSession) -> None:
+        await self._create_now(provider_name, request)
+
+    @work(group="observe", exclusive=True, exit_on_error=False)
+    async def _observe(self, key: str) -> None:
+        view = self.views.get(key)
+        if view is None:
+            return
+        try:
+            observation = await self.providers[view.provider].observe(view.session.id)
+        except Exception as exc:
+            self.post_message(self.Failed("Could not read the page", as_error(exc)))
+            return
+        self.post_message(self.Observed(key, observation))
+
+    @work(group="refresh", exclusive=True, exit_on_error=False)
+    async def _refresh_all(self) -> None:
+        for provider in list(self.providers.values()):
+            try:
+                sessions = await provider.list_sessions()
+            except Exception as exc:
+                self.post_message(self.Failed(f"Listing {provider.label}", as_error(exc)))
+                continue
+            self.post_message(self.SessionsLoaded(provider.name, sessions))
+        view = self.current
+        if view and view.session.status.is_live and not view.busy:
+            try:
+                observation = await self.providers[view.provider].observe(view.session.id)
+            except Exception as exc:
+                self.post_message(self.Failed("Could not read the page", as_error(exc)))
+                return
+            self.post_message(self.Observed(view.key, observation))
+
+    @work(group="steps", exit_on_error=False)
+    async def _step(self, key: str, request: StepRequest, typed: str | None) -> None:
+        view = self.views[key]
+        provider = self.providers[view.provider]
+        try:
+            result = await provider.step(view.session.id, request)
+            if result.observation is None and result.success:
+                try:
+                    result.observation = await provider.observe(view.session.id)
+                except StepdeckError:
+                    pass  # the step itself worked; the next refresh will look again
+        except Exception as exc:
+            self.post_message(self.StepFailed(key, request, as_error(exc), typed))
+            return
+        self.post_message(self.StepDone(key, result, typed, perf_counter()))
+        await self._record("record_step", view.provider, view.session.id, result)
+
+    @work(group="close", exit_on_error=False)
+    async def _close(self, key: str) -> None:
+        view = self.views.get(key)
+        if view is None:
+            return
+        try:
+            session = await self.providers[view.provider].close_session(view.session.id)
+        except Exception as exc:
+            self.post_message(self.Failed("Could not close the session", as_error(exc)))
+            return
+        await self._record("record_session", session)
+        self.post_message(self.SessionClosed(key))
+
+    # --- message handlers ---------------------------------------------------------------
+
+    @on(SessionsLoaded)
+    def _sessions_loaded(self, event: SessionsLoaded) -> None:
+        for session in event.sessions:
+            key = session_key(event.provider, session.id)
+            if key in self.views:
+                self.views[key].session = session
+            elif session.status.is_live:
+                self.views[key] = SessionView(event.provider, session)
+        if self.selected is None and self.views:
+            self.select_session(next(iter(self.views)))
+        else:
+            self._redraw()
+
+    @on(SessionCreated)
+    def _session_created(self, event: SessionCreated) -> None:
+        view = SessionView(event.provider, event.session, observation=event.observation)
+        self.views[view.key] = view
+        self.select_session(view.key)
+        if event.first:
+            self.run_line(event.first)
+
+    @on(Observed)
+    def _observed(self, event: Observed) -> None:
+        view = self.views.get(event.key)
+        if view is None:
+            return
+        view.observation = event.observation
+        if event.key == self.selected:
+            self._redraw()
+        else:
+            self.query_one(SessionList).update_row(view)
+
+    @on(StepDone)
+    def _step_done(self, event: StepDone) -> None:
+        view = self.views.get(event.key)
+        if view is None:
+            return
+        result = event.result
+        view.busy = False
+        view.results.append(result)
+        if result.observation is not None:
+            view.observation = result.observation
+        failed = not result.success or result.status == StepStatus.ERROR
+        view.error = clean(result.message) if failed else None
+        if event.key != self.selected:
+            self.query_one(SessionList).update_row(view)
+            if failed:
+                self._show_error(f"Step failed on {view.name}", StepdeckError(result.message))
+            return
+        if not failed and event.typed is not None and self.command_bar.value == event.typed:
+            self.command_bar.value = ""
+        self._redraw()
+        if failed:
+            self._show_error("Step failed", StepdeckError(result.message or "no reason given"))
+        elif result.status == StepStatus.ASK_USER:
+            question = clean(result.message) or "The agent asks a question."
+            if result.candidates:
+                question += "\nCandidates: " + ", ".join(clean(c) for c in result.candidates)
+            self.notify(question, title="Answer in the command bar", timeout=15, markup=False)
+            self.command_bar.focus()
+        self.step_overhead_ms.append((perf_counter() - event.started) * 1000)
+
+    @on(StepFailed)
+    def _step_failed(self, event: StepFailed) -> None:
+        view = self.views.get(event.key)
+        if view is None:
+            return
+        view.busy = False
+        view.error = clean(event.error.message)
+        view.results.append(
+            StepResult(
+                status=StepStatus.ERROR,
+                success=False,
+                message=event.error.message,
+                request=event.request,
+            )
+        )
+        if event.key == self.selected:
+            self._redraw()
+            what = f"{clean(event.request.describe())[:40]} failed"
+        else:
+            self.query_one(SessionList).update_row(view)
+            what = f"Step failed on {view.name}"
+        self._show_error(what, event.error)
+
+    @on(SessionClosed)
+    def _session_closed(self, event: SessionClosed) -> None:
+        keys = list(self.views)
+        view = self.views.pop(event.key, None)
+        if view is None:
+            return
+        self.notify(f"Closed {view.name}", markup=False, timeout=3)
+        if self.selected == event.key:
+            rest = [k for k in keys if k != event.key]
+            index = min(keys.index(event.key), len(rest) - 1)
+            self.select_session(rest[index] if rest else None)
+        else:
+            self._redraw_sidebar()
+
+    @on(Failed)
+    def _failed(self, event: Failed) -> None:
+        self._show_error(event.what, event.error, modal=event.modal)
+
+    @on(SessionList.Selected)
+    def _picked_session(self, event: SessionList.Selected) -> None:
+        if event.key in self.views:
+            self.select_session(event.key)
+
+    # --- stepping -----------------------------------------------------------------------
+
+    def run_line(self, line: str) -> None:
+        """Run what was typed in the command bar (kept there until it succeeds)."""
+        view = self.current
+        text = line.strip()
+        if not text:
+            return
+        if view is not None and view.asking:
+            request: StepRequest | None = StepRequest(type="command", cmd=text)
+        else:
+            request = parse_command(text)
+        if request is not None:
+            self.run_step(request, typed=line)
+
+    def run_step(self, request: StepRequest, typed: str | None = None) -> bool:
+        """Start one step on the selected session; False when it cannot start."""
+        view = self.current
+        if view is None:
+            self.notify("No session selected: press n to open one.", severity="warning")
+            return False
+        if not view.session.status.is_live:
+            self.notify("This session has ended: press n for a new one.", severity="warning")
+            return False
+        if view.busy:
+            self.notify("A step is still running on this session.", severity="warning")
+            return False
+        view.busy = True
+        view.error = None
+        self.query_one(SessionList).update_row(view)
+        self.query_one(SessionHeader).show(view)
+        self._step(view.key, request, typed)
+        return True
+
+    @on(Input.Submitted, "#command")
+    def _command_submitted(self, event: Input.Submitted) -> None:
+        self.command_bar.remember(event.value.strip())
+        self.run_line(event.value)
+
+    def run_picked_action(self, action: Action | BrowserAction) -> None:
+        """Run a row of the action table, asking for a value where it takes one."""
+        view = self.current
+        if isinstance(action, Action):
+            if action.params:
+                param = action.params[0]
+                what = f"{action.id}: {action.description}"
+
+                def answer(reply: tuple[str, bool] | None) -> None:
+                    if reply is not None:
+                        value, enter = reply
+                        self.run_step(StepRequest(id=action.id, value=value, enter=enter))
+
+                self.push_screen(AskValueScreen(what, param, action.value), answer)
+            else:
+                self.run_step(StepRequest(id=action.id))
+            return
+        field = _BROWSER_FIELD.get(action.name)
+        if field is None:
+            self.run_step(StepRequest(type=action.name))
+            return
+        param = action.params[0] if action.params else Param(name=field)
+        current = view.url if view and field == "url" else None
+
+        def browser_answer(reply: tuple[str, bool] | None) -> None:
+            if reply is None:
+                return
+            value = reply[0].strip()
+            if field == "index":
+                if not value.isdigit():
+                    self.notify("A tab number, please (0, 1, 2…).", severity="warning")
+                    return
+                self.run_step(StepRequest(type=action.name, index=int(value)))
+            elif field == "url":
+                request = parse_command(f"goto {value}") if value else None
+                if request is not None and request.url:
+                    self.run_step(StepRequest(type=action.name, url=request.url))
+            else:
+                self.run_step(StepRequest(type=action.name, **{field: value}))
+
+        self.push_screen(AskValueScreen(action.description, param, current), browser_answer)
+
+    @on(TABS[1].Run)
+    def _action_picked(self, event) -> None:
+        self.run_picked_action(event.action)
+
+    # --- actions (bindings) ---------------------------------------------------------------
+
+    def action_new_session(self) -> None:
+        if not self.providers:
+            self.notify("No provider is configured.", severity="error")
+            return
+        choices = [(p.label or p.name, p.name) for p in self.providers.values()]
+
+        def created(reply: tuple[str, CreateSession] | None) -> None:
+            if reply is not None:
+                self.notify("Opening a session…", timeout=2)
+                self._create(*reply)
+
+        self.push_screen(NewSessionScreen(choices), created)
+
+    def action_close_session(self) -> None:
+        view = self.current
+        if view is None:
+            self.notify("No session selected.", severity="warning")
+            return
+        question = Text("Close ")
+        question.append(view.name, style="bold")
+        question.append(f" ({view.session.id[:8]})? Its history stays in the store.")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._close(view.key)
+
+        self.push_screen(ConfirmScreen("Close session", question, yes="Close"), confirmed)
+
+    def action_refresh(self) -> None:
+        self._refresh_all()
+
+    def action_filter_sessions(self) -> None:
+        self.query_one(SessionList).open_filter()
+
+    def action_focus_command(self) -> None:
+        self.command_bar.focus()
+
+    def action_show_tab(self, index: int) -> None:
+        if 0 <= index < len(TABS):
+            self.query_one(TabbedContent).active = TABS[index].TAB_ID
+
+    def action_toggle_shot(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        shot = "tab-shot"
+        if tabs.active == shot:
+            tabs.active = getattr(self, "_before_shot", TABS[0].TAB_ID)
+        else:
+            self._before_shot = tabs.active
+            tabs.active = shot
+
+    def action_enlarge_shot(self) -> None:
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+            return
+        self.query_one(TabbedContent).active = "tab-shot"
+        self.screen.maximize(self.query_one("#tab-shot-body"), container=False)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_rows()))
+
+    def key_rows(self) -> list[tuple[str, str, str]]:
+        """(keys, description, binding id) for every binding the app defines."""
+        from tui.ui.tabs.actions import ActionTable
+        from tui.ui.widgets.command_bar import CommandBar as Bar
+
+        rows = []
+        for owner in (StepdeckApp, Bar, ActionTable):
+            for binding in owner.BINDINGS:
+                if not isinstance(binding, Binding) or not binding.id:
+                    continue
+                keys = self.keymap.get(binding.id, binding.key)
+                rows.append((keys, binding.tooltip or binding.description, binding.id))
+        rows.append(("ctrl+p", "Command palette: jump, run, create, close", "(textual)"))
+        return rows

@@ -1,0 +1,44 @@
+"""Command palette (ctrl+p): jump to a session, run an action, create or close a session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.ui.state import clean
+
+
+class SessionCommands(Provider):
+    """Sessions and the selected session's actions, as palette entries."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        out: list[tuple[str, Callable[[], object], str]] = [
+            ("New session", app.action_new_session, "Open a session on a provider"),
+        ]
+        views = getattr(app, "views", {})
+        current = getattr(app, "current", None)
+        for key, view in views.items():
+            label = f"Go to session: {view.name} ({view.session.id[:8]})"
+            out.append((label, partial(app.select_session, key), clean(view.url)))
+        if current is not None:
+            out.append((f"Close session: {current.name}", app.action_close_session, "Asks first"))
+            if current.observation is not None:
+                for action in current.observation.actions:
+                    label = f"Run {action.id}: {clean(action.description)[:60]}"
+                    out.append((label, partial(app.run_picked_action, action), action.role or ""))
+        return out
+
+    async def discover(self) -> Hits:
+        for label, callback, help_text in self._commands()[:40]:
+            yield DiscoveryHit(Text(label), callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, callback, help_text in self._commands():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), callback, help=help_text)

@@ -1,0 +1,1 @@
+"""Modal screens: new session, confirmation, value prompt, error, help."""

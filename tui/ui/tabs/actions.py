@@ -1,0 +1,111 @@
+"""Actions: the action space as a table, filtered as you type; Enter runs one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Input
+
+from tui.model import Action, BrowserAction
+from tui.ui.state import SessionView, clean
+from tui.ui.tabs.base import SessionTab
+
+
+def _params(params) -> str:
+    out = []
+    for p in params:
+        out.append(
+            f"{p.name}∈{{{', '.join(p.values[:4])}{'…' if len(p.values) > 4 else ''}}}"
+            if p.values
+            else p.name
+        )
+    return ", ".join(out)
+
+
+class ActionTable(DataTable):
+    """One row per action; browser actions after the page's own."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Run", id="actions.run", tooltip="Run this action"),
+    ]
+
+
+class ActionsTab(SessionTab):
+    TITLE = "Actions"
+    TAB_ID = "tab-actions"
+
+    class Run(Message):
+        """The person picked a row: an element action or a browser action."""
+
+        def __init__(self, action: Action | BrowserAction) -> None:
+            super().__init__()
+            self.action = action
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._rows: dict[str, Action | BrowserAction] = {}
+        self._view: SessionView | None = None
+        self._shown_for: object = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter actions…", id="action-filter")
+        table = ActionTable(id="action-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("id", key="id")
+        table.add_column("category", key="category")
+        table.add_column("description", key="description")
+        table.add_column("params", key="params")
+        yield table
+
+    def show(self, view: SessionView | None) -> None:
+        self._view = view
+        observation = view.observation if view else None
+        if observation is self._shown_for and observation is not None:
+            return
+        self._shown_for = observation
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(ActionTable)
+        needle = self.query_one("#action-filter", Input).value.strip().lower()
+        table.clear()
+        self._rows = {}
+        observation = self._view.observation if self._view else None
+        if observation is None:
+            return
+        rows: list[tuple[str, str, str, str, Action | BrowserAction]] = []
+        for a in observation.actions:
+            rows.append((a.id, a.category or a.role, a.description, _params(a.params), a))
+        for b in observation.browser_actions:
+            rows.append((b.name, "browser", b.description, _params(b.params), b))
+        for ident, category, description, params, action in rows:
+            hay = f"{ident} {category} {description}".lower()
+            if needle and needle not in hay:
+                continue
+            key = f"{'b:' if isinstance(action, BrowserAction) else ''}{ident}"
+            self._rows[key] = action
+            table.add_row(
+                Text(ident, style="bold"),
+                Text(clean(category), style="dim"),
+                Text(clean(description)[:200], no_wrap=True, overflow="ellipsis"),
+                Text(clean(params), style="italic"),
+                key=key,
+            )
+
+    @on(Input.Changed, "#action-filter")
+    def _filter(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#action-filter")
+    def _run_first(self) -> None:
+        table = self.query_one(ActionTable)
+        if table.row_count:
+            table.focus()
+
+    @on(DataTable.RowSelected, "#action-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        action = self._rows.get(str(event.row_key.value))
+        if action is not None:
+            self.post_message(self.Run(action))

@@ -1,0 +1,41 @@
+"""Shot: the page's screenshot, drawn by textual-image into the pane."""
+
+from __future__ import annotations
+
+import io
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from tui.ui.state import SessionView
+from tui.ui.tabs.base import SessionTab
+
+
+class ShotTab(SessionTab):
+    TITLE = "Shot"
+    TAB_ID = "tab-shot"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: bytes | None = None
+
+    def compose(self) -> ComposeResult:
+        image_class = getattr(self.app, "image_class", None)
+        yield Static("(no screenshot)", id="shot-note", markup=False)
+        if image_class is not None:
+            yield image_class(id="shot-image")
+
+    def show(self, view: SessionView | None) -> None:
+        png = view.observation.screenshot if view and view.observation else None
+        note = self.query_one("#shot-note", Static)
+        images = self.query("#shot-image")
+        if not images:
+            note.update("screenshots are off (--images none)" if png else "(no screenshot)")
+            return
+        image = images.first()
+        if png == self._shown:
+            return
+        self._shown = png
+        note.display = png is None
+        image.display = png is not None
+        image.image = io.BytesIO(png) if png else None
