@@ -1,1 +1,376 @@
-"""FastAPI app: auth, errors, every dialect's routes and the native API (being built)."""
+"""`stepdeck serve`: the embedded engine over HTTP, in every dialect's wire format.
+
+`create_app` builds the FastAPI app around any Provider: it mounts each
+dialect's router (table `DIALECTS`), puts each behind the token in that
+dialect's own auth header, records every session and step in the store, and
+answers every failure as JSON `{"error", "message", "hint"}` with the status
+of the typed error (never a 500 for bad input). `run_server` is the command:
+loopback only unless told otherwise, a token from `STEPDECK_TOKEN` or the data
+dir (generated once, mode 0600).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import importlib
+import ipaddress
+import logging
+import os
+import secrets
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tui import locations
+from tui.dialects.notte.client import SERVE_PROVIDER
+from tui.errors import AuthError, StepdeckError
+from tui.model import CreateSession, Session, StepRequest, StepResult
+from tui.providers.base import Provider
+from tui.store import Store
+
+log = logging.getLogger("stepdeck.server")
+
+DEFAULT_PORT = 8390
+
+# -- auth: each dialect names the header its clients send the key in -------------------
+
+KeyReader = Callable[[Request], str | None]
+
+
+def bearer_key(request: Request) -> str | None:
+    """`Authorization: Bearer <token>` (Notte's shapes)."""
+    value = request.headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def header_key(name: str) -> KeyReader:
+    """A key in a header of its own (`X_MULTION_API_KEY`, ThinkRun's API key header)."""
+
+    def read(request: Request) -> str | None:
+        # Header names are case-insensitive; some clients send `_` and some proxies `-`.
+        return request.headers.get(name) or request.headers.get(name.replace("_", "-"))
+
+    read.__name__ = f"header_{name}"
+    return read
+
+
+def require_token(token: str, read: KeyReader, how: str) -> Callable[[Request], Any]:
+    """A FastAPI dependency: 401 unless the request carries `token` the dialect's way."""
+
+    async def check(request: Request) -> None:
+        sent = read(request)
+        if sent is None:
+            raise AuthError(
+                f"Missing token: send it as {how}",
+                f"the token is in STEPDECK_TOKEN or {locations.token_file()}",
+            )
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            raise AuthError(
+                f"Wrong token in {how}",
+                f"use the token `stepdeck serve` printed (STEPDECK_TOKEN or {locations.token_file()})",
+            )
+
+    return check
+
+
+@dataclass(frozen=True)
+class DialectMount:
+    """One wire format served by `stepdeck serve`.
+
+    `routes` names a module with `router(provider) -> APIRouter`; `key` reads
+    the token from the header that dialect's clients use; `how` says it in words.
+    """
+
+    name: str
+    routes: str
+    prefix: str
+    key: KeyReader
+    how: str
+
+
+# The dialects engineer adds notte_env (root: /session/..., /env/...), multion
+# (prefix /v1/web, header X_MULTION_API_KEY) and thinkrun (/api/..., its API key header).
+DIALECTS: list[DialectMount] = [
+    DialectMount(
+        name="notte",
+        routes="tui.dialects.notte.routes",
+        prefix="",
+        key=bearer_key,
+        how="Authorization: Bearer <token>",
+    ),
+]
+
+
+# -- errors as JSON ------------------------------------------------------------------------
+
+
+def error_body(status: int, error: str, message: str, hint: str = "") -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content={"error": error, "message": message, "hint": hint, "status": status},
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for item in exc.errors()[:3]:
+        if item.get("type") == "json_invalid":
+            parts.append(
+                f"the body is not valid JSON ({item.get('ctx', {}).get('error', 'decode error')})"
+            )
+            continue
+        if item.get("type") == "model_attributes_type" and tuple(item.get("loc", ())) == ("body",):
+            parts.append("the body must be a JSON object (send Content-Type: application/json)")
+            continue
+        loc = ".".join(str(x) for x in item.get("loc", ()) if x != "body")
+        msg = str(item.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts) or "the request body is not valid"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StepdeckError)
+    async def on_stepdeck_error(request: Request, exc: StepdeckError) -> JSONResponse:
+        return error_body(exc.http_status, type(exc).__name__, exc.message, exc.hint)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_body(
+            422,
+            "InvalidRequest",
+            _validation_message(exc),
+            "fix the request; the shapes are in /openapi.json and /docs",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        hint = (
+            "the paths are listed in /openapi.json and /docs"
+            if exc.status_code in (404, 405)
+            else ""
+        )
+        name = {404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+        return error_body(exc.status_code, name, str(exc.detail), hint)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_body(
+            500,
+            "InternalError",
+            f"{type(exc).__name__}: {exc}",
+            "this is a stepdeck bug; the server's log has the traceback",
+        )
+
+
+# -- recording every session and step in the store --------------------------------------------
+
+
+class RecordingProvider:
+    """A Provider that writes what passes through it to the store.
+
+    Every completed step is written (in its own transaction) before the HTTP
+    answer goes out, so a server killed at any moment keeps every finished step.
+    """
+
+    def __init__(self, inner: Provider, store: Store, *, name: str = SERVE_PROVIDER) -> None:
+        self.inner = inner
+        self.store = store
+        self.record_as = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+    async def _session(self, session: Session) -> Session:
+        await self._write(
+            self.store.record_session, session.model_copy(update={"provider": self.record_as})
+        )
+        return session
+
+    async def _write(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            await asyncio.to_thread(fn, *args)
+        except Exception:  # the store must never fail a step that already happened
+            log.exception("could not write to the store")
+
+    async def create_session(self, request: CreateSession) -> Session:
+        return await self._session(await self.inner.create_session(request))
+
+    async def get_session(self, session_id: str) -> Session:
+        return await self.inner.get_session(session_id)
+
+    async def close_session(self, session_id: str) -> Session:
+        return await self._session(await self.inner.close_session(session_id))
+
+    async def set_paused(self, session_id: str, paused: bool) -> Session:
+        return await self.inner.set_paused(session_id, paused)
+
+    async def step(self, session_id: str, request: StepRequest) -> StepResult:
+        result = await self.inner.step(session_id, request)
+        await self._write(self.store.record_step, self.record_as, session_id, result)
+        return result
+
+
+# -- the app ---------------------------------------------------------------------------------
+
+
+def create_app(
+    provider: Provider,
+    token: str,
+    *,
+    store: Store | None = None,
+    dialects: list[DialectMount] | None = None,
+    manage_provider: bool = True,
+) -> FastAPI:
+    """The HTTP app over `provider`: every dialect, behind `token`, recorded in `store`.
+
+    With `manage_provider` the app starts the provider on startup and closes it
+    (and the store) on shutdown.
+    """
+    served: Any = RecordingProvider(provider, store) if store is not None else provider
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if manage_provider:
+            await provider.start()
+        try:
+            yield
+        finally:
+            if manage_provider:
+                with contextlib.suppress(Exception):
+                    await provider.aclose()
+                if store is not None:
+                    store.close()
+
+    from tui import __version__
+
+    app = FastAPI(
+        title="stepdeck",
+        version=__version__,
+        description="Browser sessions from stepdeck's embedded engine, in Notte's session API "
+        "(and the other dialects). Authenticate with the token `stepdeck serve` printed.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["stepdeck"])
+    async def health() -> dict[str, Any]:
+        """No token needed: whether the server is up, and what it serves."""
+        return {
+            "status": "ok",
+            "provider": provider.name,
+            "dialects": [d.name for d in (dialects if dialects is not None else DIALECTS)],
+        }
+
+    for mount in dialects if dialects is not None else DIALECTS:
+        module = importlib.import_module(mount.routes)
+        app.include_router(
+            module.router(served),
+            prefix=mount.prefix,
+            dependencies=[Depends(require_token(token, mount.key, mount.how))],
+        )
+    app.state.provider = served
+    app.state.store = store
+    return app
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def server_token() -> tuple[str, str]:
+    """The token and where it came from: STEPDECK_TOKEN, the token file, or made now."""
+    env = os.environ.get("STEPDECK_TOKEN", "").strip()
+    if env:
+        return env, "STEPDECK_TOKEN"
+    path = locations.token_file()
+    if path.exists():
+        saved = path.read_text().strip()
+        if saved:
+            return saved, str(path)
+    token = secrets.token_urlsafe(32)
+    locations.ensure(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    os.chmod(path, 0o600)
+    return token, f"{path} (new)"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run_server(
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    allow_remote: bool = False,
+    cdp_url: str | None = None,
+    headed: bool = False,
+    chromium: str | None = None,
+) -> int:
+    """Run `stepdeck serve` until interrupted. Returns the exit code."""
+    if not is_loopback(host) and not allow_remote:
+        print(
+            f"stepdeck serve: refusing to listen on {host}: anyone who can reach it could drive "
+            "the browser. Use --allow-remote if you mean it (the token still applies).",
+            file=sys.stderr,
+        )
+        return 2
+    import uvicorn
+
+    from tui.providers.local import LocalProvider
+    from tui.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"stepdeck serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        print(
+            f"stepdeck serve: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Is another server running there? Pick another --port.",
+            file=sys.stderr,
+        )
+        return 2
+    token, source = server_token()
+    provider = LocalProvider(
+        chromium=chromium or settings.chromium,
+        cdp_url=cdp_url or settings.cdp_url,
+        headed=headed or settings.headed,
+        allow_schemes=tuple(settings.allow_schemes),
+        idle_timeout_minutes=settings.idle_timeout_minutes,
+    )
+    store = Store()
+    app = create_app(provider, token, store=store)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"stepdeck serve: http://{shown}:{sock.getsockname()[1]}  (docs at /docs)", flush=True)
+    print(f"token ({source}): {token}", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,260 @@
+"""Notte's session API served from any Provider (in practice the embedded engine).
+
+Paths are Notte's (`/sessions/...`), plus stepdeck's extras under the same
+prefix: the action log, console, health, a live event stream (SSE) and
+pause/resume. Errors are raised as typed `tui.errors` and turned into JSON by
+the server; authentication is attached by the server too (Bearer for Notte).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import StreamingResponse
+
+from tui.dialects.notte.models import (
+    ActionLogResponse,
+    ConsoleResponse,
+    ExecutionRequest,
+    ExecutionResponse,
+    NetworkLogsResponse,
+    ObserveRequest,
+    ObserveResponse,
+    PageStepResponse,
+    ScrapeRequest,
+    ScrapeResponse,
+    ScreenshotResponse,
+    SessionListResponse,
+    SessionResponse,
+    SessionStartRequest,
+    StructuredData,
+)
+from tui.errors import Unsupported
+from tui.model import Event, Health
+from tui.providers.base import Provider
+
+SSE_KEEPALIVE_SECONDS = 15.0
+
+
+def shape_extracted(schema: dict[str, Any], items: Any) -> Any:
+    """Fit the engine's list of items to the schema the caller asked for.
+
+    The engine extracts a list of records; a caller (the SDK with a pydantic
+    model) often asks for an object holding that list, or for one record.
+    """
+    if not isinstance(items, list) or schema.get("type") == "array":
+        return items
+    if schema.get("type") == "object" or "properties" in schema:
+        props = schema.get("properties") or {}
+        arrays = [name for name, p in props.items() if isinstance(p, dict) and _is_array(p, schema)]
+        if len(props) == 1 and arrays:
+            return {arrays[0]: items}
+        return items[0] if items else {}
+    return items
+
+
+def _is_array(prop: dict[str, Any], schema: dict[str, Any]) -> bool:
+    if prop.get("type") == "array":
+        return True
+    for option in prop.get("anyOf", []):
+        if isinstance(option, dict) and option.get("type") == "array":
+            return True
+    ref = prop.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        target = schema.get("$defs", {}).get(ref.split("/")[-1], {})
+        return target.get("type") == "array"
+    return False
+
+
+def _sse(event: Event) -> bytes:
+    return f"event: {event.kind}\ndata: {event.model_dump_json()}\n\n".encode()
+
+
+async def _event_stream(provider: Provider, session_id: str | None) -> AsyncIterator[bytes]:
+    """Server-sent events: one per step, tab change, console message, status change."""
+    events = provider.events(session_id)
+    queue: asyncio.Queue[Event | None] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async for event in events:
+                await queue.put(event)
+        finally:
+            await queue.put(None)
+
+    task = asyncio.create_task(pump())
+    try:
+        # An opening comment flushes the headers so a watcher knows it is subscribed.
+        yield b": stepdeck events\n\n"
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield b": keepalive\n\n"
+                continue
+            if event is None:
+                return
+            yield _sse(event)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        aclose = getattr(events, "aclose", None)
+        if aclose is not None:
+            with contextlib.suppress(Exception):
+                await aclose()
+
+
+def router(provider: Provider) -> APIRouter:
+    """Notte's `/sessions/...` routes (and stepdeck's extras) over `provider`."""
+    api = APIRouter(tags=["notte"])
+
+    # -- sessions ---------------------------------------------------------------------
+
+    @api.post("/sessions/start", response_model=SessionResponse, response_model_exclude_none=False)
+    async def start_session(body: SessionStartRequest = Body(default_factory=SessionStartRequest)):
+        session = await provider.create_session(body.to_create())
+        return SessionResponse.from_session(session)
+
+    async def list_sessions(
+        page: int = Query(1, ge=1),
+        page_size: int = Query(10, ge=1, le=100),
+        only_active: bool = Query(True),
+    ) -> SessionListResponse:
+        sessions = await provider.list_sessions()
+        if only_active:
+            sessions = [s for s in sessions if s.status.is_live]
+        sessions.sort(key=lambda s: s.created_at, reverse=True)
+        start = (page - 1) * page_size
+        items = sessions[start : start + page_size]
+        return SessionListResponse(
+            items=[SessionResponse.from_session(s) for s in items],
+            page=page,
+            page_size=page_size,
+            has_next=start + page_size < len(sessions),
+            has_previous=page > 1,
+        )
+
+    api.add_api_route("/sessions/", list_sessions, methods=["GET"], response_model=None)
+    api.add_api_route(
+        "/sessions", list_sessions, methods=["GET"], include_in_schema=False, response_model=None
+    )
+
+    @api.get("/sessions/events", tags=["stepdeck"])
+    async def all_events():
+        """Every session's live events (server-sent events)."""
+        return _stream(provider, None)
+
+    @api.get("/sessions/{session_id}", response_model=SessionResponse)
+    async def get_session(session_id: str):
+        return SessionResponse.from_session(await provider.get_session(session_id))
+
+    @api.delete("/sessions/{session_id}/stop", response_model=SessionResponse)
+    async def stop_session(session_id: str, close_reason: str = Query("manual")):
+        session = await provider.close_session(session_id)
+        return SessionResponse.from_session(session)
+
+    # -- page -------------------------------------------------------------------------
+
+    @api.post("/sessions/{session_id}/page/observe", response_model=ObserveResponse)
+    async def observe(
+        session_id: str,
+        body: ObserveRequest | None = Body(default=None),
+        screenshot: bool = Query(True, description="stepdeck: leave the screenshot out"),
+    ):
+        obs = await provider.observe(session_id, screenshot=screenshot)
+        max_actions = body.max_nb_actions if body else None
+        out = ObserveResponse.from_observation(obs)
+        if max_actions is not None:
+            out.space.interaction_actions = out.space.interaction_actions[:max_actions]
+        return out
+
+    @api.post("/sessions/{session_id}/page/execute", response_model=ExecutionResponse)
+    async def execute(session_id: str, body: ExecutionRequest):
+        step = body.to_step()
+        result = await provider.step(session_id, step)
+        return ExecutionResponse.from_result(result, body)
+
+    @api.post("/sessions/{session_id}/page/step", response_model=PageStepResponse)
+    async def page_step(session_id: str, body: ExecutionRequest):
+        """Notte's 2025 name for a step: answers with the session, the new space and the page."""
+        step = body.to_step()
+        result = await provider.step(session_id, step)
+        obs = result.observation
+        if obs is None or obs.screenshot is None:
+            obs = await provider.observe(session_id, screenshot=True)
+        session = await provider.get_session(session_id)
+        return PageStepResponse.build(session, result, obs)
+
+    @api.post("/sessions/{session_id}/page/scrape", response_model=ScrapeResponse)
+    async def scrape(session_id: str, body: ScrapeRequest = Body(default_factory=ScrapeRequest)):
+        schema = body.response_format
+        if schema is None and body.instructions:
+            raise Unsupported(
+                "stepdeck extracts with a JSON schema, not with instructions alone",
+                "send response_format (a JSON schema, or a pydantic model with the SDK)",
+            )
+        if schema is None:
+            markdown = await provider.scrape(session_id)
+            return ScrapeResponse(markdown=markdown if isinstance(markdown, str) else "")
+        options: dict[str, Any] = {"scroll_to_bottom": body.scroll_to_bottom}
+        if body.max_items is not None:
+            options["max_items"] = body.max_items
+        items = await provider.scrape(session_id, schema=schema, **options)
+        return ScrapeResponse(
+            markdown="No markdown available",
+            structured=StructuredData(data=shape_extracted(schema, items)),
+        )
+
+    @api.post("/sessions/{session_id}/page/screenshot", response_model=ScreenshotResponse)
+    async def screenshot(session_id: str):
+        png = await provider.screenshot(session_id)
+        return ScreenshotResponse(raw=base64.b64encode(png).decode())
+
+    @api.get("/sessions/{session_id}/network/logs", response_model=NetworkLogsResponse)
+    async def network_logs(session_id: str):
+        requests = await provider.network(session_id)
+        return NetworkLogsResponse(session_id=session_id, format="stepdeck_v1", requests=requests)
+
+    # -- stepdeck extras ----------------------------------------------------------------
+
+    @api.get("/sessions/{session_id}/log", response_model=ActionLogResponse, tags=["stepdeck"])
+    async def action_log(session_id: str):
+        return ActionLogResponse(session_id=session_id, items=await provider.action_log(session_id))
+
+    @api.get("/sessions/{session_id}/console", response_model=ConsoleResponse, tags=["stepdeck"])
+    async def console(session_id: str):
+        return ConsoleResponse(session_id=session_id, items=await provider.console(session_id))
+
+    @api.get("/sessions/{session_id}/health", response_model=Health, tags=["stepdeck"])
+    async def health(session_id: str):
+        return await provider.health(session_id)
+
+    @api.get("/sessions/{session_id}/events", tags=["stepdeck"])
+    async def session_events(session_id: str):
+        """One session's live events (server-sent events)."""
+        await provider.get_session(session_id)  # 404 / 410 before the stream starts
+        return _stream(provider, session_id)
+
+    @api.post("/sessions/{session_id}/pause", response_model=SessionResponse, tags=["stepdeck"])
+    async def pause(session_id: str):
+        return SessionResponse.from_session(await provider.set_paused(session_id, True))
+
+    @api.post("/sessions/{session_id}/resume", response_model=SessionResponse, tags=["stepdeck"])
+    async def resume(session_id: str):
+        return SessionResponse.from_session(await provider.set_paused(session_id, False))
+
+    return api
+
+
+def _stream(provider: Provider, session_id: str | None) -> StreamingResponse:
+    return StreamingResponse(
+        _event_stream(provider, session_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
