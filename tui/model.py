@@ -240,6 +240,9 @@ class StepRequest(_Model):
     y: float | None = None
     cmd: str | None = None
     confirm: bool = False  # the person confirmed a destructive step
+    # Who asked: "person" (typed in the app) or a client of `stepdeck serve` / an agent
+    # ("api", "agent"). A paused session holds every step whose source is not "person".
+    source: str = "person"
 
     def describe(self) -> str:
         """A short human form, as typed in the command bar."""

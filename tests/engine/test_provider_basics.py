@@ -1,0 +1,80 @@
+"""The LocalProvider end to end: create, observe, step, close."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.errors import ActionNotFound, InvalidRequest, SessionGone
+from tui.model import CreateSession, SessionStatus, StepRequest
+
+
+async def test_observe_form_page(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    obs = await local_provider.observe(s.id)
+    assert obs.metadata.title == "Form page"
+    assert obs.metadata.url.endswith("/form.html")
+    assert obs.screenshot and obs.screenshot.startswith(b"\x89PNG")
+    by_desc = {a.description: a for a in obs.actions}
+    assert by_desc["Your name"].id == "I1"
+    assert by_desc["Your name"].params[0].name == "value"
+    assert by_desc["Create account"].id.startswith("B")
+    # passwords never show their value; hidden elements are neither actions nor markdown
+    assert by_desc["Password"].value is None
+    assert "Hidden button" not in by_desc
+    assert "Invisible text" not in obs.markdown
+    assert "# Sign up" in obs.markdown
+    assert obs.metadata.tabs[0].active
+
+
+async def test_ids_are_stable_for_an_unchanged_page(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/links.html"))
+    first = await local_provider.observe(s.id, screenshot=False)
+    second = await local_provider.observe(s.id, screenshot=False)
+    assert [(a.id, a.description) for a in first.actions] == [
+        (a.id, a.description) for a in second.actions
+    ]
+    prefixes = {a.id[0] for a in first.actions}
+    assert {"L", "B", "F", "O", "M"} <= prefixes
+
+
+async def test_fill_then_click_submits(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    await local_provider.observe(s.id)
+    r = await local_provider.step(s.id, StepRequest(id="I1", value="Ada"))
+    assert r.success
+    assert "typed: Ada" in r.observation.markdown
+    assert r.observation.action("I1").value == "Ada"
+    submit = next(a for a in r.observation.actions if a.description == "Create account")
+    r = await local_provider.step(s.id, StepRequest(id=submit.id))
+    assert r.observation.metadata.title == "Submitted"
+    assert "name=Ada" in r.observation.metadata.url
+
+
+async def test_unknown_id_lists_what_exists(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    with pytest.raises(ActionNotFound) as err:
+        await local_provider.step(s.id, StepRequest(id="B99"))
+    assert "B99" in err.value.message
+    assert "I1" in err.value.hint
+    # the session stays usable
+    r = await local_provider.step(s.id, StepRequest(id="I1", value="still here"))
+    assert r.success
+
+
+async def test_value_for_a_button_is_refused(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    obs = await local_provider.observe(s.id, screenshot=False)
+    button = next(a for a in obs.actions if a.description == "Click me")
+    with pytest.raises(InvalidRequest) as err:
+        await local_provider.step(s.id, StepRequest(id=button.id, value="hello"))
+    assert "does not take a value" in err.value.message
+
+
+async def test_closed_session_refuses_steps(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    closed = await local_provider.close_session(s.id)
+    assert closed.status == SessionStatus.CLOSED
+    with pytest.raises(SessionGone):
+        await local_provider.step(s.id, StepRequest(type="reload"))
+    sessions = await local_provider.list_sessions()
+    assert [x.status for x in sessions if x.id == s.id] == [SessionStatus.CLOSED]

@@ -1,0 +1,454 @@
+"""Steps: actions on elements by id, and browser actions.
+
+An element action finds its element through the id the last walk stored in
+the page (no second walk), acts through Playwright (which waits until the
+element is visible, stable and enabled), then settles: it waits for a new
+document only when the action started a navigation, otherwise for one
+animation frame. There is no fixed sleep after a step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from playwright.async_api import ElementHandle, Page, Request
+from playwright.async_api import Error as PlaywrightError
+
+from tui.engine.perception import perceive, to_markdown
+from tui.errors import ActionNotFound, InvalidRequest, StepTimeout
+from tui.model import StepRequest
+
+if TYPE_CHECKING:
+    from tui.engine.session import EngineSession
+
+SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
+FIND_JS = "id => { const el = window.__stepdeck && window.__stepdeck.byId.get(id); return el && el.isConnected ? el : null; }"
+MAX_WAIT_MS = 30_000
+TEXT_TYPES = {"select", "textarea", "contenteditable"}
+
+
+@dataclass
+class Outcome:
+    message: str = ""
+    data: Any = None
+
+
+async def run_action(sess: EngineSession, req: StepRequest) -> Outcome:
+    """Run one step on the session's active tab (the caller holds the session lock)."""
+    kind = req.type
+    if kind == "command":
+        raise InvalidRequest(
+            "A natural-language command is not an action",
+            "the provider runs commands through its agent",
+        )
+    if req.id and kind in ("auto", "click", "fill", "select", "check", "uncheck"):
+        return await _element_action(sess, req)
+    if kind in ("auto", "click", "fill", "select", "check", "uncheck"):
+        raise InvalidRequest(f"A {kind} step needs an action id", "e.g. B3, or I1 hello")
+    handler = BROWSER_HANDLERS.get(kind)
+    if handler is None:
+        raise InvalidRequest(f"Unknown step type {kind!r}")
+    return await handler(sess, req)
+
+
+# --- waiting --------------------------------------------------------------------------------
+
+
+class _NavWatch:
+    """Notices whether an action started a main-frame navigation, then waits for it."""
+
+    def __init__(self, sess: EngineSession, page: Page) -> None:
+        self.sess = sess
+        self.page = page
+        self.started = False
+        self.future = sess.nav_waiter()
+
+    def _on_request(self, request: Request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.started = True
+
+    def __enter__(self) -> _NavWatch:
+        self.page.on("request", self._on_request)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.page.remove_listener("request", self._on_request)
+        self.sess.drop_waiter(self.future)
+
+    async def settle(self) -> None:
+        """Wait for the new document if a navigation started, else one frame."""
+        if not self.started:
+            with contextlib.suppress(PlaywrightError):
+                await asyncio.wait_for(self.page.evaluate(SETTLE_JS), 2.0)
+            if not self.started:
+                return
+        timeout = self.sess.engine.nav_timeout_ms / 1000
+        try:
+            await asyncio.wait_for(asyncio.shield(self.future), timeout)
+        except TimeoutError:
+            raise StepTimeout(
+                f"The page did not load within {timeout:.0f} s",
+                "the session is still usable: observe, go back or goto elsewhere",
+            ) from None
+        if not self.sess.live or self.page.is_closed():
+            return
+        try:
+            await self.page.wait_for_load_state(
+                "domcontentloaded", timeout=self.sess.engine.nav_timeout_ms
+            )
+        except PlaywrightError as exc:
+            if "Timeout" in str(exc):
+                raise StepTimeout(
+                    "The page did not finish loading",
+                    "the session is still usable: observe, go back or goto elsewhere",
+                ) from exc
+            raise
+
+
+# --- element actions ------------------------------------------------------------------------
+
+
+async def _find(page: Page, action_id: str) -> ElementHandle | None:
+    handle = await page.evaluate_handle(FIND_JS, action_id)
+    element = handle.as_element()
+    if element is None:
+        await handle.dispose()
+    return element
+
+
+async def _resolve(sess: EngineSession, action_id: str) -> tuple[ElementHandle, dict[str, Any]]:
+    page = await sess.ensure_page()
+    action_id = action_id.strip().upper()
+    raw = sess.perceived.raw.get(action_id) if sess.perceived else None
+    element = await _find(page, action_id) if raw is not None else None
+    if element is None:
+        # The page changed (or was never observed): walk again, then look once more.
+        sess.perceived = await perceive(page, html=False)
+        raw = sess.perceived.raw.get(action_id)
+        element = await _find(page, action_id) if raw is not None else None
+    if element is None or raw is None:
+        known = [a.id for a in sess.perceived.actions] if sess.perceived else []
+        raise ActionNotFound(action_id, known)
+    return element, raw
+
+
+def _is_fillable(raw: dict[str, Any]) -> bool:
+    return raw.get("kind") == "I" and raw.get("type") != "select"
+
+
+def _is_select(raw: dict[str, Any]) -> bool:
+    return raw.get("type") == "select"
+
+
+def _is_checkable(raw: dict[str, Any]) -> bool:
+    return raw.get("type") in ("checkbox", "radio") or raw.get("role") in (
+        "checkbox",
+        "radio",
+        "switch",
+        "menuitemcheckbox",
+        "menuitemradio",
+    )
+
+
+def _what(action_id: str, raw: dict[str, Any]) -> str:
+    desc = raw.get("description") or ""
+    role = raw.get("role") or raw.get("tag") or "element"
+    return f"{action_id} ({role}{': ' + desc if desc else ''})"
+
+
+def _inputs(sess: EngineSession) -> str:
+    ids = [a.id for a in sess.perceived.actions if a.id.startswith("I")] if sess.perceived else []
+    return ", ".join(ids[:12]) or "none on this page"
+
+
+async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
+    assert req.id is not None
+    action_id = req.id.strip().upper()
+    element, raw = await _resolve(sess, action_id)
+    page = await sess.ensure_page()
+    kind = req.type
+    if kind == "auto":
+        if req.value is None:
+            kind = "click"
+        elif _is_select(raw):
+            kind = "select"
+        elif _is_fillable(raw):
+            kind = "fill"
+        else:
+            raise InvalidRequest(
+                f"{_what(action_id, raw)} does not take a value",
+                f"click it with `{action_id}` alone, or fill an input: {_inputs(sess)}",
+            )
+    timeout = sess.engine.action_timeout_ms
+    try:
+        with _NavWatch(sess, page) as watch:
+            if kind == "click":
+                await element.click(timeout=timeout)
+                message = f"clicked {_what(action_id, raw)}"
+            elif kind == "fill":
+                if _is_select(raw):
+                    message = await _select(element, action_id, raw, req.value or "", timeout)
+                elif not _is_fillable(raw):
+                    raise InvalidRequest(
+                        f"{_what(action_id, raw)} is not an input",
+                        f"click it with `{action_id}`, or fill an input: {_inputs(sess)}",
+                    )
+                else:
+                    await element.fill(req.value or "", timeout=timeout)
+                    message = f"filled {_what(action_id, raw)}"
+                if req.enter:
+                    await element.press("Enter", timeout=timeout)
+                    message += " and pressed Enter"
+            elif kind == "select":
+                if not _is_select(raw):
+                    if _is_fillable(raw):  # a combobox typed into
+                        await element.fill(req.value or "", timeout=timeout)
+                        message = f"filled {_what(action_id, raw)}"
+                    else:
+                        raise InvalidRequest(
+                            f"{_what(action_id, raw)} is not a select",
+                            f"pick a select among: {_inputs(sess)}",
+                        )
+                else:
+                    message = await _select(element, action_id, raw, req.value or "", timeout)
+            elif kind in ("check", "uncheck"):
+                if not _is_checkable(raw):
+                    raise InvalidRequest(
+                        f"{_what(action_id, raw)} is not a checkbox, radio or switch",
+                        f"click it with `{action_id}`",
+                    )
+                want = kind == "check"
+                if raw.get("tag") == "input":
+                    await element.set_checked(want, timeout=timeout)
+                elif bool(raw.get("checked")) != want:
+                    await element.click(timeout=timeout)
+                message = f"{kind}ed {_what(action_id, raw)}"
+            else:  # pragma: no cover - guarded by run_action
+                raise InvalidRequest(f"Unknown step type {kind!r}")
+            await watch.settle()
+    except PlaywrightError as exc:
+        text = str(exc)
+        if "Timeout" in text:
+            reason = "it may be covered, disabled or off screen"
+            if "not enabled" in text or "disabled" in text:
+                reason = "it is disabled"
+            raise StepTimeout(
+                f"Could not {kind} {_what(action_id, raw)}: {reason}",
+                "observe again, scroll, or close what covers it, then retry",
+            ) from exc
+        raise
+    finally:
+        with contextlib.suppress(PlaywrightError):
+            await element.dispose()
+    return Outcome(message=message)
+
+
+async def _select(
+    element: ElementHandle, action_id: str, raw: dict[str, Any], value: str, timeout: float
+) -> str:
+    labels: list[str] = raw.get("options") or []
+    values: list[str] = raw.get("optionValues") or []
+    want = value.strip().casefold()
+    for i, label in enumerate(labels):
+        if label.casefold() == want or (i < len(values) and values[i].casefold() == want):
+            await element.select_option(index=i, timeout=timeout)
+            return f"selected {label!r} in {_what(action_id, raw)}"
+    for i, label in enumerate(labels):  # a unique prefix is enough
+        if want and label.casefold().startswith(want):
+            await element.select_option(index=i, timeout=timeout)
+            return f"selected {label!r} in {_what(action_id, raw)}"
+    raise InvalidRequest(
+        f"{_what(action_id, raw)} has no option {value!r}",
+        "pick one of: " + ", ".join(labels[:20]),
+    )
+
+
+# --- browser actions ------------------------------------------------------------------------
+
+
+async def _goto(sess: EngineSession, req: StepRequest) -> Outcome:
+    from tui.engine.session import normalize_url
+
+    url = normalize_url(req.url or req.value or "", sess.engine.allow_schemes)
+    page = await sess.ensure_page()
+    await _navigate(sess, lambda: page.goto(url, wait_until="domcontentloaded"))
+    return Outcome(message=f"went to {page.url}")
+
+
+async def _navigate(sess: EngineSession, call) -> Any:
+    try:
+        return await call()
+    except PlaywrightError as exc:
+        text = str(exc)
+        if "Timeout" in text:
+            raise StepTimeout(
+                f"The page did not load within {sess.engine.nav_timeout_ms / 1000:.0f} s",
+                "the session is still usable: observe, go back or goto elsewhere",
+            ) from exc
+        raise
+
+
+async def _back(sess: EngineSession, req: StepRequest) -> Outcome:
+    page = await sess.ensure_page()
+    response = await _navigate(sess, lambda: page.go_back(wait_until="domcontentloaded"))
+    if response is None and page.url in ("", "about:blank"):
+        return Outcome(message="no previous page")
+    return Outcome(message=f"back to {page.url}")
+
+
+async def _forward(sess: EngineSession, req: StepRequest) -> Outcome:
+    page = await sess.ensure_page()
+    await _navigate(sess, lambda: page.go_forward(wait_until="domcontentloaded"))
+    return Outcome(message=f"forward to {page.url}")
+
+
+async def _reload(sess: EngineSession, req: StepRequest) -> Outcome:
+    page = await sess.ensure_page()
+    await _navigate(sess, lambda: page.reload(wait_until="domcontentloaded"))
+    return Outcome(message=f"reloaded {page.url}")
+
+
+async def _scroll(sess: EngineSession, direction: int) -> Outcome:
+    page = await sess.ensure_page()
+    pos = await page.evaluate(
+        "d => { window.scrollBy(0, d * Math.round(window.innerHeight * 0.9));"
+        " return Math.round(window.scrollY); }",
+        direction,
+    )
+    await page.evaluate(SETTLE_JS)
+    return Outcome(message=f"scrolled {'down' if direction > 0 else 'up'} to y={pos}")
+
+
+async def _scroll_down(sess: EngineSession, req: StepRequest) -> Outcome:
+    return await _scroll(sess, 1)
+
+
+async def _scroll_up(sess: EngineSession, req: StepRequest) -> Outcome:
+    return await _scroll(sess, -1)
+
+
+async def _press_key(sess: EngineSession, req: StepRequest) -> Outcome:
+    key = (req.key or req.value or "").strip()
+    if not key:
+        raise InvalidRequest("press_key needs a key", "e.g. press Enter, press Escape")
+    page = await sess.ensure_page()
+    try:
+        with _NavWatch(sess, page) as watch:
+            await page.keyboard.press(key)
+            await watch.settle()
+    except PlaywrightError as exc:
+        if "Unknown key" in str(exc):
+            raise InvalidRequest(
+                f"Unknown key {key!r}", "keys are named like Enter, Escape, Tab, ArrowDown, a"
+            ) from exc
+        raise
+    return Outcome(message=f"pressed {key}")
+
+
+def _index(req: StepRequest) -> int | None:
+    if req.index is not None:
+        return req.index
+    if req.value is not None and req.value.strip().lstrip("-").isdigit():
+        return int(req.value)
+    return None
+
+
+async def _new_tab(sess: EngineSession, req: StepRequest) -> Outcome:
+    from tui.engine.session import normalize_url
+
+    target = req.url or req.value
+    url = normalize_url(target, sess.engine.allow_schemes) if target else None
+    page = await sess.context.new_page()
+    sess.attach(page)
+    sess.tabs.active = sess.tabs.pages.index(page)
+    sess.emit("tab", action="opened", index=sess.tabs.active, url=url or "about:blank")
+    if url:
+        await _navigate(sess, lambda: page.goto(url, wait_until="domcontentloaded"))
+    return Outcome(message=f"opened tab {sess.tabs.active}" + (f" at {page.url}" if url else ""))
+
+
+def _check_index(sess: EngineSession, index: int | None, what: str) -> int:
+    count = len(sess.tabs.pages)
+    if index is None:
+        raise InvalidRequest(f"{what} needs a tab index", f"tabs are 0 to {count - 1}")
+    if index < 0:
+        index += count
+    if not 0 <= index < count:
+        raise InvalidRequest(f"No tab {index}", f"tabs are 0 to {count - 1}")
+    return index
+
+
+async def _switch_tab(sess: EngineSession, req: StepRequest) -> Outcome:
+    index = _check_index(sess, _index(req), "switch_tab")
+    sess.tabs.active = index
+    page = sess.tabs.pages[index]
+    with contextlib.suppress(PlaywrightError):
+        await page.bring_to_front()
+    sess.emit("tab", action="switched", index=index)
+    return Outcome(message=f"switched to tab {index}: {page.url}")
+
+
+async def _close_tab(sess: EngineSession, req: StepRequest) -> Outcome:
+    given = _index(req)
+    index = _check_index(sess, sess.tabs.active if given is None else given, "close_tab")
+    if len(sess.tabs.pages) == 1:
+        raise InvalidRequest("This is the session's last tab", "close the session instead")
+    page = sess.tabs.pages[index]
+    await page.close()
+    sess._on_close(page)  # the close event may arrive later; the tab list must not wait
+    return Outcome(message=f"closed tab {index}")
+
+
+async def _wait(sess: EngineSession, req: StepRequest) -> Outcome:
+    ms = _index(req)
+    if ms is None:
+        ms = 1000
+    if ms < 0:
+        raise InvalidRequest("wait needs a positive number of milliseconds")
+    ms = min(ms, MAX_WAIT_MS)
+    await asyncio.sleep(ms / 1000)
+    return Outcome(message=f"waited {ms} ms")
+
+
+async def _scrape(sess: EngineSession, req: StepRequest) -> Outcome:
+    page = await sess.ensure_page()
+    perceived = await perceive(page)
+    sess.perceived = perceived
+    markdown = await asyncio.to_thread(to_markdown, perceived.html or "", perceived.url)
+    perceived.html = None
+    return Outcome(message=f"scraped {len(markdown)} characters", data={"markdown": markdown})
+
+
+async def _done(sess: EngineSession, req: StepRequest) -> Outcome:
+    return Outcome(message=req.value or "done")
+
+
+async def _click_xy(sess: EngineSession, req: StepRequest) -> Outcome:
+    if req.x is None or req.y is None:
+        raise InvalidRequest("click_xy needs x and y", "page pixels from the top-left of the view")
+    page = await sess.ensure_page()
+    with _NavWatch(sess, page) as watch:
+        await page.mouse.click(req.x, req.y)
+        await watch.settle()
+    return Outcome(message=f"clicked at {req.x:.0f},{req.y:.0f}")
+
+
+BROWSER_HANDLERS = {
+    "goto": _goto,
+    "back": _back,
+    "forward": _forward,
+    "reload": _reload,
+    "scroll_down": _scroll_down,
+    "scroll_up": _scroll_up,
+    "press_key": _press_key,
+    "new_tab": _new_tab,
+    "switch_tab": _switch_tab,
+    "close_tab": _close_tab,
+    "wait": _wait,
+    "scrape": _scrape,
+    "done": _done,
+    "click_xy": _click_xy,
+}

@@ -1,0 +1,270 @@
+"""What a page looks like to agents and people: action space, metadata, markdown.
+
+`perceive(page)` runs the one in-page walk of `perception.js` and returns a
+`Perceived`; `to_markdown(html, base_url)` turns the walk's HTML (hidden
+elements marked) into compact markdown with selectolax. Markdown conversion
+is CPU work: callers run it off the event loop (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from playwright.async_api import Page
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from tui.model import Action, PageMeta, Param, Viewport
+
+
+@cache
+def walk_script() -> str:
+    return (Path(__file__).with_name("perception.js")).read_text()
+
+
+@dataclass
+class Perceived:
+    """The raw result of one walk."""
+
+    title: str
+    url: str
+    viewport: Viewport
+    actions: list[Action]
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what the walk saw
+    html: str | None = None
+
+    def meta(self) -> PageMeta:
+        return PageMeta(title=self.title, url=self.url, viewport=self.viewport)
+
+
+def _action(item: dict[str, Any]) -> Action:
+    params: list[Param] = []
+    kind = item["kind"]
+    if kind == "I":
+        if item.get("type") == "select":
+            params.append(
+                Param(
+                    name="value",
+                    type="options",
+                    default=item.get("value") or None,
+                    values=item.get("options") or [],
+                )
+            )
+        else:
+            params.append(Param(name="value", type=item.get("type") or "text"))
+    description = item.get("description") or ""
+    if item.get("disabled"):
+        description = f"{description} (disabled)".strip()
+    return Action(
+        id=item["id"],
+        description=description,
+        category=item.get("category") or "",
+        role=item.get("role") or "",
+        tag=item.get("tag") or "",
+        params=params,
+        value=item.get("value"),
+        checked=item.get("checked"),
+        selector=item.get("selector"),
+        href=item.get("href"),
+    )
+
+
+def parse_walk(text: str) -> Perceived:
+    data = json.loads(text)
+    items = data.get("actions") or []
+    return Perceived(
+        title=data.get("title") or "",
+        url=data.get("url") or "",
+        viewport=Viewport(**data.get("viewport") or {}),
+        actions=[_action(i) for i in items],
+        raw={i["id"]: i for i in items},
+        html=data.get("html"),
+    )
+
+
+async def perceive(page: Page, *, html: bool = True) -> Perceived:
+    """Walk the page once; `html=False` skips serializing the document."""
+    text = await page.evaluate(walk_script(), {"html": html})
+    return parse_walk(text)
+
+
+# --- HTML -> markdown -------------------------------------------------------------------
+
+_DROP = ["script", "style", "noscript", "template", "svg", "head", "iframe", "select", "canvas"]
+_BLOCK = frozenset(
+    "p div section article main header footer nav aside form fieldset figure figcaption "
+    "address details summary dialog dl dt dd center hgroup search legend label".split()
+)
+_HEADINGS = {"h1": "#", "h2": "##", "h3": "###", "h4": "####", "h5": "#####", "h6": "######"}
+_WS = re.compile(r"[ \t\r\n\f\v]+")
+_BLANKS = re.compile(r"\n{3,}")
+_SPACES = re.compile(r" {2,}")
+_INDENT = "\x01"  # survives whitespace clean-up, becomes two spaces
+_SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:", "/", "#", "?", ".")
+
+
+class _Converter:
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url
+        self.pre: list[str] = []
+
+    def href(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        value = value.strip()
+        low = value.lower()
+        if low.startswith(("javascript:", "data:", "vbscript:")):
+            return None
+        if self.base and not low.startswith(("http:", "https:", "mailto:", "tel:")):
+            return urljoin(self.base, value)
+        return value
+
+    def inline(self, node: LexborNode, depth: int) -> str:
+        buf: list[str] = []
+        self.children(node, buf, depth)
+        return _WS.sub(" ", "".join(buf)).strip()
+
+    def children(self, node: LexborNode, buf: list[str], depth: int) -> None:
+        for child in node.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                text = child.text_content
+                if text:
+                    buf.append(_WS.sub(" ", text))
+            elif tag and tag[0] != "-":
+                self.element(child, tag, buf, depth)
+
+    def element(self, node: LexborNode, tag: str, buf: list[str], depth: int) -> None:
+        if tag in _BLOCK:
+            buf.append("\n\n")
+            self.children(node, buf, depth)
+            buf.append("\n\n")
+        elif tag == "a":
+            text = self.inline(node, depth)
+            href = self.href(node.attributes.get("href"))
+            if href and text:
+                buf.append(f"[{text}]({href})")
+            elif text:
+                buf.append(text)
+        elif tag in _HEADINGS:
+            buf.append(f"\n\n{_HEADINGS[tag]} {self.inline(node, depth)}\n\n")
+        elif tag in ("strong", "b"):
+            text = self.inline(node, depth)
+            if text:
+                buf.append(f" **{text}** ")
+        elif tag in ("em", "i"):
+            text = self.inline(node, depth)
+            if text:
+                buf.append(f" *{text}* ")
+        elif tag == "code":
+            text = node.text(deep=True).strip()
+            if text:
+                buf.append(f"`{text}`")
+        elif tag == "pre":
+            self.pre.append(node.text(deep=True).strip("\n"))
+            buf.append(f"\n\n\x02{len(self.pre) - 1}\x02\n\n")
+        elif tag == "br":
+            buf.append("\n")
+        elif tag == "hr":
+            buf.append("\n\n---\n\n")
+        elif tag == "img":
+            attrs = node.attributes
+            alt = _WS.sub(" ", attrs.get("alt") or "").strip()
+            src = self.href(attrs.get("src"))
+            if alt and src:
+                buf.append(f"![{alt}]({src})")
+            elif alt:
+                buf.append(alt)
+        elif tag in ("ul", "ol"):
+            self.list(node, tag == "ol", buf, depth)
+        elif tag == "li":  # a stray li outside a list
+            buf.append(f"\n{_INDENT * depth}- ")
+            self.children(node, buf, depth + 1)
+            buf.append("\n")
+        elif tag == "table":
+            self.table(node, buf)
+        elif tag == "blockquote":
+            text = self.block_text(node)
+            if text:
+                quoted = "\n".join("> " + line for line in text.splitlines())
+                buf.append(f"\n\n{quoted}\n\n")
+        elif tag in ("input", "textarea", "button"):
+            if tag == "button":
+                text = self.inline(node, depth)
+                if text:
+                    buf.append(f" {text} ")
+        else:
+            self.children(node, buf, depth)
+
+    def block_text(self, node: LexborNode) -> str:
+        buf: list[str] = []
+        self.children(node, buf, 0)
+        return _tidy("".join(buf))
+
+    def list(self, node: LexborNode, ordered: bool, buf: list[str], depth: int) -> None:
+        if depth == 0:
+            buf.append("\n\n")
+        n = 0
+        for child in node.iter(include_text=False):
+            if child.tag != "li":
+                if child.tag in ("ul", "ol"):
+                    self.list(child, child.tag == "ol", buf, depth + 1)
+                continue
+            n += 1
+            marker = f"{n}." if ordered else "-"
+            buf.append(f"\n{_INDENT * depth}{marker} ")
+            self.children(child, buf, depth + 1)
+        if depth == 0:
+            buf.append("\n\n")
+
+    def table(self, node: LexborNode, buf: list[str]) -> None:
+        rows: list[list[str]] = []
+        for tr in node.css("tr"):
+            cells = [
+                self.inline(cell, 0).replace("|", "\\|")
+                for cell in tr.iter(include_text=False)
+                if cell.tag in ("td", "th")
+            ]
+            if cells:
+                rows.append(cells)
+        if not rows:
+            return
+        width = max(len(r) for r in rows)
+        lines = []
+        for i, row in enumerate(rows):
+            row = row + [""] * (width - len(row))
+            lines.append("| " + " | ".join(row) + " |")
+            if i == 0:
+                lines.append("|" + "---|" * width)
+        buf.append("\n\n" + "\n".join(lines) + "\n\n")
+
+
+def _tidy(text: str) -> str:
+    lines = [_SPACES.sub(" ", line).strip(" ") for line in text.split("\n")]
+    text = "\n".join(line.replace(_INDENT, "  ") for line in lines)
+    return _BLANKS.sub("\n\n", text).strip()
+
+
+def to_markdown(html: str, base_url: str = "") -> str:
+    """Compact markdown of a page (hidden elements marked `data-sd-hidden` dropped)."""
+    if not html:
+        return ""
+    tree = LexborHTMLParser(html)
+    for node in tree.css("[data-sd-hidden]"):
+        node.decompose()
+    tree.strip_tags(_DROP)
+    body = tree.body or tree.root
+    if body is None:
+        return ""
+    conv = _Converter(base_url)
+    buf: list[str] = []
+    conv.children(body, buf, 0)
+    text = _tidy("".join(buf))
+    if conv.pre:
+        text = re.sub(r"\x02(\d+)\x02", lambda m: f"```\n{conv.pre[int(m.group(1))]}\n```", text)
+    return text

@@ -1,0 +1,663 @@
+"""Sessions of the embedded engine: one BrowserContext each, many per browser.
+
+`Engine` owns the browser and the sessions; `EngineSession` is one context
+with its tabs, action log, console messages and network requests. Steps and
+observations on one session are serialized by a lock; different sessions run
+concurrently. Dialogs are dismissed and recorded, popups become tabs, and a
+crashed tab or browser marks its sessions `error` without taking the engine
+down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from playwright.async_api import BrowserContext, Dialog, Page, Request, Response
+from playwright.async_api import ConsoleMessage as PWConsoleMessage
+from playwright.async_api import Error as PlaywrightError
+
+from tui.engine.browser import BrowserHost
+from tui.engine.perception import Perceived, perceive, to_markdown
+from tui.errors import (
+    BrowserCrashed,
+    InvalidRequest,
+    SessionGone,
+    SessionNotFound,
+    StepdeckError,
+    StepTimeout,
+)
+from tui.model import (
+    ConsoleMessage,
+    Event,
+    Health,
+    LogEntry,
+    NetworkRequest,
+    Observation,
+    Session,
+    SessionStatus,
+    StepRequest,
+    StepResult,
+    StepStatus,
+    Tab,
+    utcnow,
+)
+
+MAX_LOG = 2000  # console/network entries kept per session
+REFUSED_SCHEMES = ("file", "chrome", "javascript", "view-source", "chrome-extension", "devtools")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)(:\d+)?(/|$)")
+_HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
+
+
+def normalize_url(url: str, allow_schemes: tuple[str, ...] = ()) -> str:
+    """A url a person typed (`example.com`, `localhost:8000/x`) made absolute and checked.
+
+    `file:`, `chrome:`, `javascript:` and `view-source:` are refused unless allowed.
+    """
+    url = (url or "").strip()
+    if not url:
+        raise InvalidRequest("No url given", "type a url, e.g. goto example.com")
+    match = _SCHEME.match(url)
+    if match is None or _HOST_PORT.match(url):
+        scheme = "http" if _LOCAL_HOST.match(url) else "https"
+        return f"{scheme}://{url}"
+    scheme = match.group(1).lower()
+    if scheme in REFUSED_SCHEMES and scheme not in allow_schemes:
+        raise InvalidRequest(
+            f"{scheme}: urls are refused",
+            f'start stepdeck with --allow-{scheme} (or allow_schemes = ["{scheme}"] in the config) '
+            "if you really mean it",
+        )
+    return url
+
+
+class Tabs:
+    """The pages of one session, in opening order, and which one is active."""
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+        self.active = 0
+
+    @property
+    def page(self) -> Page | None:
+        if not self.pages:
+            return None
+        self.active = min(self.active, len(self.pages) - 1)
+        return self.pages[self.active]
+
+
+class EngineSession:
+    """One browser session: a BrowserContext with tabs, logs and a lock."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        context: BrowserContext,
+        *,
+        idle_timeout_minutes: float,
+        label: str = "",
+        viewport: tuple[int, int] = (1280, 800),
+    ) -> None:
+        self.engine = engine
+        self.id = uuid.uuid4().hex[:12]
+        self.context = context
+        self.idle_timeout_minutes = idle_timeout_minutes
+        self.label = label
+        self.viewport = viewport
+        self.status = SessionStatus.ACTIVE
+        self.created_at = utcnow()
+        self.last_accessed_at = self.created_at
+        self._last_mono = time.monotonic()
+        self.closed_at: datetime | None = None
+        self.error: str | None = None
+        self.paused = False
+        self.steps = 0
+        self.tabs = Tabs()
+        self.log: list[LogEntry] = []
+        self.console: deque[ConsoleMessage] = deque(maxlen=MAX_LOG)
+        self.network: deque[NetworkRequest] = deque(maxlen=MAX_LOG)
+        self._inflight: dict[Request, tuple[NetworkRequest, float]] = {}
+        self._nav_waiters: list[asyncio.Future[None]] = []
+        self.lock = asyncio.Lock()
+        self.perceived: Perceived | None = None  # the last walk (ids -> elements in the page)
+        self.last_observation: Observation | None = None
+        context.on("page", self._on_page)
+        context.on("request", self._on_request)
+        context.on("response", self._on_response)
+        context.on("requestfinished", self._on_request_finished)
+        context.on("requestfailed", self._on_request_failed)
+
+    # --- state ----------------------------------------------------------------------------
+
+    @property
+    def page(self) -> Page | None:
+        return self.tabs.page
+
+    @property
+    def live(self) -> bool:
+        return self.status == SessionStatus.ACTIVE
+
+    def touch(self) -> None:
+        self.last_accessed_at = utcnow()
+        self._last_mono = time.monotonic()
+
+    def idle_seconds(self) -> float:
+        return time.monotonic() - self._last_mono
+
+    def expired(self) -> bool:
+        return self.live and self.idle_seconds() > self.idle_timeout_minutes * 60
+
+    def check_live(self) -> None:
+        """Raise the typed error for a session that can no longer be stepped."""
+        if self.live and self.expired():
+            self.engine.schedule_expire(self)
+        if self.status == SessionStatus.ACTIVE:
+            return
+        if self.status == SessionStatus.ERROR:
+            raise BrowserCrashed(f"Session {self.id} crashed: {self.error or 'browser gone'}")
+        word = "expired" if self.status == SessionStatus.TIMED_OUT else "was closed"
+        raise SessionGone(f"Session {self.id} {word}")
+
+    def to_session(self) -> Session:
+        page = self.page
+        url = title = ""
+        if self.last_observation is not None:
+            url = self.last_observation.metadata.url
+            title = self.last_observation.metadata.title
+        if page is not None and self.live:
+            url = page.url
+        return Session(
+            id=self.id,
+            provider="local",
+            status=self.status,
+            created_at=self.created_at,
+            last_accessed_at=self.last_accessed_at,
+            closed_at=self.closed_at,
+            url=url,
+            title=title,
+            steps=self.steps,
+            label=self.label,
+            idle_timeout_minutes=self.idle_timeout_minutes,
+            error=self.error,
+            paused=self.paused,
+        )
+
+    def tab_list(self) -> list[Tab]:
+        titles = {}
+        if self.last_observation is not None:
+            for t in self.last_observation.metadata.tabs:
+                titles[t.url] = t.title
+        return [
+            Tab(
+                index=i,
+                url=p.url,
+                title=titles.get(p.url, ""),
+                active=i == self.tabs.active,
+            )
+            for i, p in enumerate(self.tabs.pages)
+        ]
+
+    def emit(self, kind: str, **data: Any) -> None:
+        self.engine.emit(Event(kind=kind, session_id=self.id, data=data))  # type: ignore[arg-type]
+
+    # --- browser events -------------------------------------------------------------------
+
+    def attach(self, page: Page) -> None:
+        """Follow a page: console, dialogs, crashes, navigation; it becomes a tab."""
+        if page in self.tabs.pages:
+            return
+        self.tabs.pages.append(page)
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+        page.on("dialog", self._on_dialog)
+        page.on("crash", self._on_crash)
+        page.on("close", self._on_close)
+        page.on("framenavigated", self._on_frame_navigated)
+
+    def _on_page(self, page: Page) -> None:
+        # Popups (target=_blank, window.open) become the active tab.
+        if page in self.tabs.pages or not self.live:
+            return
+        self.attach(page)
+        self.tabs.active = len(self.tabs.pages) - 1
+        self.emit("tab", action="opened", index=self.tabs.active, url=page.url)
+
+    def _on_close(self, page: Page) -> None:
+        if page not in self.tabs.pages:
+            return
+        index = self.tabs.pages.index(page)
+        self.tabs.pages.remove(page)
+        if self.tabs.active >= index and self.tabs.active > 0:
+            self.tabs.active -= 1
+        if self.live:
+            self.emit("tab", action="closed", index=index)
+
+    def _on_console(self, msg: PWConsoleMessage) -> None:
+        level = msg.type
+        if level == "warn":
+            level = "warning"
+        loc = msg.location or {}
+        entry = ConsoleMessage(level=level, text=msg.text, url=loc.get("url", ""))
+        self.console.append(entry)
+        self.emit("console", level=entry.level, text=entry.text)
+
+    def _on_page_error(self, error: Exception) -> None:
+        entry = ConsoleMessage(level="pageerror", text=str(error))
+        self.console.append(entry)
+        self.emit("console", level=entry.level, text=entry.text)
+
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        text = f"{dialog.type}: {dialog.message}"
+        entry = ConsoleMessage(
+            level="dialog", text=text, url=dialog.page.url if dialog.page else ""
+        )
+        self.console.append(entry)
+        self.emit("console", level="dialog", text=text)
+        with contextlib.suppress(PlaywrightError):
+            await dialog.dismiss()
+
+    def _on_crash(self, page: Page) -> None:
+        self.fail("the tab crashed")
+
+    def _on_frame_navigated(self, frame) -> None:
+        if frame.parent_frame is None:
+            self._resolve_nav()
+
+    def _resolve_nav(self) -> None:
+        for fut in self._nav_waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    def _on_request(self, request: Request) -> None:
+        entry = NetworkRequest(
+            url=request.url, method=request.method, resource_type=request.resource_type
+        )
+        self._inflight[request] = (entry, time.monotonic())
+        self.network.append(entry)
+
+    def _on_response(self, response: Response) -> None:
+        item = self._inflight.get(response.request)
+        if item is None:
+            return
+        entry, _ = item
+        entry.status = response.status
+        length = response.headers.get("content-length")
+        if length and length.isdigit():
+            entry.size = int(length)
+
+    def _on_request_finished(self, request: Request) -> None:
+        item = self._inflight.pop(request, None)
+        if item is None:
+            return
+        entry, started = item
+        entry.duration_ms = round((time.monotonic() - started) * 1000, 1)
+        self.emit(
+            "network", url=entry.url, method=entry.method, status=entry.status, ms=entry.duration_ms
+        )
+
+    def _on_request_failed(self, request: Request) -> None:
+        item = self._inflight.pop(request, None)
+        if item is None:
+            return
+        entry, started = item
+        entry.duration_ms = round((time.monotonic() - started) * 1000, 1)
+        entry.failure = request.failure or "failed"
+        if request.is_navigation_request():
+            self._resolve_nav()
+        self.emit("network", url=entry.url, method=entry.method, failure=entry.failure)
+
+    def fail(self, reason: str) -> None:
+        """Mark the session `error` (tab or browser crash)."""
+        if self.status != SessionStatus.ACTIVE:
+            return
+        self.status = SessionStatus.ERROR
+        self.error = reason
+        self.closed_at = utcnow()
+        self._resolve_nav()
+        self.emit("status", status=self.status.value, error=reason)
+
+    # --- navigation waits -----------------------------------------------------------------
+
+    def nav_waiter(self) -> asyncio.Future[None]:
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._nav_waiters.append(fut)
+        return fut
+
+    def drop_waiter(self, fut: asyncio.Future[None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._nav_waiters.remove(fut)
+
+    # --- observe / step -------------------------------------------------------------------
+
+    async def ensure_page(self) -> Page:
+        page = self.page
+        if page is None:
+            page = await self.context.new_page()
+            self.attach(page)
+            self.tabs.active = len(self.tabs.pages) - 1
+        return page
+
+    async def observe(self, screenshot: bool = True) -> Observation:
+        """The page now: metadata, action space, markdown and (optionally) a screenshot."""
+        async with self.lock:
+            self.check_live()
+            self.touch()
+            return await self.observe_unlocked(screenshot=screenshot)
+
+    async def observe_unlocked(self, *, screenshot: bool = True) -> Observation:
+        page = await self.ensure_page()
+        try:
+            perceived = await self._walk(page)
+            shot_task = (
+                asyncio.ensure_future(page.screenshot(type="png", timeout=15_000))
+                if screenshot
+                else None
+            )
+            # Markdown is CPU work: off the event loop, while the browser paints the screenshot.
+            try:
+                markdown = await asyncio.to_thread(to_markdown, perceived.html or "", perceived.url)
+            finally:
+                png = await shot_task if shot_task is not None else None
+        except PlaywrightError as exc:
+            raise self.translate(exc, "observe") from exc
+        perceived.html = None  # the markdown keeps what matters; don't hold a MB of HTML
+        self.perceived = perceived
+        meta = perceived.meta()
+        meta.tabs = self.tab_list()
+        for tab in meta.tabs:
+            if tab.active:
+                tab.title = perceived.title
+        obs = Observation(
+            metadata=meta, actions=perceived.actions, markdown=markdown, screenshot=png
+        )
+        self.last_observation = obs
+        return obs
+
+    async def _walk(self, page: Page) -> Perceived:
+        for attempt in range(3):
+            try:
+                return await perceive(page)
+            except PlaywrightError as exc:
+                # A navigation in flight destroys the context: wait for the new document.
+                if "context was destroyed" not in str(exc) and "navigat" not in str(exc).lower():
+                    raise
+                if attempt == 2:
+                    raise
+                with contextlib.suppress(PlaywrightError):
+                    await page.wait_for_load_state("domcontentloaded", timeout=5_000)
+        raise AssertionError("unreachable")
+
+    async def screenshot(self) -> bytes:
+        async with self.lock:
+            self.check_live()
+            self.touch()
+            page = await self.ensure_page()
+            try:
+                return await page.screenshot(type="png", timeout=15_000)
+            except PlaywrightError as exc:
+                raise self.translate(exc, "screenshot") from exc
+
+    async def step(self, request: StepRequest) -> StepResult:
+        """Run one action (by id or a browser action) and return the new observation."""
+        from tui.engine.actions import run_action  # actions import this module
+
+        async with self.lock:
+            self.check_live()
+            self.touch()
+            started = utcnow()
+            t0 = time.perf_counter()
+            entry = LogEntry(
+                index=len(self.log),
+                type=request.type if request.type != "auto" or not request.id else "auto",
+                params=request.model_dump(
+                    exclude_defaults=True, exclude={"type", "source", "confirm"}
+                ),
+                timestamp=started,
+            )
+            try:
+                outcome = await run_action(self, request)
+                obs = await self.observe_unlocked(screenshot=True)
+            except StepdeckError as exc:
+                self._finish(entry, t0, error=exc)
+                raise
+            except PlaywrightError as exc:
+                err = self.translate(exc, request.type)
+                self._finish(entry, t0, error=err)
+                raise err from exc
+            self.steps += 1
+            self._finish(entry, t0, message=outcome.message, url=obs.metadata.url)
+            self.touch()
+            result = StepResult(
+                status=StepStatus.DONE,
+                success=True,
+                message=outcome.message,
+                request=request,
+                observation=obs,
+                started_at=started,
+                ended_at=utcnow(),
+                duration_ms=entry.duration_ms,
+                data=outcome.data,
+            )
+            self.emit(
+                "step",
+                index=entry.index,
+                action=request.describe(),
+                success=True,
+                url=obs.metadata.url,
+                ms=entry.duration_ms,
+            )
+            return result
+
+    def _finish(
+        self,
+        entry: LogEntry,
+        t0: float,
+        *,
+        error: StepdeckError | None = None,
+        message: str = "",
+        url: str = "",
+    ) -> None:
+        entry.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
+        entry.success = error is None
+        entry.error = str(error) if error else None
+        entry.message = message
+        entry.url = url or (self.page.url if self.page is not None and self.live else "")
+        self.log.append(entry)
+        if error is not None:
+            self.emit("step", index=entry.index, success=False, error=entry.error)
+
+    def translate(self, exc: PlaywrightError, what: str) -> StepdeckError:
+        """A Playwright error as a typed error a person can act on."""
+        text = str(exc)
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        if self.status == SessionStatus.ERROR or "crash" in text.lower():
+            self.fail(self.error or "the tab crashed")
+            return BrowserCrashed(f"Session {self.id} crashed during {what}")
+        if "Target page, context or browser has been closed" in text or "Browser closed" in text:
+            if not self.engine.host.connected:
+                self.fail("the browser is gone")
+                return BrowserCrashed(f"The browser closed during {what}")
+            return InvalidRequest(
+                f"The tab closed during {what}", "observe again; the session has its other tabs"
+            )
+        if "Timeout" in text:
+            return StepTimeout(f"{what} timed out: {first}")
+        if "net::" in text:
+            code = re.search(r"net::[A-Z_]+", text)
+            return InvalidRequest(
+                f"Could not load the page: {code.group(0) if code else first}",
+                "check the address and that the site is up",
+            )
+        return InvalidRequest(f"{what} failed: {first}", "observe the page again and retry")
+
+    def health(self) -> Health:
+        page = self.page
+        checks: dict[str, Any] = {
+            "browser_connected": self.engine.host.connected,
+            "tabs": len(self.tabs.pages),
+            "idle_seconds": round(self.idle_seconds(), 1),
+            "steps": self.steps,
+            "console_errors": sum(1 for c in self.console if c.level in ("error", "pageerror")),
+            "failed_requests": sum(1 for n in self.network if n.failure),
+        }
+        ok = self.live and self.engine.host.connected and page is not None and not page.is_closed()
+        detail = "ok" if ok else (self.error or f"session {self.status.value}")
+        return Health(ok=ok, status=self.status, detail=detail, checks=checks)
+
+    async def close(self, status: SessionStatus = SessionStatus.CLOSED) -> None:
+        if self.status == SessionStatus.ACTIVE:
+            self.status = status
+            self.closed_at = utcnow()
+            self.emit("status", status=status.value)
+        self._resolve_nav()
+        with contextlib.suppress(PlaywrightError, Exception):
+            await self.context.close()
+
+
+class Engine:
+    """The embedded engine: one browser (launched or attached), many sessions."""
+
+    def __init__(
+        self,
+        *,
+        chromium: str | None = None,
+        cdp_url: str | None = None,
+        headed: bool = False,
+        allow_schemes: tuple[str, ...] | list[str] = (),
+        idle_timeout_minutes: float = 15,
+        nav_timeout_ms: float = 15_000,
+        action_timeout_ms: float = 5_000,
+    ) -> None:
+        self.host = BrowserHost(
+            chromium=chromium, cdp_url=cdp_url, headed=headed, on_disconnect=self._on_disconnect
+        )
+        self.allow_schemes = tuple(s.lower().rstrip(":") for s in allow_schemes)
+        self.idle_timeout_minutes = idle_timeout_minutes
+        self.nav_timeout_ms = nav_timeout_ms
+        self.action_timeout_ms = action_timeout_ms
+        self.sessions: dict[str, EngineSession] = {}
+        self._listeners: list[Callable[[Event], None]] = []
+        self._sweeper: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        await self.host.ensure()
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.create_task(self._sweep(), name="stepdeck-idle-sweep")
+
+    async def aclose(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        for sess in list(self.sessions.values()):
+            if sess.live:
+                await sess.close()
+        await self.host.close()
+
+    # --- events ---------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `listener` with every event; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def emit(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            with contextlib.suppress(Exception):
+                listener(event)
+
+    # --- sessions -------------------------------------------------------------------------
+
+    async def create(
+        self,
+        url: str | None = None,
+        *,
+        viewport: tuple[int, int] = (1280, 800),
+        idle_timeout_minutes: float | None = None,
+        label: str = "",
+    ) -> EngineSession:
+        """A new session (its own context), optionally opened at `url`."""
+        target = normalize_url(url, self.allow_schemes) if url else None
+        await self.start()
+        browser = await self.host.ensure()
+        context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        context.set_default_timeout(self.action_timeout_ms)
+        context.set_default_navigation_timeout(self.nav_timeout_ms)
+        sess = EngineSession(
+            self,
+            context,
+            idle_timeout_minutes=idle_timeout_minutes
+            if idle_timeout_minutes is not None
+            else self.idle_timeout_minutes,
+            label=label,
+            viewport=viewport,
+        )
+        self.sessions[sess.id] = sess
+        page = await context.new_page()
+        sess.attach(page)
+        sess.emit("session", action="created")
+        if target:
+            try:
+                await page.goto(target, wait_until="domcontentloaded")
+            except PlaywrightError as exc:
+                # The session exists and stays usable; the log says why the start url failed.
+                err = sess.translate(exc, f"goto {target}")
+                sess.log.append(
+                    LogEntry(
+                        index=0, type="goto", params={"url": target}, success=False, error=str(err)
+                    )
+                )
+        return sess
+
+    def get(self, session_id: str) -> EngineSession:
+        sess = self.sessions.get(session_id)
+        if sess is None:
+            raise SessionNotFound(f"No local session {session_id!r}")
+        if sess.expired():
+            self.schedule_expire(sess)
+        return sess
+
+    def list(self) -> list[EngineSession]:
+        for sess in list(self.sessions.values()):
+            if sess.expired():
+                self.schedule_expire(sess)
+        return list(self.sessions.values())
+
+    async def close(self, session_id: str) -> EngineSession:
+        sess = self.get(session_id)
+        await sess.close()
+        return sess
+
+    def schedule_expire(self, sess: EngineSession) -> None:
+        """Mark an idle session timed out now; release its context in the background."""
+        if not sess.live:
+            return
+        sess.status = SessionStatus.TIMED_OUT
+        sess.closed_at = utcnow()
+        sess.emit("status", status=sess.status.value)
+        task = asyncio.get_running_loop().create_task(sess.close(SessionStatus.TIMED_OUT))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _sweep(self) -> None:
+        while True:
+            live = [s for s in self.sessions.values() if s.live]
+            shortest = min((s.idle_timeout_minutes * 60 for s in live), default=120.0)
+            await asyncio.sleep(max(0.1, min(30.0, shortest / 4)))
+            for sess in live:
+                if sess.expired() and not sess.lock.locked():
+                    self.schedule_expire(sess)
+
+    def _on_disconnect(self) -> None:
+        for sess in self.sessions.values():
+            sess.fail("the browser is gone")

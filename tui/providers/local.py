@@ -1,0 +1,205 @@
+"""The embedded engine as a Provider: sessions in a local (or attached) Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from tui.engine.session import Engine, EngineSession
+from tui.model import (
+    ConsoleMessage,
+    CreateSession,
+    Event,
+    Health,
+    LogEntry,
+    NetworkRequest,
+    Observation,
+    Session,
+    StepRequest,
+    StepResult,
+    utcnow,
+)
+from tui.providers.base import Capabilities
+
+EVENT_QUEUE = 1000  # a follower that falls this far behind loses the oldest events
+
+
+class LocalProvider:
+    """Sessions in the embedded engine: Chromium through Playwright, in this process."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        *,
+        chromium: str | None = None,
+        cdp_url: str | None = None,
+        headed: bool = False,
+        allow_schemes: tuple[str, ...] | list[str] = (),
+        idle_timeout_minutes: float = 15,
+        nav_timeout_ms: float = 15_000,
+        action_timeout_ms: float = 5_000,
+    ) -> None:
+        self.label = "Local Chromium" if not cdp_url else f"Chromium at {cdp_url}"
+        self.capabilities = Capabilities(events=True, pause=True)
+        self.engine = Engine(
+            chromium=chromium,
+            cdp_url=cdp_url,
+            headed=headed,
+            allow_schemes=allow_schemes,
+            idle_timeout_minutes=idle_timeout_minutes,
+            nav_timeout_ms=nav_timeout_ms,
+            action_timeout_ms=action_timeout_ms,
+        )
+        self._resume: dict[str, asyncio.Event] = {}
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def aclose(self) -> None:
+        for ev in self._resume.values():
+            ev.set()
+        await self.engine.aclose()
+
+    async def __aenter__(self) -> LocalProvider:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- sessions -------------------------------------------------------------------------
+
+    def _get(self, session_id: str) -> EngineSession:
+        return self.engine.get(session_id)
+
+    def session_target(self, session_id: str) -> EngineSession:
+        """The engine session itself (observe/step), e.g. for the agent and extraction."""
+        return self._get(session_id)
+
+    async def list_sessions(self) -> list[Session]:
+        return [s.to_session() for s in self.engine.list()]
+
+    async def create_session(self, request: CreateSession) -> Session:
+        sess = await self.engine.create(
+            request.url,
+            viewport=(request.viewport_width, request.viewport_height),
+            idle_timeout_minutes=request.idle_timeout_minutes,
+            label=request.label,
+        )
+        return sess.to_session()
+
+    async def get_session(self, session_id: str) -> Session:
+        return self._get(session_id).to_session()
+
+    async def close_session(self, session_id: str) -> Session:
+        sess = await self.engine.close(session_id)
+        self._release(session_id)
+        return sess.to_session()
+
+    # --- pages ----------------------------------------------------------------------------
+
+    async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
+        return await self._get(session_id).observe(screenshot=screenshot)
+
+    async def step(self, session_id: str, request: StepRequest) -> StepResult:
+        sess = self._get(session_id)
+        sess.check_live()
+        await self._hold(sess, request)
+        if request.type == "command":
+            from tui.engine.agent import run_command
+
+            started = utcnow()
+            result = await run_command(sess, request)
+            if result.started_at > started:
+                result.started_at = started
+            sess.emit(
+                "step",
+                action=request.describe(),
+                success=result.success,
+                status=result.status.value,
+                command=True,
+            )
+            return result
+        return await sess.step(request)
+
+    async def screenshot(self, session_id: str) -> bytes:
+        return await self._get(session_id).screenshot()
+
+    async def scrape(
+        self, session_id: str, *, schema: dict[str, Any] | None = None, **options: Any
+    ) -> Any:
+        sess = self._get(session_id)
+        if schema is not None:
+            from tui.engine.extract import extract
+
+            return await extract(sess, schema, **options)
+        if options.get("scroll_to_bottom"):
+            await sess.step(StepRequest(type="scroll_down", source="person"))
+        obs = await sess.observe(screenshot=False)
+        return obs.markdown
+
+    # --- logs -----------------------------------------------------------------------------
+
+    async def action_log(self, session_id: str) -> list[LogEntry]:
+        return list(self._get(session_id).log)
+
+    async def console(self, session_id: str) -> list[ConsoleMessage]:
+        return list(self._get(session_id).console)
+
+    async def network(self, session_id: str) -> list[NetworkRequest]:
+        return list(self._get(session_id).network)
+
+    async def health(self, session_id: str) -> Health:
+        return self._get(session_id).health()
+
+    # --- live follow and pause ------------------------------------------------------------
+
+    async def events(self, session_id: str | None = None) -> AsyncIterator[Event]:
+        """Live events (step, tab, console, network, status, session, paused) as they happen."""
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=EVENT_QUEUE)
+
+        def push(event: Event) -> None:
+            if session_id is not None and event.session_id != session_id:
+                return
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(event)
+
+        unsubscribe = self.engine.subscribe(push)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            unsubscribe()
+
+    async def set_paused(self, session_id: str, paused: bool) -> Session:
+        sess = self._get(session_id)
+        sess.paused = paused
+        gate = self._resume.setdefault(session_id, asyncio.Event())
+        if paused:
+            gate.clear()
+        else:
+            gate.set()
+        sess.emit("paused", paused=paused)
+        return sess.to_session()
+
+    async def _hold(self, sess: EngineSession, request: StepRequest) -> None:
+        """A paused session holds steps from anyone but the person until resumed."""
+        if not sess.paused or request.source == "person":
+            return
+        gate = self._resume.setdefault(sess.id, asyncio.Event())
+        sess.emit("paused", held=request.describe(), source=request.source)
+        while sess.paused:
+            await gate.wait()
+            if not sess.live:
+                break
+        sess.check_live()
+
+    def _release(self, session_id: str) -> None:
+        gate = self._resume.pop(session_id, None)
+        if gate is not None:
+            gate.set()
