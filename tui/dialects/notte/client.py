@@ -94,6 +94,7 @@ class NotteClient:
         self._transport = transport
         self._http: HttpClient | None = None
         self.stepdeck = stepdeck  # None: find out on start()
+        self.step_timeout = max(STEP_TIMEOUT, config.timeout)
         # the server records every step itself: the app should not record them twice
         self.records_steps = False
         self.capabilities = self._capabilities()
@@ -240,7 +241,7 @@ class NotteClient:
             ExecutionResponse,
             json_body=body,
             idempotent=False,
-            timeout=max(STEP_TIMEOUT, self.config.timeout),
+            timeout=self.step_timeout,
         )
         result = reply.to_result(request)
         if result.observation is None and not self.stepdeck:
@@ -283,7 +284,7 @@ class NotteClient:
             ScrapeResponse,
             json_body=body,
             idempotent=True,
-            timeout=max(STEP_TIMEOUT, self.config.timeout),
+            timeout=self.step_timeout,
         )
         if schema is None:
             return reply.markdown

@@ -625,8 +625,8 @@ class ExecutionResponse(_Wire):
 
     started_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime = Field(default_factory=utcnow)
-    action: dict[str, Any] = Field(default_factory=dict)
-    success: bool = True
+    action: dict[str, Any]
+    success: bool
     message: str = ""
     data: DataSpace | None = None
     exception: str | None = None
