@@ -361,6 +361,8 @@ def run_server(
         headed=headed or settings.headed,
         allow_schemes=tuple(settings.allow_schemes),
         idle_timeout_minutes=settings.idle_timeout_minutes,
+        # a slow site (or a test of timeouts) may want another navigation timeout
+        nav_timeout_ms=float(os.environ.get("STEPDECK_NAV_TIMEOUT_MS") or 15_000),
     )
     store = Store()
     app = create_app(provider, token, store=store)

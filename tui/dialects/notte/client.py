@@ -235,6 +235,9 @@ class NotteClient:
         if request.type == "command" and not self.stepdeck:
             raise self._unsupported("commands")
         body = ExecutionRequest.from_step(request).wire()
+        if not self.stepdeck:  # Notte's own models refuse fields they do not know
+            body.pop("source", None)
+            body.pop("confirm", None)
         reply = await self.http.call(
             "POST",
             f"{self._sid(session_id)}/page/execute",

@@ -481,6 +481,9 @@ class ExecutionRequest(_Wire):
     x: float | None = None
     y: float | None = None
     confirm: bool = False
+    # stepdeck: who asks ("person" in the app; agents and SDKs are "api"): a paused session
+    # holds every step that is not a person's
+    source: str = "api"
 
     @field_validator("type")
     @classmethod
@@ -512,6 +515,7 @@ class ExecutionRequest(_Wire):
             value=text if kind not in ("check", "uncheck") else None,
             enter=bool(self.enter),
             confirm=self.confirm,
+            source=self.source,
         )
         if kind in ("goto", "new_tab"):
             step.url = self.url or text
@@ -547,7 +551,7 @@ class ExecutionRequest(_Wire):
     def from_step(cls, step: StepRequest) -> ExecutionRequest:
         """The Notte action for a neutral step (what the client sends)."""
         kind = STEP_TO_NOTTE[step.type]
-        out = cls(type=kind, id=step.id, confirm=step.confirm)
+        out = cls(type=kind, id=step.id, confirm=step.confirm, source=step.source)
         if step.type in ("fill", "select", "auto"):
             out.value = step.value
             out.enter = step.enter or None
