@@ -620,6 +620,9 @@ class StepdeckApp(App[int]):
                 if not isinstance(binding, Binding) or not binding.id:
                     continue
                 keys = self.keymap.get(binding.id, binding.key)
-                rows.append((keys, binding.tooltip or binding.description, binding.id))
+                shown = " ".join(
+                    self.get_key_display(Binding(k.strip(), "")) for k in keys.split(",")
+                )
+                rows.append((shown, binding.tooltip or binding.description, binding.id))
         rows.append(("ctrl+p", "Command palette: jump, run, create, close", "(textual)"))
         return rows

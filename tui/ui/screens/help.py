@@ -15,6 +15,8 @@ COMMANDS_HELP = (
     "close tab · press Enter · wait 500 · anything else is sent as a request in words."
 )
 
+KEYMAP_HELP = 'Remap keys in config.toml: [keymap] then e.g. "app.new_session" = "ctrl+n".'
+
 
 class HelpScreen(ModalScreen[None]):
     """Lists keys as (key, id, what it does); the config's [keymap] remaps ids."""
@@ -29,10 +31,11 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog", id="help"):
             yield Label("Keys", classes="dialog-title")
             table = DataTable(id="help-keys", cursor_type="row", show_cursor=False)
-            table.add_columns("key", "does", "id (for [keymap] in config.toml)")
+            table.add_columns(Text("key"), Text("does"), Text("binding id"))
             for key, description, binding_id in self.rows:
                 table.add_row(
                     Text(key, style="bold"), Text(description), Text(binding_id, style="dim")
                 )
             yield table
             yield Static(Text(COMMANDS_HELP), id="help-commands", markup=False)
+            yield Static(Text(KEYMAP_HELP), id="help-keymap", markup=False)

@@ -17,6 +17,7 @@ class CommandBar(Input):
     BINDINGS = [
         Binding("up", "history(-1)", "Previous", show=False, id="command.history_back"),
         Binding("down", "history(1)", "Next", show=False, id="command.history_forward"),
+        Binding("escape", "leave", "Leave", show=False, id="command.leave"),
     ]
 
     def __init__(self, **kwargs) -> None:
@@ -34,6 +35,10 @@ class CommandBar(Input):
         if line and (not self.history or self.history[-1] != line):
             self.history.append(line)
         self._cursor = len(self.history)
+
+    def action_leave(self) -> None:
+        """Hand the keys back to the app (n, x, r, 1-4 ... work outside the bar)."""
+        self.screen.focus_next()
 
     def action_history(self, delta: int) -> None:
         if not self.history:

@@ -1,0 +1,79 @@
+"""Fixtures for the app's Pilot tests: the demo site, a hostile page, an app on the real engine."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # ui_helpers, static_provider
+
+from ui_helpers import HOSTILE_TITLE, settle
+
+from tui.demo.server import DemoServer
+from tui.providers.local import LocalProvider
+from tui.ui.app import StepdeckApp
+
+HOSTILE_HTML = f"""<!doctype html><html><head><title>{HOSTILE_TITLE}</title></head><body>
+<h1>[link=https://evil.example]click me[/link] and [/] and [b]bold[/b]</h1>
+<p>escape: \x1b[2J\x1b]0;retitled\x07 done</p>
+<a href="/next">[reverse]next[/reverse]</a>
+<input aria-label="[i]field[/i]" name="q">
+</body></html>"""
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = HOSTILE_HTML.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _ui_home(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("STEPDECK_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def demo_base() -> Iterator[str]:
+    with DemoServer() as server:
+        yield str(server).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def hostile_url() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def make_app():
+    """An app over a fresh embedded engine (real Chromium); closed with the app."""
+
+    def make(start_url: str | None = None) -> StepdeckApp:
+        return StepdeckApp([LocalProvider()], images="none", start_url=start_url)
+
+    return make
+
+
+@pytest.fixture
+async def shop(make_app, demo_base) -> AsyncIterator[tuple[StepdeckApp, object]]:
+    """The app at 140x40 with one session on the demo shop, booted."""
+    app = make_app(f"{demo_base}/shop")
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        yield app, pilot

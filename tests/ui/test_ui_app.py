@@ -1,0 +1,179 @@
+"""The app over the real embedded engine and the demo site, driven like a person would."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets._toast import Toast
+from ui_helpers import HOSTILE_TITLE, settle
+
+from tui.ui.tabs.page import PageView
+
+
+def toasts(app) -> list[str]:
+    return [str(t.render()) for t in app.screen.query(Toast)]
+
+
+def header(app) -> str:
+    return str(app.query_one("#header-text", Static).render())
+
+
+async def type_command(pilot, line: str) -> None:
+    bar = pilot.app.command_bar
+    bar.focus()
+    bar.value = ""
+    await pilot.press(*line, "enter")
+    await settle(pilot)
+
+
+async def test_demo_session_shows_page_actions_and_header(shop):
+    app, _pilot = shop
+    view = app.current
+    assert view is not None and view.url.endswith("/shop")
+    assert "Stepdeck Store" in header(app)
+    assert "/shop" in header(app)
+    assert "Stepdeck Store" in app.query_one(PageView).text
+    ids = [str(k.value) for k in app.query_one("#action-table", DataTable).rows]
+    assert "I1" in ids and "B1" in ids and "b:goto" in ids
+
+
+async def test_step_by_id_follows_a_link(shop):
+    app, pilot = shop
+    cart = next(a for a in app.current.observation.actions if a.description.startswith("Cart"))
+    await type_command(pilot, cart.id)
+    assert app.current.url.endswith("/shop/cart")
+    assert app.current.last.success
+    assert app.command_bar.value == ""  # a step that worked clears the bar
+    log = app.query_one("#step-log", DataTable)
+    assert log.row_count == 1
+    assert cart.id in str(log.get_row_at(0)[1])
+
+
+async def test_fill_with_value_and_enter_searches(shop):
+    app, pilot = shop
+    await type_command(pilot, "I1 kindle --enter")
+    assert "search?q=kindle" in app.current.url
+    assert "Kindle" in app.query_one(PageView).text
+    assert "DONE" in header(app) and "1 steps" in header(app)
+
+
+async def test_typed_browser_actions(shop, demo_base):
+    app, pilot = shop
+    await type_command(pilot, f"goto {demo_base}/social")
+    assert app.current.url.endswith("/social")
+    await type_command(pilot, "back")
+    assert app.current.url.endswith("/shop")
+    # history: up brings back the last line
+    app.command_bar.focus()
+    await pilot.press("up")
+    assert app.command_bar.value == "back"
+
+
+async def test_table_selection_asks_for_a_value(shop):
+    app, pilot = shop
+    await pilot.press("escape", "2")  # leave the bar, open the Actions tab
+    await pilot.pause()
+    app.query_one("#action-filter", Input).focus()
+    await pilot.press(*"search products")
+    await pilot.pause()
+    table = app.query_one("#action-table", DataTable)
+    assert table.row_count == 1
+    await pilot.press("enter")  # from the filter to the table
+    await pilot.press("enter")  # run the row: it takes a value, so the app asks
+    await pilot.pause()
+    assert app.screen.query_one("#ask-input", Input)
+    await pilot.press(*"airpods")
+    app.screen.query_one("#ask-enter").value = True
+    await pilot.press("enter")
+    await settle(pilot)
+    assert "search?q=airpods" in app.current.url
+
+
+async def test_table_selection_runs_a_link(shop):
+    app, pilot = shop
+    await pilot.press("escape", "2")
+    app.query_one("#action-filter", Input).focus()
+    await pilot.press(*"sign in", "enter", "enter")
+    await settle(pilot)
+    assert app.current.url.endswith("/shop/login")
+
+
+async def test_new_session_then_close_it(shop, demo_base):
+    app, pilot = shop
+    first = app.selected
+    await pilot.press("f2")
+    await pilot.pause()
+    app.screen.query_one("#new-url", Input).value = f"{demo_base}/catalog"
+    await pilot.press("enter")
+    await settle(pilot)
+    assert len(app.views) == 2
+    assert app.selected != first and app.current.url.endswith("/catalog")
+    await pilot.press("escape", "x")  # out of the bar; close asks first
+    await pilot.pause()
+    await pilot.press("y")
+    await settle(pilot)
+    assert list(app.views) == [first] and app.selected == first
+    prompts = [str(o.prompt) for o in app.query_one(OptionList).options]
+    assert not any("Catalog" in p for p in prompts)
+
+
+async def test_reply_for_another_session_is_not_shown(shop, demo_base):
+    app, pilot = shop
+    shop_key = app.selected
+    await pilot.press("f2")
+    await pilot.pause()
+    app.screen.query_one("#new-url", Input).value = f"{demo_base}/social"
+    await pilot.press("enter")
+    await settle(pilot)
+    social_key = app.selected
+    app.select_session(shop_key)
+    await pilot.pause()
+    await type_command_nowait(pilot, "wait 800")
+    assert app.views[shop_key].busy
+    app.select_session(social_key)  # switch while the shop's step runs
+    await settle(pilot)
+    assert app.selected == social_key
+    assert app.views[shop_key].busy is False and len(app.views[shop_key].results) == 1
+    assert app.views[social_key].results == []
+    assert app.query_one("#step-log", DataTable).row_count == 0
+    assert "/social" in header(app)
+    row = str(app.query_one(OptionList).get_option(shop_key).prompt)
+    assert "1 st" in row  # the shop's sidebar row did update
+
+
+async def type_command_nowait(pilot, line: str) -> None:
+    bar = pilot.app.command_bar
+    bar.focus()
+    bar.value = ""
+    await pilot.press(*line, "enter")
+
+
+async def test_errors_become_notifications_and_keep_the_command(shop):
+    app, pilot = shop
+    await type_command(pilot, "B999")
+    assert app.command_bar.value == "B999"
+    assert any("B999" in t for t in toasts(app))
+    await type_command(pilot, "goto 127.0.0.1:9")
+    assert app.command_bar.value == "goto 127.0.0.1:9"
+    assert app.is_running
+    assert "error" in header(app)
+
+
+async def test_hostile_page_is_shown_literally(make_app, hostile_url):
+    app = make_app(hostile_url)
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        assert "[bold red]Pwned[/]" in header(app)
+        assert "\x1b" not in header(app)
+        page = app.query_one(PageView).text
+        assert "[link=https://evil.example]click me[/link]" in page
+        assert "\x1b" not in page
+        prompt = str(app.query_one(OptionList).get_option(app.selected).prompt)
+        assert "[bold red]Pwned[/]" in prompt
+        assert HOSTILE_TITLE.split("\x1b")[0].strip() in prompt
+        descriptions = [a.description for a in app.current.observation.actions]
+        await pilot.press("escape", "2")
+        await pilot.pause()
+        assert any("[reverse]" in d for d in descriptions)
+        await pilot.press("f1")  # the app still works
+        await pilot.pause()
+        assert app.screen.id != "_default"
