@@ -1,0 +1,546 @@
+"""Export a session (JSON + a Markdown report + screenshot files) and replay an export.
+
+UI-free: the app, the CLI and tests call it with a `Store` and, for a live
+session, its `Provider` (for the action log, console and network).
+
+An export folder holds:
+- `session.json`: every step with its request, outcome, observation summary
+  (url, title, the actions it offered), console and network during it, and the
+  session's logs; `load_export` reads it back;
+- `report.md`: the same as a page a person reads, screenshots linked;
+- `shots/00001.png`, `pages/00001.md`: the screenshot and page text after each step.
+
+Replay runs the id-based and browser actions of an export on a new session of
+any provider with an action space, one at a time, and stops at the first step
+whose target is gone (or is now a different element), saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from tui import locations
+from tui.model import (
+    ConsoleMessage,
+    CreateSession,
+    LogEntry,
+    NetworkRequest,
+    Session,
+    StepRequest,
+    StepStatus,
+    utcnow,
+)
+from tui.providers.base import Provider, StepdeckError, Unsupported
+from tui.store import Store, StoredStep
+
+EXPORT_FORMAT = "stepdeck-export/1"
+
+# Steps that address an element by id; the rest of REPLAYABLE needs no element.
+ID_STEPS = {"auto", "click", "fill", "select", "check", "uncheck"}
+REPLAYABLE = ID_STEPS | {
+    "goto",
+    "back",
+    "forward",
+    "reload",
+    "scroll_down",
+    "scroll_up",
+    "press_key",
+    "new_tab",
+    "switch_tab",
+    "close_tab",
+    "wait",
+    "click_xy",
+}
+
+
+class ActionSummary(BaseModel):
+    """An element the page offered: its id and what it is."""
+
+    id: str
+    description: str = ""
+    role: str = ""
+
+
+class ExportedStep(BaseModel):
+    """One step of an exported session, with what the page looked like after it."""
+
+    seq: int
+    request: StepRequest
+    description: str = ""
+    status: StepStatus = StepStatus.DONE
+    success: bool = True
+    message: str = ""
+    started_at: datetime
+    ended_at: datetime
+    duration_ms: float = 0.0
+    url: str = ""
+    title: str = ""
+    # The element the step addressed, as the page before it described it (None: unknown).
+    target: ActionSummary | None = None
+    actions: list[ActionSummary] = Field(default_factory=list)
+    screenshot: str | None = None  # path relative to the export folder
+    page: str | None = None  # the page text after the step, relative path
+    console: list[ConsoleMessage] = Field(default_factory=list)
+    network: list[NetworkRequest] = Field(default_factory=list)
+
+
+class ExportedSession(BaseModel):
+    """What `session.json` holds."""
+
+    format: str = EXPORT_FORMAT
+    exported_at: datetime = Field(default_factory=utcnow)
+    provider: str
+    session: Session
+    start_url: str | None = None  # where the session was before its first step
+    steps: list[ExportedStep] = Field(default_factory=list)
+    action_log: list[LogEntry] = Field(default_factory=list)
+    console: list[ConsoleMessage] = Field(default_factory=list)
+    network: list[NetworkRequest] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # what could not be included, and why
+
+
+class ExportResult(BaseModel):
+    """Where an export went."""
+
+    folder: Path
+    json_path: Path
+    markdown_path: Path
+    steps: int
+    export: ExportedSession
+
+
+class ReplayOutcome(BaseModel):
+    """What happened to one exported step when replayed."""
+
+    seq: int
+    description: str
+    outcome: Literal["done", "skipped", "failed", "stopped"]
+    reason: str = ""
+    url: str = ""  # where the replay is after this step
+    expected_url: str = ""  # where the recorded session was after it
+
+    @property
+    def same_page(self) -> bool:
+        return bool(self.url) and self.url == self.expected_url
+
+
+class ReplayReport(BaseModel):
+    """The whole replay: the new session and every outcome."""
+
+    session_id: str
+    outcomes: list[ReplayOutcome] = Field(default_factory=list)
+    url: str = ""
+
+    @property
+    def completed(self) -> bool:
+        return all(o.outcome in ("done", "skipped") for o in self.outcomes)
+
+    @property
+    def stopped(self) -> ReplayOutcome | None:
+        for o in self.outcomes:
+            if o.outcome in ("failed", "stopped"):
+                return o
+        return None
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def in_window[T: (ConsoleMessage, NetworkRequest)](
+    items: list[T], start: datetime, end: datetime | None
+) -> list[T]:
+    """Entries logged from `start` until `end` (None: until now)."""
+    return [i for i in items if i.timestamp >= start and (end is None or i.timestamp < end)]
+
+
+def _summary(actions: list) -> list[ActionSummary]:
+    return [ActionSummary(id=a.id, description=a.description, role=a.role) for a in actions]
+
+
+def _start_url(steps: list[StoredStep], network: list[NetworkRequest]) -> str | None:
+    """Where the session was before its first step: the first page it loaded."""
+    first = steps[0].started_at if steps else None
+    for request in network:
+        if request.resource_type == "document" and (first is None or request.timestamp < first):
+            return request.url
+    if steps and steps[0].request.type in ("fill", "wait", "scroll_down", "scroll_up"):
+        return steps[0].url  # these steps do not leave the page
+    return None
+
+
+def default_folder(provider: str, session_id: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{provider}-{session_id}")
+    return locations.exports_dir() / f"{safe}-{stamp}"
+
+
+async def export_session(
+    session_id: str,
+    *,
+    provider: str = "local",
+    store: Store,
+    live: Provider | None = None,
+    out: Path | None = None,
+    start_url: str | None = None,
+) -> ExportResult:
+    """Write a session's steps (from the store) and logs (from `live`) to a folder."""
+    stored = await asyncio.to_thread(store.steps, provider, session_id)
+    session = await asyncio.to_thread(store.session, provider, session_id)
+    notes: list[str] = []
+    action_log: list[LogEntry] = []
+    console: list[ConsoleMessage] = []
+    network: list[NetworkRequest] = []
+    if live is not None:
+        try:
+            session = await live.get_session(session_id)
+            action_log = await live.action_log(session_id)
+            console = await live.console(session_id)
+            network = await live.network(session_id)
+        except StepdeckError as exc:
+            notes.append(f"live logs not included: {exc.message}")
+    if session is None:
+        if not stored:
+            raise StepdeckError(
+                f"No session {session_id} from {provider} in the store",
+                "list sessions with the app; an export needs at least one recorded step",
+            )
+        session = Session(id=session_id, provider=provider, url=stored[-1].url)
+    if live is None:
+        notes.append("exported from the store only: no action log, console or network")
+
+    folder = Path(out) if out is not None else default_folder(provider, session_id)
+    export = ExportedSession(
+        provider=provider,
+        session=session,
+        start_url=start_url or _start_url(stored, network),
+        action_log=action_log,
+        console=console,
+        network=network,
+        notes=notes,
+    )
+    await asyncio.to_thread(_write_steps, folder, stored, export)
+    json_path = folder / "session.json"
+    markdown_path = folder / "report.md"
+    json_path.write_text(export.model_dump_json(indent=2))
+    markdown_path.write_text(markdown_report(export))
+    return ExportResult(
+        folder=folder,
+        json_path=json_path,
+        markdown_path=markdown_path,
+        steps=len(export.steps),
+        export=export,
+    )
+
+
+def _write_steps(folder: Path, stored: list[StoredStep], export: ExportedSession) -> None:
+    locations.ensure(folder)
+    before: list[ActionSummary] | None = None  # the action space the step acted on
+    for i, step in enumerate(stored):
+        name = f"{step.seq:05d}"
+        shot = page = None
+        if step.screenshot_path and step.screenshot_path.exists():
+            locations.ensure(folder / "shots")
+            shutil.copyfile(step.screenshot_path, folder / "shots" / f"{name}.png")
+            shot = f"shots/{name}.png"
+        if step.markdown:
+            locations.ensure(folder / "pages")
+            (folder / "pages" / f"{name}.md").write_text(step.markdown)
+            page = f"pages/{name}.md"
+        target = None
+        if step.request.id and before is not None:
+            target = next((a for a in before if a.id == step.request.id), None)
+        # The store keeps console/network per step when its recorder passed them;
+        # otherwise take the session's, from this step until the next one.
+        end = stored[i + 1].started_at if i + 1 < len(stored) else None
+        console = step.console or in_window(export.console, step.started_at, end)
+        network = step.network or in_window(export.network, step.started_at, end)
+        actions = _summary(step.actions)
+        export.steps.append(
+            ExportedStep(
+                seq=step.seq,
+                request=step.request,
+                description=step.description or step.request.describe(),
+                status=step.status,
+                success=step.success,
+                message=step.message,
+                started_at=step.started_at,
+                ended_at=step.ended_at,
+                duration_ms=step.duration_ms,
+                url=step.url,
+                title=step.title,
+                target=target,
+                actions=actions,
+                screenshot=shot,
+                page=page,
+                console=console,
+                network=network,
+            )
+        )
+        if step.metadata is not None or step.actions:
+            before = actions
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")[:120]
+
+
+def markdown_report(export: ExportedSession) -> str:
+    """A readable report of an export, screenshots linked relative to its folder."""
+    s = export.session
+    lines = [
+        f"# Session {s.id} ({export.provider})",
+        "",
+        f"- exported: {export.exported_at:%Y-%m-%d %H:%M:%S} UTC",
+        f"- created: {s.created_at:%Y-%m-%d %H:%M:%S} UTC, status: {s.status.value}",
+        f"- started at: {export.start_url or '(unknown)'}",
+        f"- last page: {s.title or '(untitled)'} — {s.url or '(no url)'}",
+        f"- steps: {len(export.steps)}",
+    ]
+    lines += [f"- note: {n}" for n in export.notes]
+    lines += ["", "| # | time | step | status | ms | url |", "|---|---|---|---|---|---|"]
+    for st in export.steps:
+        lines.append(
+            f"| {st.seq} | {st.started_at:%H:%M:%S} | `{_cell(st.description)}` "
+            f"| {st.status.value}{'' if st.success else ' (failed)'} | {st.duration_ms:.0f} "
+            f"| {_cell(st.url)} |"
+        )
+    for st in export.steps:
+        lines += ["", f"## {st.seq}. `{st.description}`", ""]
+        lines.append(f"{st.status.value} in {st.duration_ms:.0f} ms — {st.title} ({st.url})")
+        if st.message:
+            lines += ["", f"> {st.message}"]
+        if st.target is not None:
+            lines += ["", f"Target: {st.target.id} — {st.target.description}"]
+        if st.screenshot:
+            lines += ["", f"![after step {st.seq}]({st.screenshot})"]
+        if st.page:
+            lines += ["", f"[page text after this step]({st.page}) — {len(st.actions)} actions"]
+        errors = [c for c in st.console if c.level in ("error", "pageerror", "warning")]
+        if errors:
+            lines += ["", "Console:"] + [f"- {c.level}: {_cell(c.text)}" for c in errors]
+        bad = [n for n in st.network if n.failure or (n.status or 0) >= 400]
+        if st.network:
+            lines += ["", f"Network: {len(st.network)} requests, {len(bad)} failed"]
+            lines += [f"- {n.method} {n.status or n.failure} {_cell(n.url)}" for n in bad]
+    return "\n".join(lines) + "\n"
+
+
+def load_export(path: Path | str) -> ExportedSession:
+    """Read an export's `session.json` (or the folder holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "session.json"
+    try:
+        export = ExportedSession.model_validate_json(path.read_text())
+    except OSError as exc:
+        raise StepdeckError(
+            f"Cannot read {path}: {exc.strerror}", "give an export's session.json"
+        ) from None
+    except ValueError as exc:
+        raise StepdeckError(
+            f"{path} is not a stepdeck export", f"expected {EXPORT_FORMAT}: {exc}"
+        ) from None
+    return export
+
+
+# --- replay ------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def replay_start(export: ExportedSession) -> str | None:
+    """The url a replay opens before its first step."""
+    if export.start_url:
+        return export.start_url
+    first = export.steps[0] if export.steps else None
+    if first is not None and first.request.type == "goto":
+        return None  # the first step goes there itself
+    return export.session.url or None
+
+
+async def start_replay(export: ExportedSession, provider: Provider) -> Session:
+    """A new session on `provider` where the exported one started."""
+    if not provider.capabilities.action_space:
+        raise Unsupported(
+            f"{provider.label or provider.name} has no action space: a replay needs element ids",
+            provider.capabilities.reason("action_space"),
+        )
+    return await provider.create_session(
+        CreateSession(url=replay_start(export), label=f"replay of {export.session.id}")
+    )
+
+
+async def replay_steps(
+    export: ExportedSession, provider: Provider, session_id: str
+) -> AsyncIterator[ReplayOutcome]:
+    """Run each replayable step on `session_id`, yielding its outcome; stop at the first miss."""
+    for st in export.steps:
+        request = st.request.model_copy(update={"source": "replay", "confirm": False})
+        out = ReplayOutcome(
+            seq=st.seq, description=st.description, outcome="done", expected_url=st.url
+        )
+        if request.type not in REPLAYABLE:
+            why = "a natural-language command" if request.type == "command" else request.type
+            yield out.model_copy(update={"outcome": "skipped", "reason": f"not replayed: {why}"})
+            continue
+        if not st.success or st.status == StepStatus.ERROR:
+            yield out.model_copy(update={"outcome": "skipped", "reason": "it failed when recorded"})
+            continue
+        if request.id and request.type in ID_STEPS:
+            try:
+                observation = await provider.observe(session_id, screenshot=False)
+            except StepdeckError as exc:
+                yield out.model_copy(update={"outcome": "failed", "reason": _why(exc)})
+                return
+            reason = _target_missing(st, observation)
+            if reason:
+                url = observation.metadata.url
+                yield out.model_copy(update={"outcome": "stopped", "reason": reason, "url": url})
+                return
+        try:
+            result = await provider.step(session_id, request)
+        except StepdeckError as exc:
+            yield out.model_copy(update={"outcome": "failed", "reason": _why(exc)})
+            return
+        url = result.observation.metadata.url if result.observation else ""
+        if not url:
+            try:
+                url = (await provider.get_session(session_id)).url
+            except StepdeckError:
+                url = ""
+        if not result.success or result.status == StepStatus.ERROR:
+            reason = result.message or "the provider said the step failed"
+            yield out.model_copy(update={"outcome": "failed", "reason": reason, "url": url})
+            return
+        yield out.model_copy(update={"url": url})
+
+
+def _why(exc: StepdeckError) -> str:
+    return exc.message + (f" ({exc.hint})" if exc.hint else "")
+
+
+def _target_missing(step: ExportedStep, observation) -> str | None:
+    """Why the step's element is not there any more, or None when it is."""
+    ident = step.request.id or ""
+    action = observation.action(ident)
+    where = observation.metadata.url or "this page"
+    if action is None:
+        was = f" ('{step.target.description}')" if step.target else ""
+        return f"{ident}{was} no longer exists on {where} ({len(observation.actions)} actions)"
+    if step.target and _norm(action.description) != _norm(step.target.description):
+        return (
+            f"{ident} is now '{action.description}' on {where}; "
+            f"it was '{step.target.description}' when recorded"
+        )
+    return None
+
+
+async def replay(
+    export: ExportedSession | Path | str, provider: Provider, *, session_id: str | None = None
+) -> ReplayReport:
+    """Replay a whole export (on a new session unless `session_id` is given)."""
+    if not isinstance(export, ExportedSession):
+        export = load_export(export)
+    if session_id is None:
+        session_id = (await start_replay(export, provider)).id
+    report = ReplayReport(session_id=session_id)
+    async for outcome in replay_steps(export, provider, session_id):
+        report.outcomes.append(outcome)
+        if outcome.url:
+            report.url = outcome.url
+    if not report.url:
+        try:
+            report.url = (await provider.get_session(session_id)).url
+        except StepdeckError:
+            pass
+    return report
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def _find_session(store: Store, provider: str, wanted: str) -> str:
+    ids = [s.id for s in store.sessions(provider)]
+    if wanted in ids:
+        return wanted
+    matches = [i for i in ids if i.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise StepdeckError(f"{wanted} matches {len(matches)} sessions", "give more of the id")
+    raise StepdeckError(
+        f"No session {wanted} from {provider} in the store",
+        "sessions are recorded when stepped from the app or through `stepdeck serve`",
+    )
+
+
+def run_export(session_id: str, provider: str = "local", out: str | None = None) -> int:
+    """`stepdeck export`: from the store (the session's process may be gone)."""
+    try:
+        with Store() as store:
+            full = _find_session(store, provider, session_id)
+            result = asyncio.run(
+                export_session(full, provider=provider, store=store, out=Path(out) if out else None)
+            )
+    except StepdeckError as exc:
+        print(f"stepdeck export: {_why(exc)}", file=sys.stderr)
+        return 1
+    print(f"{result.steps} steps exported to {result.folder}")
+    print(f"  {result.json_path}\n  {result.markdown_path}")
+    return 0
+
+
+def run_replay(path: str, provider: Provider) -> int:
+    """`stepdeck replay`: print each step's outcome; 0 when every step replayed."""
+
+    async def go() -> int:
+        export = load_export(path)
+        await provider.start()
+        try:
+            session = await start_replay(export, provider)
+            print(f"replaying {len(export.steps)} steps on {provider.name} session {session.id}")
+            code = 0
+            async for o in replay_steps(export, provider, session.id):
+                mark = {"done": "ok", "skipped": "--"}.get(o.outcome, "!!")
+                same = "" if o.outcome != "done" or o.same_page else f" (recorded {o.expected_url})"
+                print(f"{mark} {o.seq:>3} {o.description[:50]:<50} {o.reason or o.url}{same}")
+                if o.outcome in ("failed", "stopped"):
+                    code = 1
+            return code
+        finally:
+            await provider.aclose()
+
+    try:
+        return asyncio.run(go())
+    except StepdeckError as exc:
+        print(f"stepdeck replay: {_why(exc)}", file=sys.stderr)
+        return 1
+
+
+__all__ = [
+    "EXPORT_FORMAT",
+    "ExportResult",
+    "ExportedSession",
+    "ExportedStep",
+    "ReplayOutcome",
+    "ReplayReport",
+    "export_session",
+    "in_window",
+    "load_export",
+    "markdown_report",
+    "replay",
+    "replay_steps",
+    "run_export",
+    "run_replay",
+    "start_replay",
+]
