@@ -100,5 +100,32 @@ def web(host: str, port: int) -> None:
     sys.exit(run_web(host=host, port=port))
 
 
+@main.command()
+@click.argument("session_id")
+@click.option("--provider", default="local", show_default=True, help="Where the session ran.")
+@click.option("--out", default=None, help="Export folder (default: in the data dir).")
+def export(session_id: str, provider: str, out: str | None) -> None:
+    """Export a recorded session: session.json, report.md and its screenshots."""
+    from tui.providers.export import run_export
+
+    sys.exit(run_export(session_id, provider, out))
+
+
+@main.command()
+@click.argument("export_json", metavar="EXPORT.json")
+@click.option("--provider", default="local", show_default=True, help="Where to replay it.")
+def replay(export_json: str, provider: str) -> None:
+    """Replay an exported session's actions on a new session, stopping at the first miss."""
+    from tui.dialects import build_provider
+    from tui.providers.export import run_replay
+    from tui.settings import load_settings
+
+    settings = load_settings()
+    configs = {c.name: c for c in settings.all_providers()}
+    if provider not in configs:
+        raise click.BadParameter(f"pick one of: {', '.join(configs)}", param_hint="--provider")
+    sys.exit(run_replay(export_json, build_provider(configs[provider], settings)))
+
+
 if __name__ == "__main__":
     main()
