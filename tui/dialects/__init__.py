@@ -1,1 +1,62 @@
-"""dialects."""
+"""Dialects: one folder per wire format, holding both ends of it.
+
+`build_provider` turns a configured provider (built in, or from the TOML
+config) into the Provider the app talks to. Each client is imported only
+when its dialect is used, so the app's cold start pays for one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tui.providers.base import Provider
+    from tui.settings import ProviderConfig, Settings
+
+# dialect -> (module, class); every class is built as Class(config, transport=...).
+CLIENTS = {
+    "notte": ("tui.dialects.notte.client", "NotteClient"),
+    "notte_env": ("tui.dialects.notte_env.client", "NotteEnvClient"),
+    "multion": ("tui.dialects.multion.client", "MultionClient"),
+    "thinkrun": ("tui.dialects.thinkrun.client", "ThinkRunClient"),
+}
+
+
+def build_provider(
+    config: ProviderConfig,
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Provider:
+    """The Provider for `config`: the embedded engine (`local`) or a dialect client."""
+    import importlib
+
+    if config.dialect == "local":
+        from tui.providers.local import LocalProvider
+
+        kwargs: dict[str, Any] = {}
+        if settings is not None:
+            kwargs = {
+                "chromium": settings.chromium,
+                "cdp_url": settings.cdp_url,
+                "headed": settings.headed,
+                "allow_schemes": tuple(settings.allow_schemes),
+                "idle_timeout_minutes": settings.idle_timeout_minutes,
+            }
+        provider = LocalProvider(**kwargs)
+        if config.name != "local":
+            provider.name = config.name
+        if config.label:
+            provider.label = config.label
+        return provider
+    try:
+        module_name, class_name = CLIENTS[config.dialect]
+    except KeyError:
+        raise ValueError(
+            f"provider {config.name!r}: unknown dialect {config.dialect!r} "
+            f"(known: local, {', '.join(CLIENTS)})"
+        ) from None
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(config, transport=transport)

@@ -1,0 +1,159 @@
+"""Fixtures for the dialect tests.
+
+`misbehaving` is a real HTTP server on 127.0.0.1 that answers whatever a
+test scripts (a status, a slow reply, a dropped connection, broken JSON, a
+server-sent event stream) and counts every request it receives, so a test
+can show that a step was sent exactly once and a read was retried.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+import tui.dialects.http as dialect_http
+
+
+@dataclass
+class Reply:
+    """What the server answers: a status and a body, or a fault."""
+
+    status: int = 200
+    body: Any = None  # JSON-able, or bytes sent as is
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+    drop: bool = False  # close the connection without a reply
+    events: list[Any] | None = None  # server-sent events (JSON-able), sent one by one
+    event_gap: float = 0.0
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out has gone: writing to it fails, as it should.
+        pass
+
+
+class Misbehaving:
+    """A loopback HTTP server whose replies the test scripts, path by path."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.bodies: list[tuple[str, str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self._replies: list[tuple[str, str, Reply]] = []
+        self.default = Reply(404, {"message": "nothing scripted here"})
+        self._lock = threading.Lock()
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    def on(self, method: str, path_part: str, reply: Reply) -> None:
+        """Answer `reply` to requests whose path contains `path_part` (first match wins)."""
+        self._replies.insert(0, (method.upper(), path_part, reply))
+
+    def count(self, method: str, path_part: str) -> int:
+        return sum(n for (m, p), n in self.counts.items() if m == method and path_part in p)
+
+    def _reply_for(self, method: str, path: str) -> Reply:
+        for m, part, reply in self._replies:
+            if m == method and part in path:
+                return reply
+        return self.default
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                path = self.path.split("?", 1)[0]
+                with outer._lock:
+                    outer.counts[(self.command, path)] += 1
+                    try:
+                        outer.bodies.append((self.command, path, json.loads(raw or b"null")))
+                    except ValueError:
+                        outer.bodies.append((self.command, path, raw))
+                    outer.headers.append({k.lower(): v for k, v in self.headers.items()})
+                reply = outer._reply_for(self.command, path)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.drop:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                if reply.events is not None:
+                    self.send_response(reply.status)
+                    self.send_header("content-type", "text/event-stream")
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    for event in reply.events:
+                        data = event if isinstance(event, str) else json.dumps(event)
+                        self.wfile.write(f"data: {data}\n\n".encode())
+                        self.wfile.flush()
+                        time.sleep(reply.event_gap)
+                    self.close_connection = True
+                    return
+                body = reply.body
+                if not isinstance(body, bytes):
+                    body = json.dumps(body).encode()
+                self.send_response(reply.status)
+                headers = {"content-type": "application/json", **reply.headers}
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = do_PUT = _serve
+
+        return Handler
+
+    def start(self) -> Misbehaving:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def misbehaving() -> Iterator[Misbehaving]:
+    server = Misbehaving().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read retries wait milliseconds, not seconds, in tests."""
+    monkeypatch.setattr(dialect_http, "BACKOFF_BASE", 0.01)
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A loopback port with nothing listening (for connection-refused tests)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,388 @@
+"""ThinkRun as a Provider: sessions provisioned in the cloud, driven by CSS selectors.
+
+A new session answers "creating" while its machine starts: the app shows it
+provisioning and polls `get_session` (or awaits `wait_ready`). A step by id
+(`B3`) is sent as a click/fill on that element's CSS selector, taken from the
+last observation of the page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from tui.dialects.http import HttpClient
+from tui.dialects.thinkrun.models import (
+    API_KEY_HEADER,
+    LIVE_STATUSES,
+    ActionList,
+    ArtifactList,
+    ConsoleList,
+    ControlResponse,
+    CreateSessionResponse,
+    HealthResponse,
+    NetworkList,
+    ScreenshotResponse,
+    SessionDetail,
+    SessionList,
+    SnapshotResponse,
+    SuccessResponse,
+)
+from tui.errors import ActionNotFound, BadResponse, InvalidRequest, StepTimeout, Unsupported
+from tui.model import (
+    BROWSER_ACTIONS,
+    Action,
+    ConsoleMessage,
+    CreateSession,
+    Event,
+    Health,
+    LogEntry,
+    NetworkRequest,
+    Observation,
+    PageMeta,
+    Param,
+    Session,
+    SessionStatus,
+    StepRequest,
+    StepResult,
+    StepStatus,
+    utcnow,
+)
+from tui.providers.base import Capabilities
+from tui.settings import ProviderConfig
+
+DEFAULT_BASE_URL = "https://api.thinkrun.ai"
+_BROWSER_ACTIONS = [a for a in BROWSER_ACTIONS if a.name in {"goto", "back", "forward"}]
+
+
+def session_status(value: str | None) -> SessionStatus:
+    """ThinkRun's status words as the neutral status."""
+    value = (value or "").lower()
+    if value in ("creating", "pending", "starting", "provisioning"):
+        return SessionStatus.CREATING
+    if value in LIVE_STATUSES:
+        return SessionStatus.ACTIVE
+    if value in ("failed", "error", "crashed"):
+        return SessionStatus.ERROR
+    if value in ("timeout", "timed_out", "expired"):
+        return SessionStatus.TIMED_OUT
+    return SessionStatus.CLOSED  # completed, cancelled, terminated, ...
+
+
+def _png(value: str) -> bytes:
+    try:
+        return base64.b64decode(value.split(",", 1)[-1], validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadResponse("ThinkRun sent a screenshot that is not base64") from exc
+
+
+class ThinkRunClient:
+    """A ThinkRun account (or `stepdeck serve`'s /api) as a Provider."""
+
+    def __init__(
+        self, config: ProviderConfig, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.label = config.label or "ThinkRun"
+        key = config.api_key()
+        self._http = HttpClient(
+            provider=self.label,
+            base_url=config.base_url or DEFAULT_BASE_URL,
+            # Inferred header: both forms are sent; a server reads the one it knows.
+            headers={API_KEY_HEADER: key, "Authorization": f"Bearer {key}"} if key else {},
+            key_env=config.key_env,
+            timeout=config.timeout,
+            transport=transport,
+        )
+        self._sessions: dict[str, Session] = {}
+        self._pages: dict[str, Observation] = {}  # last observation: the selectors of its ids
+        self.capabilities = Capabilities(
+            commands=False,
+            tabs=False,
+            events=False,
+            pause=False,
+            extract=False,
+            missing={
+                "commands": "stepdeck drives ThinkRun by its browser endpoints: pick an action",
+                "tabs": "ThinkRun's API does not expose tabs",
+                "events": "ThinkRun has no live event stream",
+                "pause": "ThinkRun sessions cannot be paused from here",
+                "extract": "ThinkRun's API has no structured extraction",
+            },
+        )
+
+    async def start(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _path(self, session_id: str, tail: str = "") -> str:
+        return f"api/sessions/{session_id}" + (f"/{tail}" if tail else "")
+
+    # -- sessions --------------------------------------------------------------
+
+    def _remember(self, session_id: str, **fields: Any) -> Session:
+        old = self._sessions.get(session_id) or Session(id=session_id, provider=self.name)
+        session = old.model_copy(update={k: v for k, v in fields.items() if v is not None})
+        self._sessions[session_id] = session
+        return session
+
+    async def list_sessions(self) -> list[Session]:
+        out: list[Session] = []
+        offset = 0
+        for _ in range(20):  # at most 2,000 sessions
+            page = await self._http.call(
+                "GET",
+                "api/sessions",
+                SessionList,
+                params={"limit": 100, "offset": offset, "includeTerminated": "false"},
+            )
+            for s in page.sessions:
+                out.append(
+                    self._remember(
+                        s.sessionId,
+                        status=session_status(s.status),
+                        url=s.currentUrl,
+                        created_at=s.createdAt,
+                        steps=s.navigationCount,
+                    )
+                )
+            offset += len(page.sessions)
+            if not page.hasMore or not page.sessions:
+                break
+        return out
+
+    async def create_session(self, request: CreateSession) -> Session:
+        body: dict[str, Any] = {
+            "options": {
+                "browser": "chromium",
+                "viewport": {"width": request.viewport_width, "height": request.viewport_height},
+            }
+        }
+        prompt = request.url or request.first_command
+        if prompt:
+            body["initialPrompt"] = prompt
+        reply = await self._http.call(
+            "POST", "api/sessions", CreateSessionResponse, json_body=body, idempotent=False
+        )
+        return self._remember(
+            reply.sessionId,
+            status=session_status(reply.status),
+            label=request.label,
+            url=request.url or "",
+            created_at=utcnow(),
+        )
+
+    async def get_session(self, session_id: str) -> Session:
+        d = await self._http.call("GET", self._path(session_id), SessionDetail)
+        return self._remember(
+            session_id,
+            status=session_status(d.status),
+            url=d.currentUrl,
+            title=d.title,
+            steps=d.actionCount,
+            created_at=d.createdAt,
+            last_accessed_at=utcnow(),
+        )
+
+    async def wait_ready(
+        self, session_id: str, *, timeout: float = 120.0, interval: float = 1.0
+    ) -> Session:
+        """Poll until the session leaves "creating" (ThinkRun's CLI waits up to 120 s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            session = await self.get_session(session_id)
+            if session.status != SessionStatus.CREATING:
+                return session
+            if time.monotonic() > deadline:
+                raise StepTimeout(
+                    f"{self.label} session {session_id} is still provisioning",
+                    "wait a little longer, or close it and start another",
+                )
+            await asyncio.sleep(interval)
+
+    async def close_session(self, session_id: str) -> Session:
+        await self._http.call("DELETE", self._path(session_id), SuccessResponse, idempotent=True)
+        self._pages.pop(session_id, None)
+        return self._remember(session_id, status=SessionStatus.CLOSED, closed_at=utcnow())
+
+    # -- page ------------------------------------------------------------------
+
+    async def screenshot(self, session_id: str) -> bytes:
+        reply = await self._http.call(
+            "POST", self._path(session_id, "screenshot"), ScreenshotResponse, idempotent=True
+        )
+        return _png(reply.screenshot)
+
+    async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
+        snap = await self._http.call("GET", self._path(session_id, "snapshot"), SnapshotResponse)
+        obs = Observation(
+            metadata=PageMeta(title=snap.title, url=snap.url),
+            actions=[
+                Action(
+                    id=e.id,
+                    description=e.description,
+                    category=e.category,
+                    role=e.role,
+                    tag=e.tag,
+                    selector=e.selector,
+                    value=e.value,
+                    href=e.href,
+                    params=[Param(name="value")] if e.takesValue else [],
+                )
+                for e in snap.elements
+            ],
+            browser_actions=list(_BROWSER_ACTIONS),
+            markdown=snap.markdown,
+            screenshot=await self.screenshot(session_id) if screenshot else None,
+        )
+        self._pages[session_id] = obs
+        self._remember(session_id, url=snap.url, title=snap.title)
+        return obs
+
+    async def _selector(self, session_id: str, action_id: str) -> tuple[str, Action]:
+        page = self._pages.get(session_id)
+        if page is None or page.action(action_id) is None:
+            page = await self.observe(session_id, screenshot=False)
+        action = page.action(action_id)
+        if action is None or not action.selector:
+            raise ActionNotFound(action_id, [a.id for a in page.actions])
+        return action.selector, action
+
+    async def _control(self, session_id: str, request: StepRequest) -> list[tuple[str, dict]]:
+        """The ThinkRun calls (endpoint, body) for one neutral step."""
+        if request.type == "goto":
+            if not request.url:
+                raise InvalidRequest("goto needs a url")
+            return [("navigate", {"url": request.url})]
+        if request.type == "back":
+            return [("go-back", {})]
+        if request.type == "forward":
+            return [("go-forward", {})]
+        if request.id is None:
+            raise Unsupported(
+                f"ThinkRun's API cannot run {request.describe()!r}",
+                "use an element id, goto, back or forward",
+            )
+        selector, action = await self._selector(session_id, request.id)
+        calls: list[tuple[str, dict]] = []
+        if request.type in ("fill", "select") or (
+            request.type == "auto" and (request.value is not None or action.takes_value)
+        ):
+            calls.append(("fill", {"selector": selector, "value": request.value or ""}))
+            if request.enter:
+                # `type` sends key events: a newline presses Enter in the field.
+                calls.append(("type", {"selector": selector, "text": "\n"}))
+        elif request.type in ("auto", "click", "check", "uncheck"):
+            calls.append(("click", {"selector": selector}))
+        else:
+            raise Unsupported(f"ThinkRun's API cannot run {request.describe()!r}")
+        return calls
+
+    async def step(self, session_id: str, request: StepRequest) -> StepResult:
+        calls = await self._control(session_id, request)
+        started, started_at = time.perf_counter(), utcnow()
+        reply = ControlResponse()
+        for endpoint, body in calls:
+            reply = await self._http.call(
+                "POST",
+                self._path(session_id, endpoint),
+                ControlResponse,
+                json_body=body,
+                idempotent=False,
+            )
+            if not reply.success:
+                break
+        self._pages.pop(session_id, None)  # the page may have changed: ids are stale
+        obs = await self.observe(session_id)
+        return StepResult(
+            status=StepStatus.DONE if reply.success else StepStatus.ERROR,
+            success=reply.success,
+            message=reply.error
+            or f"{request.describe()} → {obs.metadata.title or obs.metadata.url}",
+            request=request,
+            observation=obs,
+            started_at=started_at,
+            ended_at=utcnow(),
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    async def scrape(
+        self, session_id: str, *, schema: dict[str, Any] | None = None, **options: Any
+    ) -> Any:
+        if schema is not None:
+            raise Unsupported(self.capabilities.reason("extract"))
+        snap = await self._http.call("GET", self._path(session_id, "snapshot"), SnapshotResponse)
+        return snap.markdown
+
+    # -- inspection --------------------------------------------------------------
+
+    async def action_log(self, session_id: str) -> list[LogEntry]:
+        reply = await self._http.call(
+            "GET", self._path(session_id, "actions"), ActionList, params={"limit": 100}
+        )
+        return [
+            LogEntry(
+                index=i,
+                type=a.type,
+                params=a.details,
+                timestamp=a.timestamp or utcnow(),
+                duration_ms=a.duration or 0.0,
+                success=a.success,
+                error=a.error,
+                url=str(a.details.get("url", "")),
+            )
+            for i, a in enumerate(reply.actions)
+        ]
+
+    async def artifacts(self, session_id: str) -> ArtifactList:
+        """The session's screenshots and recording (ThinkRun keeps them after it ends)."""
+        return await self._http.call("GET", self._path(session_id, "artifacts"), ArtifactList)
+
+    async def console(self, session_id: str) -> list[ConsoleMessage]:
+        reply = await self._http.call("GET", self._path(session_id, "console"), ConsoleList)
+        return [
+            ConsoleMessage(
+                level=c.level, text=c.text, timestamp=c.timestamp or utcnow(), url=c.url or ""
+            )
+            for c in reply.logs
+        ]
+
+    async def network(self, session_id: str) -> list[NetworkRequest]:
+        reply = await self._http.call("GET", self._path(session_id, "network"), NetworkList)
+        return [
+            NetworkRequest(
+                url=n.url,
+                method=n.method,
+                status=n.status,
+                duration_ms=n.duration,
+                size=n.size,
+                resource_type=n.resourceType or "",
+                failure=n.failure,
+                timestamp=n.timestamp or utcnow(),
+            )
+            for n in reply.requests
+        ]
+
+    async def health(self, session_id: str) -> Health:
+        h = await self._http.call("GET", self._path(session_id, "health"), HealthResponse)
+        checks: dict[str, Any] = {}
+        if h.browserConnected is not None:
+            checks["browser_connected"] = h.browserConnected
+        return Health(
+            ok=h.healthy, status=session_status(h.status), detail=h.message or "", checks=checks
+        )
+
+    def events(self, session_id: str | None = None) -> AsyncIterator[Event]:
+        raise Unsupported(self.capabilities.reason("events"))
+
+    async def set_paused(self, session_id: str, paused: bool) -> Session:
+        raise Unsupported(self.capabilities.reason("pause"))
