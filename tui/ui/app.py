@@ -73,19 +73,19 @@ class StepdeckApp(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     COMMANDS = App.COMMANDS | {SessionCommands}
     BINDINGS: ClassVar = [
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="List every key"),
         Binding("n,f2", "new_session", "New", id="app.new_session", tooltip="Open a new session"),
         Binding("x,f8", "close_session", "Close", id="app.close_session", tooltip="Close session"),
         Binding("r,f5", "refresh", "Refresh", id="app.refresh", tooltip="Reload sessions and page"),
-        Binding("slash", "filter_sessions", "Filter", id="app.filter_sessions"),
-        Binding("colon", "focus_command", "Cmd", id="app.focus_command", tooltip="Type a command"),
         Binding("s", "toggle_shot", "Shot", id="app.toggle_shot", tooltip="Screenshot tab on/off"),
         Binding("z", "enlarge_shot", "Zoom", id="app.enlarge_shot", tooltip="Enlarge screenshot"),
-        Binding("1", "show_tab(0)", "Page", show=False, id="app.tab_1"),
-        Binding("2", "show_tab(1)", "Actions", show=False, id="app.tab_2"),
-        Binding("3", "show_tab(2)", "Shot", show=False, id="app.tab_3"),
-        Binding("4", "show_tab(3)", "Log", show=False, id="app.tab_4"),
-        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="List every key"),
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("slash", "filter_sessions", "Filter", id="app.filter_sessions"),
+        Binding("colon", "focus_command", "Command", show=False, id="app.focus_command"),
+        Binding("1", "show_tab(0)", "Page tab", show=False, id="app.tab_1"),
+        Binding("2", "show_tab(1)", "Actions tab", show=False, id="app.tab_2"),
+        Binding("3", "show_tab(2)", "Shot tab", show=False, id="app.tab_3"),
+        Binding("4", "show_tab(3)", "Log tab", show=False, id="app.tab_4"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", priority=True),
     ]
 
     # --- messages: workers post these back onto the UI's turn -------------------------
@@ -219,7 +219,7 @@ class StepdeckApp(App[int]):
 
     def _redraw_main(self) -> None:
         view = self.current
-        self.query_one(SessionHeader).show(view)
+        self.query_one(SessionHeader).show(view, starting=not self.booted.is_set())
         for tab in self.query(SessionTab):
             tab.show(view)
         ids = [a.id for a in view.observation.actions] if view and view.observation else []

@@ -51,7 +51,7 @@ class ActionsTab(SessionTab):
         self._shown_for: object = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter actions…", id="action-filter")
+        yield Input(compact=True, placeholder="filter actions…", id="action-filter")
         table = ActionTable(id="action-table", cursor_type="row", zebra_stripes=True)
         table.add_column("id", key="id")
         table.add_column("category", key="category")

@@ -25,10 +25,14 @@ class SessionHeader(Horizontal):
         yield Static(id="header-text", markup=False)
         yield LoadingIndicator(id="busy")
 
-    def show(self, view: SessionView | None) -> None:
+    def show(self, view: SessionView | None, *, starting: bool = False) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         busy = False
-        if view is None:
+        if view is None and starting:
+            busy = True
+            text.append("Starting…", style="bold")
+            text.append("\nlaunching the browser and opening the first page", style="dim")
+        elif view is None:
             text.append("No session selected", style="bold")
             text.append("\nPress n for a new session, or pick one on the left.", style="dim")
         else:

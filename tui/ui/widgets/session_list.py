@@ -36,7 +36,7 @@ class SessionList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Sessions", id="sessions-title", markup=False)
-        yield Input(placeholder="filter…", id="session-filter", classes="hidden")
+        yield Input(compact=True, placeholder="filter…", id="session-filter", classes="hidden")
         yield OptionList(id="session-options")
 
     @property
@@ -70,7 +70,7 @@ class SessionList(Vertical):
             options.append(Option(heading, id=f"heading:{provider}", disabled=True))
             options.extend(Option(self._row(v), id=v.key) for v in group)
         if not options:
-            hint = "no match" if needle else "no sessions yet: press n"
+            hint = "no match" if needle else "no sessions: n opens one"
             options.append(Option(Text(hint, style="dim italic"), id="empty", disabled=True))
         option_list = self.options
         with self.prevent(OptionList.OptionHighlighted):

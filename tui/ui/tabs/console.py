@@ -1,0 +1,183 @@
+"""Console: the selected session's console messages, filtered by level and text.
+
+Messages load in a worker on this tab (never on the UI's turn) whenever the
+session changes or takes a step; the tab's label counts the errors, so they
+show even while another tab is open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TabPane
+
+from tui.model import ConsoleMessage
+from tui.providers.base import StepdeckError
+from tui.ui.state import SessionView, clean
+from tui.ui.tabs.base import SessionTab
+
+ERROR_LEVELS = frozenset({"error", "pageerror"})
+LEVEL_STYLES = {"error": "red", "pageerror": "bold red", "warning": "yellow", "dialog": "cyan"}
+LEVELS = ["error", "warning", "info", "log", "debug", "dialog"]
+
+
+def clock(ts: datetime) -> str:
+    """HH:MM:SS.mmm (UTC), as every debugging tab shows times."""
+    return ts.strftime("%H:%M:%S.%f")[:-3]
+
+
+def set_badge(tab: SessionTab, count: int) -> None:
+    """Put `count` in the label of the pane holding `tab`: "Console (3)"."""
+    pane = tab.parent
+    tabbed = next((a for a in tab.ancestors if isinstance(a, TabbedContent)), None)
+    if not isinstance(pane, TabPane) or tabbed is None or not pane.id:
+        return
+    label = f"{tab.TITLE} ({count})" if count else tab.TITLE
+    content_tab = tabbed.get_tab(pane.id)
+    if content_tab.label_text != label:
+        content_tab.label = label
+
+
+def pane_active(tab: SessionTab) -> bool:
+    """Whether `tab` is the pane on show (hidden tabs defer their work)."""
+    tabbed = next((a for a in tab.ancestors if isinstance(a, TabbedContent)), None)
+    pane = tab.parent
+    return tabbed is None or (isinstance(pane, TabPane) and tabbed.active == pane.id)
+
+
+def level_matches(message: ConsoleMessage, level: str | None) -> bool:
+    if level is None:
+        return True
+    if level == "error":
+        return message.level in ERROR_LEVELS
+    return message.level == level
+
+
+class ConsoleTable(DataTable):
+    """One row per console message, oldest first."""
+
+
+class ConsoleTab(SessionTab):
+    """The console of the selected session."""
+
+    TITLE = "Console"
+    TAB_ID = "tab-console"
+
+    DEFAULT_CSS = """
+    ConsoleTab .filters { height: 3; }
+    ConsoleTab #console-level { width: 22; }
+    ConsoleTab #console-text { width: 1fr; }
+    ConsoleTab ConsoleTable { height: 1fr; }
+    ConsoleTab .note { color: $text-muted; padding: 0 1; height: auto; }
+    """
+
+    class Loaded(Message):
+        """Console messages of one session (or why there are none)."""
+
+        def __init__(self, key: str, messages: list[ConsoleMessage], note: str = "") -> None:
+            super().__init__()
+            self.key, self.messages, self.note = key, messages, note
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._view: SessionView | None = None
+        self._mark: object = None
+        self.messages: list[ConsoleMessage] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield Select(
+                [(level, level) for level in LEVELS], prompt="all levels", id="console-level"
+            )
+            yield Input(placeholder="filter text…", id="console-text")
+        yield Static("", id="console-note", classes="note", markup=False)
+        table = ConsoleTable(id="console-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("time", key="time")
+        table.add_column("level", key="level")
+        table.add_column("message", key="text")
+        table.add_column("source", key="url")
+        yield table
+
+    def show(self, view: SessionView | None) -> None:
+        self._view = view
+        mark = (view.key, len(view.results), id(view.observation)) if view else None
+        if mark == self._mark:
+            return
+        self._mark = mark
+        if view is None:
+            self._loaded(self.Loaded("", []))
+            return
+        self.load(view)
+
+    def on_show(self) -> None:
+        # Messages arrive between steps too: look again whenever the tab comes into view.
+        if self._view is not None:
+            self.load(self._view)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for m in self.messages if m.level in ERROR_LEVELS)
+
+    @work(exclusive=True, group="console", exit_on_error=False)
+    async def load(self, view: SessionView) -> None:
+        provider = getattr(self.app, "providers", {}).get(view.provider)
+        if provider is None:
+            self.post_message(self.Loaded(view.key, [], "this session's provider is not loaded"))
+            return
+        if not provider.capabilities.console:
+            self.post_message(self.Loaded(view.key, [], provider.capabilities.reason("console")))
+            return
+        if not view.session.status.is_live:
+            self.post_message(self.Loaded(view.key, [], "this session has ended: see Timeline"))
+            return
+        try:
+            messages = await provider.console(view.session.id)
+        except StepdeckError as exc:
+            self.post_message(self.Loaded(view.key, [], f"could not read the console: {exc}"))
+            return
+        self.post_message(self.Loaded(view.key, messages))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        current = self._view.key if self._view else ""
+        if event.key != current:
+            return  # a reply for a session no longer selected
+        self.messages = event.messages
+        self.query_one("#console-note", Static).update(event.note)
+        self.query_one("#console-note", Static).display = bool(event.note)
+        self._fill()
+        set_badge(self, self.error_count)
+
+    def shown_messages(self) -> list[ConsoleMessage]:
+        """The messages that pass the level and text filters."""
+        level = self.query_one("#console-level", Select).value
+        wanted = level if isinstance(level, str) else None
+        needle = self.query_one("#console-text", Input).value.strip().lower()
+        return [
+            m
+            for m in self.messages
+            if level_matches(m, wanted) and (not needle or needle in m.text.lower())
+        ]
+
+    def _fill(self) -> None:
+        table = self.query_one(ConsoleTable)
+        table.clear()
+        for m in self.shown_messages():
+            table.add_row(
+                Text(clock(m.timestamp), style="dim"),
+                Text(m.level, style=LEVEL_STYLES.get(m.level, "")),
+                Text(clean(m.text)[:300]),
+                Text(clean(m.url)[-60:], style="dim"),
+            )
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
+
+    @on(Select.Changed, "#console-level")
+    @on(Input.Changed, "#console-text")
+    def _refilter(self) -> None:
+        self._fill()

@@ -1,0 +1,324 @@
+"""Timeline: every step of the selected session, and time travel to any of them.
+
+Steps come from the store (so a session whose browser is gone still has its
+history), merged with this app's steps the store has not written yet. Picking
+a row shows the page, its action space and screenshot as they were after
+that step, with the console messages and network requests from that step
+until the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static, TextArea
+
+from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
+from tui.providers.base import StepdeckError
+from tui.ui.state import SessionView, clean
+from tui.ui.tabs.base import SessionTab
+from tui.ui.tabs.console import clock, pane_active
+from tui.ui.tabs.log import OUTCOME_STYLES
+
+HIGHLIGHT_LIMIT = 200_000
+
+
+@dataclass
+class Moment:
+    """One step as the timeline shows it: stored, or only in this app's memory so far."""
+
+    seq: int
+    description: str
+    status: str
+    success: bool
+    message: str
+    started_at: object
+    ended_at: object
+    duration_ms: float
+    url: str
+    title: str
+    markdown: str | None
+    actions: list
+    metadata: PageMeta | None
+    screenshot_path: object = None
+    png: bytes | None = None
+    console: list[ConsoleMessage] = field(default_factory=list)
+    network: list[NetworkRequest] = field(default_factory=list)
+    stored: bool = True
+
+    @classmethod
+    def from_stored(cls, step) -> Moment:
+        return cls(
+            seq=step.seq,
+            description=step.description or step.request.describe(),
+            status=step.status.value,
+            success=step.success,
+            message=step.message,
+            started_at=step.started_at,
+            ended_at=step.ended_at,
+            duration_ms=step.duration_ms,
+            url=step.url,
+            title=step.title,
+            markdown=step.markdown,
+            actions=list(step.actions),
+            metadata=step.metadata,
+            screenshot_path=step.screenshot_path,
+            console=list(step.console),
+            network=list(step.network),
+        )
+
+    @classmethod
+    def from_result(cls, seq: int, result: StepResult) -> Moment:
+        obs = result.observation
+        return cls(
+            seq=seq,
+            description=result.request.describe(),
+            status=result.status.value,
+            success=result.success,
+            message=result.message,
+            started_at=result.started_at,
+            ended_at=result.ended_at,
+            duration_ms=result.duration_ms,
+            url=obs.metadata.url if obs else "",
+            title=obs.metadata.title if obs else "",
+            markdown=obs.markdown if obs else None,
+            actions=list(obs.actions) if obs else [],
+            metadata=obs.metadata if obs else None,
+            png=obs.screenshot if obs else None,
+            stored=False,
+        )
+
+    def screenshot(self) -> bytes | None:
+        if self.png is None and self.screenshot_path is not None:
+            try:
+                self.png = self.screenshot_path.read_bytes()
+            except OSError:
+                return None
+        return self.png
+
+
+def merge(stored: list, results: list[StepResult]) -> list[Moment]:
+    """Stored steps, plus this app's results the store does not hold (yet), by time."""
+    moments = [Moment.from_stored(s) for s in stored]
+    seen = {s.started_at for s in stored}
+    extra = [r for r in results if r.started_at not in seen]
+    for n, result in enumerate(extra, len(moments) + 1):
+        moments.append(Moment.from_result(n, result))
+    moments.sort(key=lambda m: m.started_at)
+    return moments
+
+
+def during(moments: list[Moment], index: int, items: list):
+    """Entries logged from step `index` until the next step started."""
+    start = moments[index].started_at
+    end = moments[index + 1].started_at if index + 1 < len(moments) else None
+    return [i for i in items if i.timestamp >= start and (end is None or i.timestamp < end)]
+
+
+def moment_text(moment: Moment, console: list[ConsoleMessage], network: list) -> str:
+    """What the detail pane shows for one step: summary, actions, logs, then the page."""
+    word = moment.status if moment.success else f"{moment.status} (failed)"
+    lines = [
+        f"# Step {moment.seq} · {moment.description} · {word} · {moment.duration_ms:.0f} ms",
+        "",
+        f"{moment.title or '(untitled)'}",
+        f"{moment.url or '(no url)'}",
+    ]
+    if moment.message:
+        lines += ["", f"> {moment.message}"]
+    if not moment.stored:
+        lines += ["", "(not in the store yet: shown from this app's memory)"]
+    lines += ["", f"## Actions after this step ({len(moment.actions)})", ""]
+    lines += [f"- {a.id} {a.role} {a.description}".rstrip() for a in moment.actions[:200]]
+    if len(moment.actions) > 200:
+        lines.append(f"- … {len(moment.actions) - 200} more")
+    lines += ["", f"## Console from this step until the next ({len(console)})", ""]
+    lines += [f"- {clock(c.timestamp)} {c.level}: {c.text[:300]}" for c in console[-100:]]
+    lines += ["", f"## Network from this step until the next ({len(network)})", ""]
+    for r in network[-200:]:
+        status = r.failure or (str(r.status) if r.status is not None else "…")
+        lines.append(f"- {clock(r.timestamp)} {r.method} {status} {r.url[:200]}")
+    lines += ["", "## Page after this step", ""]
+    lines.append(moment.markdown if moment.markdown is not None else "(the store kept no page)")
+    return clean("\n".join(lines))
+
+
+class TimelineTable(DataTable):
+    """One row per step; moving the cursor travels to that step."""
+
+
+class TimelinePage(TextArea):
+    """The page and its logs as they were after the picked step."""
+
+
+class TimelineTab(SessionTab):
+    """The selected session's steps from the store, with time travel."""
+
+    TITLE = "Timeline"
+    TAB_ID = "tab-timeline"
+
+    DEFAULT_CSS = """
+    TimelineTab TimelineTable { height: 2fr; min-height: 5; }
+    TimelineTab #timeline-detail { height: 3fr; }
+    TimelineTab TimelinePage { width: 1fr; border: none; }
+    TimelineTab #timeline-shot-box { width: 2fr; display: none; }
+    TimelineTab #timeline-shot-box.-with-image { display: block; }
+    TimelineTab #timeline-shot-image { width: auto; height: 1fr; }
+    TimelineTab .note { color: $text-muted; padding: 0 1; height: auto; }
+    """
+
+    class Loaded(Message):
+        """The timeline of one session, with its live logs when it has them."""
+
+        def __init__(
+            self,
+            key: str,
+            moments: list[Moment],
+            console: list[ConsoleMessage],
+            network: list[NetworkRequest],
+            note: str = "",
+        ) -> None:
+            super().__init__()
+            self.key, self.moments, self.note = key, moments, note
+            self.console, self.network = console, network
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._view: SessionView | None = None
+        self._mark: object = None
+        self._loaded_mark: object = None
+        self.moments: list[Moment] = []
+        self.console: list[ConsoleMessage] = []
+        self.network: list[NetworkRequest] = []
+        self.picked: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="timeline-note", classes="note", markup=False)
+        table = TimelineTable(id="timeline-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("#", key="n")
+        table.add_column("time", key="time")
+        table.add_column("step", key="step")
+        table.add_column("status", key="status")
+        table.add_column("ms", key="ms")
+        table.add_column("url", key="url")
+        yield table
+        with Horizontal(id="timeline-detail"):
+            yield TimelinePage(
+                "", language="markdown", read_only=True, soft_wrap=True, id="timeline-page"
+            )
+            with Vertical(id="timeline-shot-box"):
+                image_class = getattr(self.app, "image_class", None)
+                if image_class is not None:
+                    yield image_class(id="timeline-shot-image")
+
+    def show(self, view: SessionView | None) -> None:
+        self._view = view
+        self._mark = (view.key, view.step_count, len(view.results)) if view else None
+        if pane_active(self):
+            self.refresh_timeline()
+
+    def on_show(self) -> None:
+        self.refresh_timeline()
+
+    def refresh_timeline(self, force: bool = False) -> None:
+        """Load the selected session's steps again if they may have changed."""
+        if self._mark == self._loaded_mark and not force:
+            return
+        self._loaded_mark = self._mark
+        if self._view is None:
+            self._loaded(self.Loaded("", [], [], []))
+            return
+        self.load(self._view)
+
+    @work(exclusive=True, group="timeline", exit_on_error=False)
+    async def load(self, view: SessionView) -> None:
+        store = getattr(self.app, "store", None)
+        note = ""
+        stored: list = []
+        if store is None:
+            note = "no store: showing this app's steps only (steps are not kept after it quits)"
+        else:
+            try:
+                stored = await asyncio.to_thread(store.steps, view.provider, view.session.id)
+            except Exception as exc:  # the store is a record: say so, show what the app has
+                note = f"the store could not be read ({exc}): showing this app's steps only"
+        console: list[ConsoleMessage] = []
+        network: list[NetworkRequest] = []
+        provider = getattr(self.app, "providers", {}).get(view.provider)
+        if provider is not None and view.session.status.is_live:
+            try:
+                if provider.capabilities.console:
+                    console = await provider.console(view.session.id)
+                if provider.capabilities.network:
+                    network = await provider.network(view.session.id)
+            except StepdeckError:
+                pass  # the steps still show; the logs are a bonus
+        moments = merge(stored, list(view.results))
+        self.post_message(self.Loaded(view.key, moments, console, network, note))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        current = self._view.key if self._view else ""
+        if event.key != current:
+            return
+        self.moments, self.console, self.network = event.moments, event.console, event.network
+        text = event.note
+        if not text and self._view is not None and not self.moments:
+            text = "no steps yet: run one from the command bar"
+        note = self.query_one("#timeline-note", Static)
+        note.update(text)
+        note.display = bool(text)
+        table = self.query_one(TimelineTable)
+        table.clear()
+        for m in self.moments:
+            table.add_row(
+                Text(str(m.seq)),
+                Text(clock(m.started_at), style="dim"),
+                Text(clean(m.description)[:60]),
+                Text(m.status, style=OUTCOME_STYLES.get(m.status, "") if m.success else "red"),
+                Text(f"{m.duration_ms:.0f}", justify="right"),
+                Text(clean(m.url)[:120], no_wrap=True, overflow="ellipsis"),
+            )
+        if self.moments:
+            table.move_cursor(row=len(self.moments) - 1)
+            self.travel(len(self.moments) - 1)
+        else:
+            self.picked = None
+            self.query_one(TimelinePage).load_text("")
+            self._show_image(None)
+
+    @on(DataTable.RowHighlighted, "#timeline-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.moments) and event.cursor_row != self.picked:
+            self.travel(event.cursor_row)
+
+    def travel(self, index: int) -> None:
+        """Show the page, actions, screenshot and logs as they were after step `index`."""
+        self.picked = index
+        moment = self.moments[index]
+        console = moment.console or during(self.moments, index, self.console)
+        network = moment.network or during(self.moments, index, self.network)
+        text = moment_text(moment, console, network)
+        area = self.query_one(TimelinePage)
+        area.language = "markdown" if len(text) <= HIGHLIGHT_LIMIT else None
+        area.load_text(text)
+        area.scroll_home(animate=False)
+        self._show_image(moment.screenshot())
+
+    def _show_image(self, png: bytes | None) -> None:
+        box = self.query_one("#timeline-shot-box")
+        images = self.query("#timeline-shot-image")
+        box.set_class(bool(images) and png is not None, "-with-image")
+        if images:
+            images.first().image = io.BytesIO(png) if png else None
+
+    @property
+    def detail_text(self) -> str:
+        return self.query_one(TimelinePage).text
