@@ -279,8 +279,22 @@ async def _goto(sess: EngineSession, req: StepRequest) -> Outcome:
 
 
 async def _navigate(sess: EngineSession, call) -> Any:
+    page = await sess.ensure_page()
+    committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_commit(frame) -> None:
+        if frame.parent_frame is None and not committed.done():
+            committed.set_result(None)
+
     try:
-        return await call()
+        try:
+            return await call()
+        except PlaywrightError as exc:
+            # After a failed load Chromium commits its error page late; it can cut the
+            # next navigation short. That one is worth a second try.
+            if "interrupted by another navigation" not in str(exc):
+                raise
+            return await call()
     except PlaywrightError as exc:
         text = str(exc)
         if "Timeout" in text:
@@ -288,6 +302,14 @@ async def _navigate(sess: EngineSession, call) -> Any:
                 f"The page did not load within {sess.engine.nav_timeout_ms / 1000:.0f} s",
                 "the session is still usable: observe, go back or goto elsewhere",
             ) from exc
+        if "net::" in text and not page.url.startswith("chrome-error:"):
+            # Let Chromium's error page commit now, so it cannot interrupt the next step.
+            page.on("framenavigated", on_commit)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(committed, 2.0)
+            finally:
+                page.remove_listener("framenavigated", on_commit)
         raise
 
 

@@ -21,6 +21,13 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tui.model import Action, PageMeta, Param, Viewport
 
+# C0 controls but tab and newline, and DEL: an ESC in page text must never reach a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text) if text else text
+
 
 @cache
 def walk_script() -> str:
@@ -57,7 +64,7 @@ def _action(item: dict[str, Any]) -> Action:
             )
         else:
             params.append(Param(name="value", type=item.get("type") or "text"))
-    description = item.get("description") or ""
+    description = strip_controls(item.get("description") or "")
     if item.get("disabled"):
         description = f"{description} (disabled)".strip()
     return Action(
@@ -78,7 +85,7 @@ def parse_walk(text: str) -> Perceived:
     data = json.loads(text)
     items = data.get("actions") or []
     return Perceived(
-        title=data.get("title") or "",
+        title=strip_controls(data.get("title") or ""),
         url=data.get("url") or "",
         viewport=Viewport(**data.get("viewport") or {}),
         actions=[_action(i) for i in items],
@@ -104,7 +111,7 @@ _HEADINGS = {"h1": "#", "h2": "##", "h3": "###", "h4": "####", "h5": "#####", "h
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _BLANKS = re.compile(r"\n{3,}")
 _SPACES = re.compile(r" {2,}")
-_INDENT = "\x01"  # survives whitespace clean-up, becomes two spaces
+_INDENT = "\ue000"  # survives whitespace clean-up, becomes two spaces
 _SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:", "ftp:", "/", "#", "?", ".")
 
 
@@ -148,6 +155,8 @@ class _Converter:
             text = self.inline(node, depth)
             href = self.href(node.attributes.get("href"))
             if href and text:
+                if buf and buf[-1] and buf[-1][-1] == ")":
+                    buf.append(" ")  # links side by side in the source stay apart
                 buf.append(f"[{text}]({href})")
             elif text:
                 buf.append(text)
@@ -166,8 +175,8 @@ class _Converter:
             if text:
                 buf.append(f"`{text}`")
         elif tag == "pre":
-            self.pre.append(node.text(deep=True).strip("\n"))
-            buf.append(f"\n\n\x02{len(self.pre) - 1}\x02\n\n")
+            self.pre.append(strip_controls(node.text(deep=True).strip("\n")))
+            buf.append(f"\n\n\ue001{len(self.pre) - 1}\ue001\n\n")
         elif tag == "br":
             buf.append("\n")
         elif tag == "hr":
@@ -264,7 +273,9 @@ def to_markdown(html: str, base_url: str = "") -> str:
     conv = _Converter(base_url)
     buf: list[str] = []
     conv.children(body, buf, 0)
-    text = _tidy("".join(buf))
+    text = _tidy(strip_controls("".join(buf)))
     if conv.pre:
-        text = re.sub(r"\x02(\d+)\x02", lambda m: f"```\n{conv.pre[int(m.group(1))]}\n```", text)
+        text = re.sub(
+            "\ue001(\\d+)\ue001", lambda m: f"```\n{conv.pre[int(m.group(1))]}\n```", text
+        )
     return text

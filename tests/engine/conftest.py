@@ -1,0 +1,45 @@
+"""Engine tests share one browser per module (a module-scoped event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from tui.model import CreateSession, Observation
+from tui.providers.local import LocalProvider
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def provider() -> AsyncIterator[LocalProvider]:
+    """One started LocalProvider for a whole test module; each test opens its own sessions."""
+    p = LocalProvider(nav_timeout_ms=3_000, action_timeout_ms=1_000)
+    await p.start()
+    try:
+        yield p
+    finally:
+        await p.aclose()
+
+
+async def open_page(provider: LocalProvider, url: str) -> tuple[str, Observation]:
+    """A new session at url and its first observation."""
+    s = await provider.create_session(CreateSession(url=url))
+    return s.id, await provider.observe(s.id, screenshot=False)
+
+
+def find(obs: Observation, description: str):
+    """The action whose description is exactly `description`."""
+    for a in obs.actions:
+        if a.description == description:
+            return a
+    raise AssertionError(f"no action {description!r} in {[a.description for a in obs.actions]}")
+
+
+async def eventually(check, what: str, tries: int = 100) -> None:
+    """Wait (up to ~5 s) for a browser-side effect that arrives as an event."""
+    for _ in range(tries):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")

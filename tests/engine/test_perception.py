@@ -1,0 +1,39 @@
+"""The page as agents and people see it: markdown, hostile text, the demo site."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.conftest import find, open_page
+from tui.model import StepRequest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_hostile_text_is_kept_as_data(provider, pages_server):
+    _sid, obs = await open_page(provider, f"{pages_server}/hostile.html")
+    assert obs.metadata.title.startswith("[bold]Hostile[/] [link=http://x]title[/link] ")
+    # control characters (ESC of ANSI codes) never leave the engine; the rest is plain text
+    assert obs.metadata.title.endswith("[31mred")
+    assert "\x1b" not in obs.markdown and "Escape codes: [31mred[0m" in obs.markdown
+    assert "# [bold red]Not markup[/]" in obs.markdown
+    assert "[link=http://evil.test]click[/link] and [/] alone" in obs.markdown
+    assert find(obs, "[b]Buy[/b]").id == "B1"
+    assert find(obs, "[italic]link text[/italic]").id == "L1"
+
+
+async def test_big_page_action_space(provider, pages_server):
+    _sid, obs = await open_page(provider, f"{pages_server}/big?n=400")
+    counts = {p: sum(a.id.startswith(p) for a in obs.actions) for p in "LBI"}
+    assert counts == {"L": 400, "B": 200, "I": 100}
+    assert obs.actions[-1].id == "L400"
+    assert "Paragraph 399 with some words" in obs.markdown
+
+
+async def test_demo_shop_search(provider, demo_server):
+    sid, obs = await open_page(provider, f"{demo_server}/shop")
+    search = find(obs, "Search products")
+    assert (search.id, search.role) == ("I1", "searchbox")
+    assert find(obs, "Sign in").category == "Navigation"
+    r = await provider.step(sid, StepRequest(id=search.id, value="lamp", enter=True))
+    assert "/shop/search?q=lamp" in r.observation.metadata.url
