@@ -18,6 +18,7 @@ answers the question and resumes the same command.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import weakref
@@ -147,7 +148,7 @@ def _protect_quotes(text: str) -> tuple[str, list[str]]:
     quoted: list[str] = []
 
     def keep(m: re.Match[str]) -> str:
-        quoted.append(m.group(2))
+        quoted.append(m.group(0))
         return f"\x00{len(quoted) - 1}\x00"
 
     return re.sub(r"(?:(?<=\s)|^)([\"“'‘])(.+?)([\"”'’])(?=\W|$)", keep, text), quoted
@@ -194,7 +195,26 @@ def _ordinal(target: str) -> tuple[str, int | None, str | None]:
 
 
 def parse_clause(text: str, previous: Clause | None = None) -> Clause:
-    """One clause -> a Clause. Anything not recognised is a click on a named thing."""
+    """One clause -> a Clause. Anything not recognised is a click on a named thing.
+
+    Quoted text is taken as is: 'type "log in" into search' types `log in`.
+    """
+    protected, quoted = _protect_quotes(text.strip())
+    clause = _parse_clause(protected, previous)
+
+    def restore(value: str | None) -> str | None:
+        if value is None:
+            return None
+        return re.sub(r"\x00(\d+)\x00", lambda m: _unquote(quoted[int(m.group(1))]), value)
+
+    clause.raw = text.strip()
+    clause.target = restore(clause.target) or ""
+    clause.value = restore(clause.value)
+    clause.url = restore(clause.url)
+    return clause
+
+
+def _parse_clause(text: str, previous: Clause | None) -> Clause:
     raw = text.strip()
     t = re.sub(r"^(?:please|now|also|then|and|first|finally|next)\s+", "", raw, flags=re.I)
     t = re.sub(r"\s+(?:please|now)$", "", t, flags=re.I)
@@ -523,9 +543,16 @@ def destructive_kind(a: Action) -> str | None:
     return None
 
 
+# What a command says to ask for one explicitly ("a post" is a noun, "post it" a verb).
+EXPLICIT = {
+    **DESTRUCTIVE,
+    "publish": r"\b(publish|share|tweet)\b|\bpost (it|this|that|now|the post)\b",
+}
+
+
 def says_so(command_text: str, kind: str) -> bool:
     """Does the person's own command ask for this kind of destructive step?"""
-    return bool(re.search(DESTRUCTIVE[kind], command_text.lower()))
+    return bool(re.search(EXPLICIT[kind], command_text.lower()))
 
 
 # ---------------------------------------------------------------- state per session
@@ -763,7 +790,7 @@ async def _run_clauses(
                     kind
                     and not confirmed
                     and not run.request.confirm
-                    and not says_so(clause.raw, kind)
+                    and not says_so(command, kind)
                 ):
                     return await _ask(
                         run,
@@ -1047,6 +1074,7 @@ def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str 
 
 async def _model_loop(run: _Run, config: llm.LLMConfig, task: str) -> StepResult:
     obs = await run.observe()
+    limit = getattr(run.request, "max_steps", None) or os.environ.get("STEPDECK_LLM_MAX_STEPS")
     convo = _Conversation(
         config,
         task,
@@ -1054,6 +1082,7 @@ async def _model_loop(run: _Run, config: llm.LLMConfig, task: str) -> StepResult
             {"role": "system", "content": MODEL_SYSTEM},
             {"role": "user", "content": f"Task: {task}\n\n{describe_page(obs)}"},
         ],
+        max_steps=int(limit) if limit else DEFAULT_MAX_STEPS,
     )
     return await _model_continue(run, convo)
 

@@ -1,0 +1,128 @@
+"""Fixtures for the agent: a session on the demo shop, and a scripted model server.
+
+The model server is a real OpenAI-compatible HTTP server on 127.0.0.1 that
+answers each chat-completions call from a script (strings, or functions of the
+conversation), and records what it was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tui.model import CreateSession, StepRequest, StepResult
+
+Answer = str | Callable[[list[dict[str, str]]], str]
+
+
+class ScriptedModel:
+    """An OpenAI-compatible /v1/chat/completions server answering from a script."""
+
+    def __init__(self) -> None:
+        self.script: list[Answer] = []
+        self.received: list[dict[str, Any]] = []
+        self.auth: list[str | None] = []
+        model = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                model.received.append(body)
+                model.auth.append(self.headers.get("Authorization"))
+                if self.path != "/v1/chat/completions":
+                    return self._send(404, {"error": {"message": "not found"}})
+                if not model.script:
+                    return self._send(500, {"error": {"message": "script exhausted"}})
+                answer = model.script.pop(0)
+                content = answer(body["messages"]) if callable(answer) else answer
+                return self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-{len(model.received)}",
+                        "object": "chat.completion",
+                        "model": body.get("model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": content},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+                    },
+                )
+
+            def _send(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def element_id(messages: list[dict[str, str]], description: str, kinds: str = "LBIFOM") -> str:
+    """The id the last page description gives an element (what a model would read)."""
+    page = next(m["content"] for m in reversed(messages) if "Elements:" in m["content"])
+    m = re.search(rf"^([{kinds}]\d+): {re.escape(description)}", page, re.M)
+    assert m, f"{description!r} not in the page shown to the model"
+    return m.group(1)
+
+
+@pytest.fixture
+def scripted_model(monkeypatch) -> Iterator[ScriptedModel]:
+    server = ScriptedModel()
+    monkeypatch.setenv("STEPDECK_LLM_URL", server.base)
+    monkeypatch.setenv("STEPDECK_LLM_MODEL", "scripted-1")
+    monkeypatch.setenv("STEPDECK_LLM_API_KEY", "test-key")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_model(monkeypatch) -> None:
+    """Rules only, unless a test asks for the scripted model."""
+    monkeypatch.delenv("STEPDECK_LLM_URL", raising=False)
+
+
+class Shop:
+    """One local session on the demo site, stepped by commands."""
+
+    def __init__(self, provider: Any, session_id: str, base: str) -> None:
+        self.provider = provider
+        self.id = session_id
+        self.base = base
+
+    async def command(self, cmd: str, **extra: Any) -> StepResult:
+        return await self.provider.step(self.id, StepRequest(type="command", cmd=cmd, **extra))
+
+    async def goto(self, path: str) -> None:
+        await self.provider.step(self.id, StepRequest(type="goto", url=self.base + path))
+
+    async def page(self):
+        return await self.provider.observe(self.id, screenshot=False)
+
+
+@pytest_asyncio.fixture
+async def shop(local_provider, demo_server) -> AsyncIterator[Shop]:
+    session = await local_provider.create_session(CreateSession(url=demo_server + "/shop"))
+    yield Shop(local_provider, session.id, demo_server)

@@ -1,0 +1,145 @@
+"""Command parsing and extraction rules (pure), and extraction on a live session."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.demo.data import PRODUCTS
+from tui.engine.agent import parse_command, split_chain
+from tui.engine.extract import extract_from_html, fields_of
+from tui.errors import InvalidRequest
+
+
+def test_chains_split_on_and_then_and_commas_but_not_inside_quotes():
+    assert split_chain("search for AirPods Pro and open the first result") == [
+        "search for AirPods Pro",
+        "open the first result",
+    ]
+    assert split_chain('type "salt and pepper" into search, then press enter') == [
+        'type "salt and pepper" into search',
+        "press enter",
+    ]
+    assert len(split_chain("go back; scroll down. reload and then wait 1 second")) == 4
+
+
+def test_clauses_understood():
+    c = parse_command(
+        "go to example.com, search for kindle, open the second result, "
+        "fill name with Ada, city with Paris, select 2 from quantity, uncheck newsletter, "
+        "press escape, scroll to the bottom, wait 2 seconds, go back, stop at the payment page"
+    )
+    assert [x.verb for x in c] == [
+        "goto", "search", "click", "fill", "fill", "select", "uncheck",
+        "press", "press", "wait", "back", "stop",
+    ]  # fmt: skip
+    assert c[0].url == "example.com" and c[1].value == "kindle"
+    assert (c[2].ordinal, c[2].noun) == (2, "content")
+    assert (c[4].target, c[4].value) == ("city", "Paris")
+    assert (c[5].target, c[5].value) == ("quantity", "2")
+    assert c[7].key == "Escape" and c[8].key == "End" and c[9].value == "2000"
+    assert c[11].target == "payment page"
+    last = parse_command("open the last link")[0]
+    assert (last.verb, last.ordinal, last.noun) == ("click", -1, "link")
+    assert parse_command("go to the cart")[0].verb == "click"  # not a url: a named thing
+
+
+def test_schema_shapes():
+    item = {"type": "object", "properties": {"name": {"type": "string"}}}
+    assert fields_of({"type": "array", "items": item}) == {"name": {"type": "string"}}
+    assert fields_of(item) == {"name": {"type": "string"}}
+    assert list(
+        fields_of({"type": "object", "properties": {"products": {"type": "array", "items": item}}})
+    ) == ["name"]
+    assert fields_of(["name", "price"]) == {"name": {"type": "string"}, "price": {"type": "string"}}
+    assert fields_of({"name": "string", "price": "number"})["price"] == {"type": "number"}
+    with pytest.raises(InvalidRequest):
+        fields_of("name")
+
+
+def test_rules_find_the_repeated_items_and_map_fields():
+    html = """<html><body><nav><a href="/">Home</a><a href="/about">About</a></nav>
+    <ul class="list">
+      <li class="row"><a href="/b/1"><img src="/i/1.png" alt="One"></a><h2>First book</h2>
+          <span class="price">€12.50</span><span class="author">Ann</span><p>Pages: 320</p></li>
+      <li class="row"><a href="/b/2"><img src="/i/2.png" alt="Two"></a><h2>Second book</h2>
+          <span class="price">€8</span><span class="author">Bob</span><p>Pages: 96</p></li>
+      <li class="row"><a href="/b/3"><img src="/i/3.png" alt="Three"></a><h2>Third book</h2>
+          <span class="price">€20.00</span><span class="author">Cy</span><p>Pages: 1024</p></li>
+    </ul></body></html>"""
+    schema = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "title": {"type": "string"},
+                "price": {"type": "number"},
+                "author": {"type": "string"},
+                "pages": {"type": "integer"},
+                "link": {"type": "string"},
+                "thumbnail": {"type": "string"},
+            },
+        },
+    }
+    rows = extract_from_html(html, schema, base_url="http://shop.test/list", max_items=2)
+    assert rows == [
+        {"title": "First book", "price": 12.5, "author": "Ann", "pages": 320,
+         "link": "http://shop.test/b/1", "thumbnail": "http://shop.test/i/1.png"},
+        {"title": "Second book", "price": 8.0, "author": "Bob", "pages": 96,
+         "link": "http://shop.test/b/2", "thumbnail": "http://shop.test/i/2.png"},
+    ]  # fmt: skip
+    assert extract_from_html("<p>nothing repeated here</p>", ["name"]) == []
+
+
+async def test_extract_catalog_matches_the_page(shop):
+    await shop.goto("/catalog")
+    schema = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string"},
+                "price": {"type": "string"},
+                "url": {"type": "string", "format": "uri"},
+                "image": {"type": "string"},
+            },
+        },
+    }
+    items = await shop.provider.scrape(shop.id, schema=schema)
+    assert items == [
+        {
+            "name": p.name,
+            "price": p.price_text,
+            "url": shop.base + p.path,
+            "image": shop.base + p.image_path,
+        }
+        for p in PRODUCTS
+    ]
+    # What the person sees on the page says the same.
+    page = await shop.page()
+    for item in items:
+        assert item["name"] in page.markdown and item["price"] in page.markdown
+    few = await shop.provider.scrape(
+        shop.id, schema=["name", "price"], max_items=3, scroll_to_bottom=True
+    )
+    assert [i["name"] for i in few] == [p.name for p in PRODUCTS[:3]]
+
+
+async def test_extract_asks_the_model_when_one_is_configured(shop, scripted_model):
+    await shop.goto("/catalog")
+    scripted_model.script = [
+        '[{"name": "AirPods Pro", "price": 249}, {"name": "Kindle", "price": 159.99, "extra": 1}]'
+    ]
+    items = await shop.provider.scrape(shop.id, schema={"name": "string", "price": "number"})
+    assert items == [{"name": "AirPods Pro", "price": 249}, {"name": "Kindle", "price": 159.99}]
+    assert "AirPods Max" in scripted_model.received[0]["messages"][-1]["content"]
+    # An unusable answer falls back to the rules.
+    scripted_model.script = ["sorry, I cannot"]
+    items = await shop.provider.scrape(shop.id, schema=["name"], max_items=2)
+    assert items == [{"name": "AirPods Pro"}, {"name": "AirPods Max"}]
+
+
+def test_quoted_values_are_taken_as_is():
+    (c,) = parse_command('type "log in and out" into the search box')
+    assert (c.verb, c.value, c.target) == ("fill", "log in and out", "the search box")
+    (c,) = parse_command("write a post saying 'Hello, world'")
+    assert (c.verb, c.value, c.target) == ("fill", "Hello, world", "post")
