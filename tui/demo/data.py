@@ -201,8 +201,10 @@ def artwork(product: Product) -> str:
     """A small SVG for a product: a tinted card with a simple device silhouette."""
     initials = "".join(w[0] for w in product.name.split()[:2]).upper()
     shape = {
-        "Audio": '<circle cx="80" cy="70" r="30" fill="#fff" stroke="#333" stroke-width="4"/>'
-        '<rect x="70" y="95" width="20" height="30" rx="6" fill="#333"/>',
+        "Audio": '<path d="M42 92 V78 a38 38 0 0 1 76 0 V92" fill="none" stroke="#333" '
+        'stroke-width="8" stroke-linecap="round"/>'
+        '<rect x="30" y="84" width="24" height="36" rx="10" fill="#333"/>'
+        '<rect x="106" y="84" width="24" height="36" rx="10" fill="#333"/>',
         "Computers": '<rect x="35" y="40" width="90" height="58" rx="6" fill="#333"/>'
         '<rect x="25" y="100" width="110" height="10" rx="4" fill="#666"/>',
         "E-readers": '<rect x="52" y="30" width="56" height="84" rx="8" fill="#333"/>'
