@@ -45,9 +45,10 @@ async def test_model_drives_the_shop_and_bad_answers_are_retried_not_executed(sh
     assert "Search products" in first[1]["content"]
     assert "not usable" in sent[1]["messages"][-1]["content"]
     assert "there is no element 'L99'" in sent[2]["messages"][-1]["content"]
-    # Only the two good actions reached the browser.
+    # The session's log holds every model call and only the two good actions.
     log = await shop.provider.action_log(shop.id)
-    assert [e.type for e in log] == ["fill", "click"]
+    assert [e.type for e in log] == ["llm", "llm", "llm", "fill", "llm", "click", "llm"]
+    assert [e.index for e in log] == list(range(7))
 
 
 async def test_model_that_never_answers_json_gives_up(shop, scripted_model):
@@ -56,7 +57,7 @@ async def test_model_that_never_answers_json_gives_up(shop, scripted_model):
     assert r.status == StepStatus.ERROR and not r.success
     assert "3 unusable answers" in r.message
     assert [s.type for s in r.steps] == ["llm", "llm", "llm"]
-    assert await shop.provider.action_log(shop.id) == []
+    assert [e.type for e in await shop.provider.action_log(shop.id)] == ["llm"] * 3
 
 
 async def test_model_can_ask_the_person(shop, scripted_model):

@@ -628,6 +628,14 @@ class _Run:
         self.done.append(summary)
         return res
 
+    def record_llm(self, entry: LogEntry) -> None:
+        """A model call: in the result's steps and, where the session keeps one, its log."""
+        entry.index = len(self.steps)
+        self.steps.append(entry)
+        log = getattr(self.target, "log", None)
+        if isinstance(log, list):
+            log.append(entry.model_copy(update={"index": len(log)}))
+
     def _log(self, req: StepRequest, t0: float, ok: bool, error: str | None, url: str) -> None:
         params = req.model_dump(exclude_defaults=True, exclude_none=True)
         self.steps.append(
@@ -653,10 +661,11 @@ class _Run:
         data: Any = None,
     ) -> StepResult:
         obs = self.obs
-        try:
-            obs = await self.target.observe(screenshot=True)
-        except StepdeckError:
-            pass
+        if obs is None or obs.screenshot is None:  # a step's own observation has its screenshot
+            try:
+                obs = await self.target.observe(screenshot=True)
+            except StepdeckError:
+                pass
         return StepResult(
             status=status,
             success=success,
@@ -1114,7 +1123,7 @@ async def _model_continue(run: _Run, convo: _Conversation) -> StepResult:
             try:
                 reply = await llm.chat(convo.config, convo.messages, client=client)
             except StepdeckError as e:
-                run.steps.append(
+                run.record_llm(
                     LogEntry(
                         index=len(run.steps),
                         type="llm",
@@ -1135,12 +1144,13 @@ async def _model_continue(run: _Run, convo: _Conversation) -> StepResult:
                 duration_ms=reply.duration_ms,
                 message=reply.content[:500],
             )
-            run.steps.append(entry)
             try:
                 req, terminal, message = _to_request(llm.parse_json_object(reply.content), obs)
+                run.record_llm(entry)
             except ValueError as e:
                 entry.success = False
                 entry.error = str(e)
+                run.record_llm(entry)
                 convo.bad += 1
                 if convo.bad >= MAX_BAD_ANSWERS:
                     return await run.finish(
