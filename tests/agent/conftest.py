@@ -122,7 +122,22 @@ class Shop:
         return await self.provider.observe(self.id, screenshot=False)
 
 
-@pytest_asyncio.fixture
-async def shop(local_provider, demo_server) -> AsyncIterator[Shop]:
-    session = await local_provider.create_session(CreateSession(url=demo_server + "/shop"))
-    yield Shop(local_provider, session.id, demo_server)
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def agent_provider() -> AsyncIterator[Any]:
+    """One LocalProvider per test module (tests here mark themselves loop_scope="module"):
+    each test still gets its own session, i.e. its own BrowserContext and cookies."""
+    from tui.providers.local import LocalProvider
+
+    provider = LocalProvider(nav_timeout_ms=10_000, action_timeout_ms=3_000)
+    await provider.start()
+    try:
+        yield provider
+    finally:
+        await provider.aclose()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def shop(agent_provider, demo_server) -> AsyncIterator[Shop]:
+    session = await agent_provider.create_session(CreateSession(url=demo_server + "/shop"))
+    yield Shop(agent_provider, session.id, demo_server)
+    await agent_provider.close_session(session.id)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.model import StepStatus
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_multion_guide_workflows(shop):

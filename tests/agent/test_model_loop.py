@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.agent.conftest import element_id
 from tui.model import StepStatus
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 async def test_model_drives_the_shop_and_bad_answers_are_retried_not_executed(shop, scripted_model):
