@@ -23,6 +23,9 @@ from typing import Any
 import httpx
 import pytest
 
+# notte-core reads this once, at import: set it before anything imports the SDK.
+os.environ.setdefault("DISABLE_TELEMETRY", "true")
+
 ROOT = Path(__file__).resolve().parents[2]
 STEPDECK = ROOT / ".venv" / "bin" / "stepdeck"
 TOKEN = "test-token-123"

@@ -41,34 +41,66 @@ from tui.providers.base import Provider
 SSE_KEEPALIVE_SECONDS = 15.0
 
 
-def shape_extracted(schema: dict[str, Any], items: Any) -> Any:
-    """Fit the engine's list of items to the schema the caller asked for.
+def resolve_refs(schema: Any, defs: dict[str, Any] | None = None, depth: int = 0) -> Any:
+    """Inline `#/$defs/...` references (pydantic's JSON schemas use them for nested models)."""
+    if defs is None and isinstance(schema, dict):
+        defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
+    if depth > 20:
+        return schema
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.split("/")[-1] in (defs or {}):
+            target = (defs or {})[ref.split("/")[-1]]
+            merged = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+            return resolve_refs(merged, defs, depth + 1)
+        return {
+            k: resolve_refs(v, defs, depth + 1)
+            for k, v in schema.items()
+            if k not in ("$defs", "definitions")
+        }
+    if isinstance(schema, list):
+        return [resolve_refs(v, defs, depth + 1) for v in schema]
+    return schema
 
-    The engine extracts a list of records; a caller (the SDK with a pydantic
-    model) often asks for an object holding that list, or for one record.
-    """
-    if not isinstance(items, list) or schema.get("type") == "array":
-        return items
-    if schema.get("type") == "object" or "properties" in schema:
-        props = schema.get("properties") or {}
-        arrays = [name for name, p in props.items() if isinstance(p, dict) and _is_array(p, schema)]
-        if len(props) == 1 and arrays:
-            return {arrays[0]: items}
-        return items[0] if items else {}
-    return items
 
-
-def _is_array(prop: dict[str, Any], schema: dict[str, Any]) -> bool:
+def _array_schema(prop: Any) -> dict[str, Any] | None:
+    if not isinstance(prop, dict):
+        return None
     if prop.get("type") == "array":
-        return True
+        return prop
     for option in prop.get("anyOf", []):
         if isinstance(option, dict) and option.get("type") == "array":
-            return True
-    ref = prop.get("$ref", "")
-    if ref.startswith("#/$defs/"):
-        target = schema.get("$defs", {}).get(ref.split("/")[-1], {})
-        return target.get("type") == "array"
-    return False
+            return option
+    return None
+
+
+def split_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], str | None, bool]:
+    """What to ask the engine for, and how to wrap its list of records for the caller.
+
+    Returns (records schema, wrapping property or None, one record only). The
+    engine extracts a list of records; a caller (the SDK with a pydantic model)
+    often asks for an object holding that list, or for a single record.
+    """
+    schema = resolve_refs(schema)
+    if schema.get("type") == "array":
+        return schema, None, False
+    props = schema.get("properties") or {}
+    if len(props) == 1:
+        name, prop = next(iter(props.items()))
+        array = _array_schema(prop)
+        if array is not None:
+            return array, name, False
+    return {"type": "array", "items": schema}, None, True
+
+
+def shape_extracted(items: Any, wrap: str | None, single: bool) -> Any:
+    if not isinstance(items, list):
+        return items
+    if wrap is not None:
+        return {wrap: items}
+    if single:
+        return items[0] if items else {}
+    return items
 
 
 def _sse(event: Event) -> bytes:
@@ -205,10 +237,11 @@ def router(provider: Provider) -> APIRouter:
         options: dict[str, Any] = {"scroll_to_bottom": body.scroll_to_bottom}
         if body.max_items is not None:
             options["max_items"] = body.max_items
-        items = await provider.scrape(session_id, schema=schema, **options)
+        records, wrap, single = split_schema(schema)
+        items = await provider.scrape(session_id, schema=records, **options)
         return ScrapeResponse(
             markdown="No markdown available",
-            structured=StructuredData(data=shape_extracted(schema, items)),
+            structured=StructuredData(data=shape_extracted(items, wrap, single)),
         )
 
     @api.post("/sessions/{session_id}/page/screenshot", response_model=ScreenshotResponse)
