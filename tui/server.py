@@ -108,6 +108,28 @@ DIALECTS: list[DialectMount] = [
         key=bearer_key,
         how="Authorization: Bearer <token>",
     ),
+    DialectMount(
+        name="notte_env",
+        routes="tui.dialects.notte_env.routes",
+        prefix="",
+        key=bearer_key,
+        how="Authorization: Bearer <token>",
+    ),
+    DialectMount(
+        name="multion",
+        routes="tui.dialects.multion.routes",
+        prefix="/v1/web",
+        key=header_key("X_MULTION_API_KEY"),
+        how="X_MULTION_API_KEY: <token>",
+    ),
+    DialectMount(
+        name="thinkrun",
+        routes="tui.dialects.thinkrun.routes",
+        prefix="/api",
+        # ThinkRun's key header is not documented: X-API-Key or a bearer token.
+        key=lambda request: header_key("X-API-Key")(request) or bearer_key(request),
+        how="X-API-Key: <token> (or Authorization: Bearer <token>)",
+    ),
 ]
 
 

@@ -8,17 +8,20 @@ can show that a step was sent exactly once and a read was retried.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 import tui.dialects.http as dialect_http
 
@@ -157,3 +160,55 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# -- `stepdeck serve` over a real LocalProvider, on a loopback port --------------------
+
+TOKEN = "dialect-test-token"
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Run an ASGI app on uvicorn at 127.0.0.1:<free port> in this event loop."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raise what stopped it
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest_asyncio.fixture
+async def served(local_provider: Any) -> AsyncIterator[str]:
+    """Base url of `stepdeck serve`'s app (every dialect, token TOKEN) over a LocalProvider."""
+    from tui.server import create_app
+
+    app = create_app(local_provider, TOKEN, manage_provider=False)
+    async with serving(app) as base:
+        yield base
+
+
+@pytest.fixture
+def provider_config(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make a ProviderConfig for a dialect at a base url, its key the server's token."""
+    from tui.settings import ProviderConfig
+
+    def make(dialect: str, base_url: str, **extra: Any) -> ProviderConfig:
+        key_env = f"STEPDECK_TEST_{dialect.upper()}_KEY"
+        monkeypatch.setenv(key_env, TOKEN)
+        return ProviderConfig(
+            name=dialect, dialect=dialect, base_url=base_url, key_env=key_env, **extra
+        )
+
+    return make

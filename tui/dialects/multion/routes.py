@@ -101,8 +101,8 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
 
     async def run_cmd(session_id: str, cmd: str, url: str | None) -> StepResult:
         if url and url != await current_url(session_id):
-            await provider.step(session_id, StepRequest(type="goto", url=url))
-        return await provider.step(session_id, StepRequest(type="command", cmd=cmd))
+            await provider.step(session_id, StepRequest(source="api", type="goto", url=url))
+        return await provider.step(session_id, StepRequest(source="api", type="command", cmd=cmd))
 
     @api.post("/session", response_model=SessionCreated)
     async def create_session(body: CreateSessionInput) -> SessionCreated:
@@ -208,7 +208,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         else:
             session_id = body.session_id
             if body.url and body.url != await current_url(session_id):
-                await provider.step(session_id, StepRequest(type="goto", url=body.url))
+                await provider.step(
+                    session_id, StepRequest(source="api", type="goto", url=body.url)
+                )
         try:
             options: dict[str, Any] = {"scroll_to_bottom": bool(body.scroll_to_bottom)}
             if body.max_items:

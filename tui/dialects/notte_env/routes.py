@@ -147,13 +147,13 @@ def neutral_step(action_id: str, value: str | None, enter: bool | None) -> StepR
         if name in ("goto", "new_tab"):
             if not value:
                 raise InvalidRequest(f"{action_id} needs the url as `value`")
-            return StepRequest(type=name, url=value)
+            return StepRequest(source="api", type=name, url=value)
         if name == "press_key":
-            return StepRequest(type=name, key=value)
+            return StepRequest(source="api", type=name, key=value)
         if name in ("switch_tab", "close_tab"):
-            return StepRequest(type=name, index=int(value) if value else None)
-        return StepRequest(type=name, value=value)
-    return StepRequest(type="auto", id=action_id, value=value, enter=bool(enter))
+            return StepRequest(source="api", type=name, index=int(value) if value else None)
+        return StepRequest(source="api", type=name, value=value)
+    return StepRequest(source="api", type="auto", id=action_id, value=value, enter=bool(enter))
 
 
 def router(provider: Provider, *, token: str | None = None) -> APIRouter:
@@ -210,7 +210,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         req = await _body(request, ObserveRequest)
         session = await open_session(req)
         if req.url:
-            await provider.step(session.id, StepRequest(type="goto", url=req.url))
+            await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
         shot = req.screenshot is not False
         obs = await provider.observe(session.id, screenshot=shot)
         session = await finish(req, session)
@@ -244,7 +244,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             raise InvalidRequest("Either url or session_id needs to be provided")
         session = await open_session(req)
         if req.url:
-            await provider.step(session.id, StepRequest(type="goto", url=req.url))
+            await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
         markdown = await provider.scrape(session.id)
         structured: Any = None
         if req.response_format:

@@ -171,7 +171,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         if prompt and not is_url:
             # A task on startup runs while the client polls, as on ThinkRun.
             task = asyncio.create_task(
-                provider.step(session.id, StepRequest(type="command", cmd=prompt))
+                provider.step(session.id, StepRequest(source="api", type="command", cmd=prompt))
             )
             background.add(task)
             task.add_done_callback(background.discard)
@@ -277,11 +277,13 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
 
     @api.post("/sessions/{session_id}/navigate", response_model=ControlResponse)
     async def navigate(session_id: str, body: NavigateRequest) -> ControlResponse:
-        return _control(await step(session_id, StepRequest(type="goto", url=body.url)))
+        return _control(
+            await step(session_id, StepRequest(source="api", type="goto", url=body.url))
+        )
 
     async def history(session_id: str, kind: str) -> ControlResponse:
         before = (await provider.get_session(session_id)).url
-        return _control(await step(session_id, StepRequest(type=kind)), before=before)
+        return _control(await step(session_id, StepRequest(source="api", type=kind)), before=before)
 
     @api.post("/sessions/{session_id}/go-back", response_model=ControlResponse)
     async def go_back(session_id: str, body: HistoryRequest | None = None) -> ControlResponse:
@@ -294,7 +296,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
     @api.post("/sessions/{session_id}/click", response_model=ControlResponse)
     async def click(session_id: str, body: ClickRequest) -> ControlResponse:
         target = await element(session_id, body.selector)
-        reply = _control(await step(session_id, StepRequest(type="click", id=target.id)))
+        reply = _control(
+            await step(session_id, StepRequest(source="api", type="click", id=target.id))
+        )
         reply.selector = body.selector
         return reply
 
@@ -304,6 +308,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         # Typing appends to what the field holds; a trailing newline presses Enter.
         text = body.text.removesuffix("\n")
         request = StepRequest(
+            source="api",
             type="fill",
             id=target.id,
             value=(target.value or "") + text,
@@ -317,7 +322,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
     async def fill(session_id: str, body: FillRequest) -> ControlResponse:
         target = await element(session_id, body.selector)
         reply = _control(
-            await step(session_id, StepRequest(type="fill", id=target.id, value=body.value))
+            await step(
+                session_id, StepRequest(source="api", type="fill", id=target.id, value=body.value)
+            )
         )
         reply.selector, reply.value = body.selector, body.value
         return reply
