@@ -127,3 +127,12 @@ async def test_failed_step_stops_the_chain_with_a_reason(shop):
     assert r.status == StepStatus.ERROR and not r.success
     assert "file:///etc/passwd" in r.message
     assert len(r.steps) == 1  # the search never ran
+
+
+async def test_log_in_from_any_shop_page(shop):
+    r = await shop.command("log in as ada with password secret")
+    assert r.status == StepStatus.DONE, r.message
+    assert [s.type for s in r.steps] == ["click", "fill", "fill"]
+    assert "Hi, ada" in r.observation.markdown
+    assert "secret" not in r.message  # the password is typed, never repeated
+    assert "secret" not in repr([s.model_dump() for s in r.steps])

@@ -429,6 +429,10 @@ def _is_select(a: Action) -> bool:
     )
 
 
+def _is_password(a: Action) -> bool:
+    return any(p.type == "password" for p in a.params) or "password" in _label(a).lower()
+
+
 def _is_text_input(a: Action) -> bool:
     return _kind(a) == "input" and not _is_select(a)
 
@@ -606,6 +610,7 @@ class _Run:
         self.done: list[str] = []
         self.obs: Observation | None = None
         self.mem = memory(target)
+        self.secret = False  # the current step types into a password field
 
     async def observe(self) -> Observation:
         if self.obs is None:
@@ -614,6 +619,8 @@ class _Run:
 
     async def do(self, req: StepRequest, summary: str) -> StepResult:
         """Run one action through the session; raises StepdeckError on failure."""
+        element = self.obs.action(req.id) if self.obs is not None and req.id else None
+        self.secret = element is not None and _is_password(element)
         t0 = time.perf_counter()
         try:
             res = await self.target.step(req)
@@ -638,6 +645,9 @@ class _Run:
 
     def _log(self, req: StepRequest, t0: float, ok: bool, error: str | None, url: str) -> None:
         params = req.model_dump(exclude_defaults=True, exclude_none=True)
+        if self.secret and "value" in params:
+            params["value"] = "••••••"  # never keep what went into a password field
+            req = req.model_copy(update={"value": "••••••"})
         self.steps.append(
             LogEntry(
                 index=len(self.steps),
@@ -901,11 +911,31 @@ def _submit_button(obs: Observation, clause: Clause) -> Pick:
     return Pick(candidates=(forms or buttons)[:8], question="Which button submits it?")
 
 
+def _login_fields(obs: Observation) -> tuple[Action | None, Action | None]:
+    inputs = [a for a in obs.actions if _is_text_input(a)]
+    password = next((a for a in inputs if "password" in _label(a).lower()), None)
+    user = next(
+        (
+            a
+            for a in inputs
+            if a is not password and re.search(r"user|e-?mail|login|name", _label(a).lower())
+        ),
+        None,
+    )
+    return user, password
+
+
 async def _login(run: _Run, clause: Clause) -> None:
     obs = await run.observe()
-    inputs = [a for a in obs.actions if _is_text_input(a)]
-    user = next((a for a in inputs if re.search(r"user|email|login|name", _label(a).lower())), None)
-    password = next((a for a in inputs if "password" in _label(a).lower()), None)
+    user, password = _login_fields(obs)
+    if user is None or password is None:
+        # No form here: follow the page's own "Sign in" link first.
+        entry = next(
+            (a for a in obs.actions if re.fullmatch(r"(sign|log) ?in", _label(a).lower())), None
+        )
+        if entry is not None:
+            await run.do(StepRequest(type="click", id=entry.id), f"clicked {_label(entry)!r}")
+            user, password = _login_fields(await run.observe())
     if user is None or password is None:
         raise StepdeckError("There is no sign-in form here", "open the sign-in page first")
     await run.do(StepRequest(type="fill", id=user.id, value=clause.value), "typed the username")
