@@ -48,9 +48,12 @@ async def test_extract_asks_the_model_when_one_is_configured(shop, scripted_mode
     scripted_model.script = [
         '[{"name": "AirPods Pro", "price": 249}, {"name": "Kindle", "price": 159.99, "extra": 1}]'
     ]
-    items = await shop.provider.scrape(shop.id, schema={"name": "string", "price": "number"})
+    items = await shop.provider.scrape(
+        shop.id, schema={"name": "string", "price": "number"}, instructions="only audio"
+    )
     assert items == [{"name": "AirPods Pro", "price": 249}, {"name": "Kindle", "price": 159.99}]
-    assert "AirPods Max" in scripted_model.received[0]["messages"][-1]["content"]
+    prompt = scripted_model.received[0]["messages"][-1]["content"]
+    assert "AirPods Max" in prompt and "Instructions: only audio" in prompt
     # An unusable answer falls back to the rules.
     scripted_model.script = ["sorry, I cannot"]
     items = await shop.provider.scrape(shop.id, schema=["name"], max_items=2)

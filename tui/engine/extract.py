@@ -291,10 +291,16 @@ async def _page_html(target: Any, scroll_to_bottom: bool) -> tuple[str, str]:
 
 
 async def _ask_model(
-    config: llm.LLMConfig, target: Any, fields: dict[str, dict[str, Any]], max_items: int | None
+    config: llm.LLMConfig,
+    target: Any,
+    fields: dict[str, dict[str, Any]],
+    max_items: int | None,
+    instructions: str,
 ) -> list[dict[str, Any]] | None:
     obs = await target.observe(screenshot=False)
     limit = f" Return at most {max_items} items." if max_items else ""
+    if instructions:
+        limit += f"\nInstructions: {instructions}"
     messages = [
         {
             "role": "system",
@@ -327,14 +333,19 @@ async def extract(
     *,
     scroll_to_bottom: bool = False,
     max_items: int | None = None,
+    instructions: str | None = None,
     **_ignored: Any,
 ) -> list[dict[str, Any]]:
-    """The page's repeated items as a list of objects matching `schema` (see the module doc)."""
+    """The page's repeated items as a list of objects matching `schema` (see the module doc).
+
+    `instructions` (or the schema's `description`) is passed to the model, when there is one.
+    """
     fields = fields_of(schema)
     html, url = await _page_html(target, scroll_to_bottom)
     config = llm.LLMConfig.from_env()
     if config is not None:
-        rows = await _ask_model(config, target, fields, max_items)
+        about = instructions or (schema.get("description") if isinstance(schema, dict) else None)
+        rows = await _ask_model(config, target, fields, max_items, str(about or ""))
         if rows is not None:
             return rows
     return await asyncio.to_thread(
