@@ -94,3 +94,17 @@ def test_quoted_values_are_taken_as_is():
     assert (c.verb, c.value, c.target) == ("fill", "log in and out", "the search box")
     (c,) = parse_command("write a post saying 'Hello, world'")
     assert (c.verb, c.value, c.target) == ("fill", "Hello, world", "post")
+
+
+def test_table_rows_map_fields_by_column_header():
+    html = """<table><thead><tr><th>Item</th><th>Qty</th><th>Unit price</th></tr></thead>
+    <tbody><tr><td><a href="/p/a">Apples</a></td><td>3</td><td>$1.20</td></tr>
+    <tr><td><a href="/p/b">Pears</a></td><td>12</td><td>$0.90</td></tr></tbody></table>"""
+    rows = extract_from_html(
+        html, {"item": "string", "qty": "integer", "price": "number", "url": "string"},
+        base_url="http://x.test/",
+    )  # fmt: skip
+    assert rows == [
+        {"item": "Apples", "qty": 3, "price": 1.2, "url": "http://x.test/p/a"},
+        {"item": "Pears", "qty": 12, "price": 0.9, "url": "http://x.test/p/b"},
+    ]

@@ -236,6 +236,34 @@ def _field(item: LexborNode, name: str, spec: dict[str, Any], base_url: str) -> 
     return None
 
 
+def _table_headers(row: LexborNode) -> list[str]:
+    """Column names of the table a row belongs to (its <th> cells), lower-cased."""
+    table = row.parent
+    while table is not None and table.tag != "table":
+        table = table.parent
+    if table is None:
+        return []
+    head = table.css_first("thead tr") or table.css_first("tr")
+    if head is None or head.css_first("th") is None:
+        return []
+    return [(_text(c) or "").lower() for c in _children(head) if c.tag in ("th", "td")]
+
+
+def _column(headers: list[str], name: str) -> int | None:
+    words = set(re.findall(r"[a-z0-9]+", name.lower()))
+    for i, h in enumerate(headers):
+        if h and (h == name.lower() or words & set(re.findall(r"[a-z0-9]+", h))):
+            return i
+    return None
+
+
+def _cell_field(cell: LexborNode, name: str, spec: dict[str, Any], base_url: str) -> Any:
+    n = name.lower()
+    if _has(n, URL_WORDS) or _has(n, IMAGE_WORDS):
+        return _field(cell, name, spec, base_url)
+    return _coerce(_text(cell), spec)
+
+
 def extract_from_html(
     html: str, schema: Any, *, base_url: str = "", max_items: int | None = None
 ) -> list[dict[str, Any]]:
@@ -253,9 +281,20 @@ def extract_from_html(
         if _has(n, NAME_WORDS):
             wants.add("heading")
     items = find_items(html, wants)
+    headers = _table_headers(items[0]) if items and items[0].tag == "tr" else []
+    columns = {name: _column(headers, name) for name in fields}
     out = []
     for item in items:
-        row = {name: _field(item, name, spec, base_url) for name, spec in fields.items()}
+        cells = [c for c in _children(item) if c.tag in ("td", "th")]
+        if headers and cells and all(c.tag == "th" for c in cells):
+            continue  # the header row itself
+        row = {}
+        for name, spec in fields.items():
+            col = columns[name]
+            if col is not None and col < len(cells):
+                row[name] = _cell_field(cells[col], name, spec, base_url)
+            else:
+                row[name] = _field(item, name, spec, base_url)
         if any(v not in (None, "") for v in row.values()):
             out.append(row)
         if max_items is not None and len(out) >= max_items:
