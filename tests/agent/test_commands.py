@@ -106,6 +106,9 @@ async def test_missing_target_asks_the_person(shop):
     r = await shop.command("click the unicorn button")
     assert r.status == StepStatus.ASK_USER
     assert "cannot find" in r.message
+    r = await shop.command("write a post saying hi")  # the shop has only a search box
+    assert r.status == StepStatus.ASK_USER and "no place to write a post" in r.message
+    assert not r.steps
     # A new command instead of an answer simply runs.
     r = await shop.command("go to the cart")
     assert r.status == StepStatus.DONE and "/shop/cart" in r.observation.metadata.url

@@ -94,7 +94,8 @@ def shop_header(user: str | None, cart_count: int, query: str = "") -> str:
         f"<input type='search' name='q' value='{escape(query, quote=True)}' "
         "placeholder='Search products' aria-label='Search products'>"
         "<button type='submit'>Search</button></form>"
-        f"<nav>{account}<a href='/shop/cart'>Cart ({cart_count})</a></nav></header>"
+        f"<nav><a href='/'>All demos</a>{account}<a href='/shop/cart'>Cart ({cart_count})</a>"
+        "</nav></header>"
     )
 
 

@@ -889,9 +889,10 @@ def _textarea(obs: Observation, clause: Clause) -> Pick:
     scored = [s for s in score_actions(pool, clause.target) if s.score >= 60]
     if len(scored) == 1:
         return Pick(scored[0].action)
-    if len(pool) == 1:
-        return Pick(pool[0])
-    return Pick(candidates=pool[:8], question=f"Where should I write the {clause.target}?")
+    if areas and len(pool) > 1:
+        return Pick(candidates=pool[:8], question=f"Where should I write the {clause.target}?")
+    # A search box is no place for a post.
+    return Pick(question=f"There is no place to write a {clause.target} on this page")
 
 
 SUBMIT_WORDS = r"\b(submit|publish|post|send|save|continue|sign in|log in|pay|place order|search|go|next|ok|done)\b"
