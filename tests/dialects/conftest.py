@@ -109,8 +109,12 @@ class Misbehaving:
                     self.send_header("connection", "close")
                     self.end_headers()
                     for event in reply.events:
+                        name = ""
+                        if isinstance(event, tuple):  # (event name, data)
+                            name, event = event
+                            name = f"event: {name}\n"
                         data = event if isinstance(event, str) else json.dumps(event)
-                        self.wfile.write(f"data: {data}\n\n".encode())
+                        self.wfile.write(f"{name}data: {data}\n\n".encode())
                         self.wfile.flush()
                         time.sleep(reply.event_gap)
                     self.close_connection = True

@@ -347,3 +347,21 @@ async def test_multion_stream_timeout_is_not_retried(misbehaving, monkeypatch):
     finally:
         await client.aclose()
     assert misbehaving.count("POST", "/session/s1") == 1
+
+
+async def test_multion_step_failing_mid_stream_is_typed(misbehaving, monkeypatch):
+    """stepdeck serve reports a failure after the stream started as an `error` event."""
+    events = [
+        {"type": "event", "data": {"delta": {"content": "I1 Ada", "url": "http://shop.test/"}}},
+        ("error", {"statusCode": 410, "error": "SessionGone", "message": "session s1 closed"}),
+    ]
+    misbehaving.on("POST", "/session/s1", Reply(events=events))
+    client = _multion(misbehaving, monkeypatch)
+    seen = []
+    try:
+        with pytest.raises(SessionGone, match="session s1 closed"):
+            await client.step("s1", StepRequest(type="command", cmd="go"), on_progress=seen.append)
+    finally:
+        await client.aclose()
+    assert [e.message for e in seen] == ["I1 Ada"]
+    assert misbehaving.count("POST", "/session/s1") == 1

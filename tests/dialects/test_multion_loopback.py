@@ -75,7 +75,11 @@ async def test_a_streamed_step_reports_progress_then_the_result(
     finally:
         await client.aclose()
     assert result.status == StepStatus.DONE, result.message
-    assert len(seen) >= 2  # one event per action the agent ran
+    # One event per action the agent ran, as it ran it: the fill, then the click.
+    assert len(seen) == 2, [e.message for e in seen]
+    assert seen[0].message.startswith("I") and seen[0].message.endswith("Ada")
+    assert seen[1].message.startswith("B")
+    assert [s.message for s in result.steps] == [e.message for e in seen]
     assert result.observation.screenshot.startswith(b"\x89PNG")
 
 

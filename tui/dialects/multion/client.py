@@ -409,6 +409,9 @@ class MultionClient:
                 async for sse in EventSource(response).aiter_sse():
                     if not sse.data.strip():
                         continue
+                    if sse.event == "error":
+                        # stepdeck serve: the step failed after the stream had started.
+                        raise self._stream_error(sse.data)
                     try:
                         payload = json.loads(sse.data)
                         if "delta" in payload and "data" not in payload:
@@ -429,6 +432,15 @@ class MultionClient:
             raise Unreachable(f"lost the connection to {label} during a step: {exc}") from exc
         except httpx.HTTPError as exc:
             raise Unreachable(f"{label}: {exc}") from exc
+
+    def _stream_error(self, data: str) -> StepdeckError:
+        try:
+            payload = json.loads(data)
+            status = int(payload.get("statusCode") or 500)
+        except (ValueError, AttributeError, TypeError):
+            return BadResponse(f"{self.label} ended the step with an error: {data[:120]}")
+        reply = httpx.Response(status, json=payload)
+        return error_for(reply, provider=self.label, key_env=self.config.key_env)
 
     # -- autonomous runs and extraction (MultiOn extras) -----------------------
 

@@ -8,6 +8,7 @@ sends it, and must equal the server's token.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -35,14 +36,23 @@ from tui.dialects.multion.models import (
     SessionStepSuccess,
     StreamChunk,
 )
-from tui.errors import AuthError, InvalidRequest, StepdeckError
-from tui.model import CreateSession, StepRequest, StepResult
+from tui.errors import AuthError, InvalidRequest, SessionGone, StepdeckError
+from tui.model import CreateSession, Event, StepRequest, StepResult
 from tui.providers.base import Provider
 
 
 def data_url(png: bytes | None) -> str:
     """A screenshot as MultiOn's screenshot string (a URL the client can show)."""
     return "data:image/png;base64," + base64.b64encode(png).decode() if png else ""
+
+
+def _describe(event: Event) -> str:
+    """A step event in words: `fill I1 Ada`, or the error."""
+    data = event.data
+    what = str(data.get("action") or f"step {data.get('index', '')}".strip())
+    if data.get("success") is False:
+        return f"{what} failed: {data.get('error') or 'error'}"
+    return what
 
 
 def _error_body(exc: StepdeckError) -> dict[str, Any]:
@@ -89,6 +99,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             raise HTTPException(401, detail=_error_body(exc))
 
     api = APIRouter(route_class=_Route, tags=["multion"], dependencies=[Depends(guard)])
+    running: set[asyncio.Task] = set()
 
     async def shot(session_id: str, include: bool | None) -> str:
         return data_url(await provider.screenshot(session_id)) if include else ""
@@ -119,45 +130,102 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             screenshot=await shot(session.id, body.include_screenshot),
         )
 
+    def sse(chunk: StreamChunk) -> str:
+        return f"data: {chunk.model_dump_json(exclude_none=True)}\n\n"
+
+    def progress(session_id: str, content: str, url: str) -> str:
+        return sse(
+            StreamChunk(
+                type="event",
+                session_id=session_id,
+                data={"delta": {"content": content, "url": url}},
+            )
+        )
+
+    async def live(session_id: str, body: SessionStepInput) -> AsyncIterator[str]:
+        """Run the command and stream each action it takes as it happens, then the result."""
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        follower: asyncio.Task | None = None
+        if provider.capabilities.events:
+
+            async def follow() -> None:
+                async for event in provider.events(session_id):
+                    # Each action the command runs; not the command's own closing event.
+                    if event.kind == "step" and not event.data.get("command"):
+                        queue.put_nowait(event)
+
+            follower = asyncio.create_task(follow())
+            await asyncio.sleep(0)  # let it subscribe before the command starts
+        task = asyncio.create_task(
+            provider.step(session_id, StepRequest(source="api", type="command", cmd=body.cmd))
+        )
+        running.add(task)  # a client that hangs up does not cut a step in half
+        task.add_done_callback(running.discard)
+        sent = 0
+        try:
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                event = getter.result()
+                sent += 1
+                yield progress(session_id, _describe(event), str(event.data.get("url") or ""))
+            await asyncio.sleep(0)
+            while not queue.empty():
+                event = queue.get_nowait()
+                sent += 1
+                yield progress(session_id, _describe(event), str(event.data.get("url") or ""))
+            try:
+                result = task.result()
+            except StepdeckError as exc:
+                # The answer has started: the error travels as an event of its own.
+                yield f"event: error\ndata: {json.dumps(_error_body(exc))}\n\n"
+                return
+            url = await current_url(session_id, result)
+            if not sent:  # a provider without live events: its sub-steps, after the fact
+                for sub in result.steps:
+                    yield progress(session_id, sub.message or sub.type, sub.url or url)
+            yield sse(
+                StreamChunk(
+                    type="final_event",
+                    session_id=session_id,
+                    screenshot=await shot(session_id, body.include_screenshot),
+                    data={
+                        "delta": {
+                            "content": result.message,
+                            "url": url,
+                            "status": result.status.value,
+                        }
+                    },
+                )
+            )
+        finally:
+            if follower is not None:
+                follower.cancel()
+
     @api.post("/session/{session_id}", response_model=None)
     async def step(session_id: str, body: SessionStepInput) -> Any:
-        # The step runs before the answer starts, so a failure keeps its HTTP status.
-        result = await run_cmd(session_id, body.cmd, body.url)
-        url = await current_url(session_id, result)
-        screenshot = await shot(session_id, body.include_screenshot)
-        if not body.stream:
-            return SessionStepSuccess(
-                status=result.status.value,
-                message=result.message,
-                session_id=session_id,
-                url=url,
-                screenshot=screenshot,
-                metadata={"temperature": body.temperature},
-            )
-
-        async def chunks() -> AsyncIterator[str]:
-            for sub in result.steps:
-                event = StreamChunk(
-                    type="event",
-                    session_id=session_id,
-                    data={"delta": {"content": sub.message or sub.type, "url": sub.url or url}},
+        if body.stream:
+            # Failures found before the stream starts keep their HTTP status.
+            session = await provider.get_session(session_id)
+            if not session.status.is_live:
+                raise SessionGone(f"session {session_id} is {session.status.value}")
+            if body.url and body.url != session.url:
+                await provider.step(
+                    session_id, StepRequest(source="api", type="goto", url=body.url)
                 )
-                yield f"data: {event.model_dump_json(exclude_none=True)}\n\n"
-            final = StreamChunk(
-                type="final_event",
-                session_id=session_id,
-                screenshot=screenshot,
-                data={
-                    "delta": {
-                        "content": result.message,
-                        "url": url,
-                        "status": result.status.value,
-                    }
-                },
-            )
-            yield f"data: {final.model_dump_json(exclude_none=True)}\n\n"
-
-        return StreamingResponse(chunks(), media_type="text/event-stream")
+            return StreamingResponse(live(session_id, body), media_type="text/event-stream")
+        result = await run_cmd(session_id, body.cmd, body.url)
+        return SessionStepSuccess(
+            status=result.status.value,
+            message=result.message,
+            session_id=session_id,
+            url=await current_url(session_id, result),
+            screenshot=await shot(session_id, body.include_screenshot),
+            metadata={"temperature": body.temperature},
+        )
 
     @api.delete("/session/{session_id}", response_model=SessionsCloseResponse)
     async def close_session(session_id: str) -> SessionsCloseResponse:
