@@ -55,22 +55,56 @@
     return "";
   };
 
+  // nth-of-type steps, computed once per parent (per element it would be quadratic on
+  // long sibling lists).
+  const nthCache = new Map();
+  const stepOf = (node) => {
+    const parent = node.parentElement;
+    if (!parent) return node.localName;
+    let steps = nthCache.get(parent);
+    if (!steps) {
+      steps = new Map();
+      const seen = Object.create(null);
+      for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
+        const t = c.localName;
+        seen[t] = (seen[t] || 0) + 1;
+        steps.set(c, `${t}:nth-of-type(${seen[t]})`);
+      }
+      nthCache.set(parent, steps);
+    }
+    return steps.get(node);
+  };
+  const ID_OK = /^[A-Za-z][\w-]*$/;
   const selectorOf = (el) => {
     const parts = [];
-    let node = el;
-    while (node && node.nodeType === 1 && node !== document.documentElement) {
-      if (node.id && /^[A-Za-z][\w-]*$/.test(node.id)) {
-        parts.unshift("#" + node.id);
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      if (node.id && ID_OK.test(node.id)) {
+        parts.push("#" + node.id);
         break;
       }
-      const tag = node.localName;
-      let nth = 1;
-      for (let sib = node.previousElementSibling; sib; sib = sib.previousElementSibling)
-        if (sib.localName === tag) nth++;
-      parts.unshift(nth > 1 ? `${tag}:nth-of-type(${nth})` : tag);
-      node = node.parentElement;
+      if (node.localName === "body") {
+        parts.push("body");
+        break;
+      }
+      parts.push(stepOf(node));
     }
-    return parts.join(" > ");
+    return parts.reverse().join(" > ");
+  };
+
+  const CATEGORY_SEL = "form, nav, header, footer, aside, dialog, [role=dialog]";
+  const categoryOf = (el) => {
+    const box = el.closest(CATEGORY_SEL);
+    if (!box) return "";
+    const tag = box.localName;
+    if (tag === "form") {
+      const n = clean(box.getAttribute("aria-label") || box.getAttribute("name") || box.id || box.getAttribute("action") || "");
+      return n ? "Form: " + n : "Form";
+    }
+    if (tag === "nav") return "Navigation";
+    if (tag === "header") return "Header";
+    if (tag === "footer") return "Footer";
+    if (tag === "aside") return "Sidebar";
+    return "Dialog";
   };
 
   // Returns the prefix (L/B/I/F/O/M) of an interactive element, or "".
@@ -89,14 +123,13 @@
       if (role === "link") return "L";
       if (B_ROLES.has(role)) return "B";
       if (I_ROLES.has(role)) return "I";
-      if (role === "option" && !el.closest("select")) return inClickable ? "" : "O";
+      if (role === "option" && !el.closest("select")) return inClickable() ? "" : "O";
     }
     if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return "I";
-    if (inClickable) return "";
-    if (tag === "IMG") return el.alt && el.alt.trim() ? "F" : "";
-    if (el.hasAttribute("onclick")) return "M";
+    if (tag === "IMG") return el.alt && el.alt.trim() && !inClickable() ? "F" : "";
+    if (el.hasAttribute("onclick")) return inClickable() ? "" : "M";
     const ti = el.getAttribute("tabindex");
-    if (ti !== null && +ti >= 0 && tag !== "BODY" && tag !== "HTML" && !el.isContentEditable) return "M";
+    if (ti !== null && +ti >= 0 && tag !== "BODY" && tag !== "HTML" && !el.isContentEditable) return inClickable() ? "" : "M";
     return "";
   };
 
@@ -126,70 +159,62 @@
   const actions = [];
   const hidden = [];
 
-  const isHidden = (el) => {
-    // offsetParent is null for display:none (and for fixed elements): only then ask the costlier API.
-    if (el.offsetParent === null && el.localName !== "body" && el.localName !== "html") {
-      return !el.checkVisibility();
-    }
-    return false;
-  };
-
-  const visit = (el, category, inClickable) => {
-    const tag = el.tagName;
-    if (SKIP.has(tag)) return;
-    if (isHidden(el)) {
+  // Hidden subtrees (for the markdown) and open shadow roots, in one pass over the elements.
+  // offsetParent is null for display:none (and for fixed elements): only then ask checkVisibility.
+  const roots = document.body ? [document.body] : [];
+  const all = document.body ? document.body.getElementsByTagName("*") : [];
+  let lastHidden = null;
+  for (let i = 0; i < all.length; i++) {
+    const el = all[i];
+    if (el.shadowRoot) roots.push(el.shadowRoot);
+    if (withHtml && el.offsetParent === null && !(lastHidden && lastHidden.contains(el))
+        && !SKIP.has(el.tagName) && !el.checkVisibility()) {
       hidden.push(el);
-      return;
+      lastHidden = el;
     }
-    const kind = kindOf(el, tag, inClickable);
-    if (tag === "FORM") {
-      category = "Form: " + clean(el.getAttribute("aria-label") || el.getAttribute("name") || el.id || el.getAttribute("action") || "");
-      if (category === "Form: ") category = "Form";
-    } else if (tag === "NAV") category = "Navigation";
-    else if (tag === "HEADER" && !category) category = "Header";
-    else if (tag === "FOOTER") category = "Footer";
-    else if (tag === "ASIDE") category = "Sidebar";
-    else if (tag === "DIALOG" || el.getAttribute("role") === "dialog") category = "Dialog";
+  }
 
-    if (kind) {
+  // Candidates by one native selector, in page order; classified and checked one by one.
+  const CANDIDATES = "a, button, summary, input, select, textarea, img[alt], [role], [onclick], [tabindex], [contenteditable]";
+  const CLICKABLE = "a[href], button, summary, [onclick], [role=button], [role=link], [role=option], [role=tab], [role=menuitem], [role=checkbox], [role=radio], [role=switch]";
+  for (const root of roots) {
+    for (const el of root.querySelectorAll(CANDIDATES)) {
+      const tag = el.tagName;
+      const inClickable = () => !!(el.parentElement && el.parentElement.closest(CLICKABLE));
+      const kind = kindOf(el, tag, inClickable);
+      if (!kind) continue;
       const rect = el.getBoundingClientRect();
       const isBox = tag === "INPUT" && (el.type === "checkbox" || el.type === "radio");
-      const visible = (rect.width > 0 && rect.height > 0) || isBox;
-      if (visible && el.checkVisibility({ visibilityProperty: true })) {
-        const id = kind + (++counters[kind]);
-        byId.set(id, el);
-        const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag), category };
-        if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
-        if (tag === "INPUT") {
-          a.type = el.type;
-          if (el.type === "checkbox" || el.type === "radio") a.checked = el.checked;
-          else if (el.type !== "password" && !BUTTON_INPUTS.has(el.type)) a.value = el.value;
-        } else if (tag === "TEXTAREA") {
-          a.type = "textarea";
-          a.value = el.value;
-        } else if (tag === "SELECT") {
-          a.type = "select";
-          a.options = Array.from(el.options, (o) => clean(o.label || o.textContent));
-          a.optionValues = Array.from(el.options, (o) => o.value);
-          a.value = el.selectedIndex >= 0 ? clean(el.options[el.selectedIndex].label || el.options[el.selectedIndex].textContent) : "";
-          a.multiple = el.multiple;
-        } else if (kind === "I" && el.isContentEditable) {
-          a.type = "contenteditable";
-          a.value = cut(clean(el.textContent));
-        } else if (el.hasAttribute("aria-checked")) {
-          a.checked = el.getAttribute("aria-checked") === "true";
-        }
-        if (el.disabled || el.getAttribute("aria-disabled") === "true") a.disabled = true;
-        a.selector = selectorOf(el);
-        actions.push(a);
+      if (!((rect.width > 0 && rect.height > 0) || isBox)) continue;
+      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+      const id = kind + (++counters[kind]);
+      byId.set(id, el);
+      const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag), category: categoryOf(el) };
+      if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
+      if (tag === "INPUT") {
+        a.type = el.type;
+        if (el.type === "checkbox" || el.type === "radio") a.checked = el.checked;
+        else if (el.type !== "password" && !BUTTON_INPUTS.has(el.type)) a.value = el.value;
+      } else if (tag === "TEXTAREA") {
+        a.type = "textarea";
+        a.value = el.value;
+      } else if (tag === "SELECT") {
+        a.type = "select";
+        a.options = Array.from(el.options, (o) => clean(o.label || o.textContent));
+        a.optionValues = Array.from(el.options, (o) => o.value);
+        a.value = el.selectedIndex >= 0 ? clean(el.options[el.selectedIndex].label || el.options[el.selectedIndex].textContent) : "";
+        a.multiple = el.multiple;
+      } else if (kind === "I" && el.isContentEditable) {
+        a.type = "contenteditable";
+        a.value = cut(clean(el.textContent));
+      } else if (el.hasAttribute("aria-checked")) {
+        a.checked = el.getAttribute("aria-checked") === "true";
       }
-      if (kind === "L" || kind === "B" || kind === "M" || kind === "O") inClickable = true;
+      if (el.disabled || el.getAttribute("aria-disabled") === "true") a.disabled = true;
+      a.selector = selectorOf(el);
+      actions.push(a);
     }
-    if (el.shadowRoot) for (let c = el.shadowRoot.firstElementChild; c; c = c.nextElementSibling) visit(c, category, inClickable);
-    for (let c = el.firstElementChild; c; c = c.nextElementSibling) visit(c, category, inClickable);
-  };
-
-  if (document.body) visit(document.body, "", false);
+  }
 
   const state = (window.__stepdeck = window.__stepdeck || {});
   state.byId = byId;
