@@ -252,9 +252,12 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
         if URL_RE.match(m.group(1)) and not re.fullmatch(r"[a-z]+", m.group(1), re.I):
             return Clause("goto", raw, url=m.group(1))
     if m := re.fullmatch(
-        r"(?:search|look|find)(?: for)?\s+(.+?)(?:\s+on (?:this|the) (?:site|page))?", t, re.I
+        r"(?:search(?: for)?|look (?:for|up)|find)\s+(.+?)(?:\s+on (?:this|the) (?:site|page))?",
+        t,
+        re.I,
     ):
-        return Clause("search", raw, value=_clean_target(m.group(1)))
+        query = re.sub(r"^(?:a|an|the|some)\s+", "", _clean_target(m.group(1)), flags=re.I)
+        return Clause("search", raw, value=query)
     if m := re.fullmatch(
         r"(?:log ?in|sign ?in)(?: as (\S+))?(?:(?: with)?(?: the)? password (\S+))?", t, re.I
     ):
