@@ -111,3 +111,22 @@ async def test_events_and_pause(client, serve, site):
     assert events[-1].kind == "step" and events[-1].session_id == sid
     assert not (await client.set_paused(sid, False)).paused
     await client.close_session(sid)
+
+
+async def test_events_of_every_session(client, site):
+    seen = []
+
+    async def follow() -> None:
+        async with contextlib.aclosing(client.events()) as stream:
+            async for event in stream:
+                seen.append(event)
+                if event.kind == "step":
+                    return
+
+    follower = asyncio.create_task(follow())
+    await asyncio.sleep(0.2)  # let the stream subscribe first
+    sid = (await client.create_session(CreateSession(url=f"{site}/catalog"))).id
+    await client.step(sid, StepRequest(type="scroll_down"))
+    await asyncio.wait_for(follower, 15)
+    assert seen[-1].session_id == sid
+    await client.close_session(sid)
