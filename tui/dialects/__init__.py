@@ -60,3 +60,27 @@ def build_provider(
         ) from None
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(config, transport=transport)
+
+
+def key_hint(config: ProviderConfig) -> str | None:
+    """How to add a provider's missing key (None when it has one, or needs none).
+
+    The app lists a provider without a key with this hint instead of hiding it.
+    """
+    if config.dialect == "local" or not config.key_env or config.api_key():
+        return None
+    return f"set {config.key_env} to your {config.label or config.name} API key, then restart"
+
+
+def build_providers(settings: Settings, *, local: bool = True) -> list[Provider]:
+    """Every configured provider (built-ins and the config file), the engine first.
+
+    Providers without a key are built too: they answer AuthError naming the
+    variable to set, and `key_hint` says it up front.
+    """
+    providers = []
+    for config in settings.all_providers():
+        if config.dialect == "local" and not local:
+            continue
+        providers.append(build_provider(config, settings))
+    return providers
