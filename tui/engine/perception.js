@@ -75,26 +75,24 @@
     return steps.get(node);
   };
   const ID_OK = /^[A-Za-z][\w-]*$/;
+  const pathCache = new Map();  // element -> its selector; siblings share their parent's
   const selectorOf = (el) => {
-    const parts = [];
-    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
-      if (node.id && ID_OK.test(node.id)) {
-        parts.push("#" + node.id);
-        break;
-      }
-      if (node.localName === "body") {
-        parts.push("body");
-        break;
-      }
-      parts.push(stepOf(node));
+    if (el.id && ID_OK.test(el.id)) return "#" + el.id;
+    if (el.localName === "body") return "body";
+    const parent = el.parentElement;
+    if (!parent) return el.localName;
+    let base = pathCache.get(parent);
+    if (base === undefined) {
+      base = selectorOf(parent);
+      pathCache.set(parent, base);
     }
-    return parts.reverse().join(" > ");
+    return base + " > " + stepOf(el);
   };
 
+  // Categories: each candidate inside a form/nav/... gets the innermost container's name.
+  // Containers come in document order, so an inner one overwrites its outer one.
   const CATEGORY_SEL = "form, nav, header, footer, aside, dialog, [role=dialog]";
-  const categoryOf = (el) => {
-    const box = el.closest(CATEGORY_SEL);
-    if (!box) return "";
+  const categoryName = (box) => {
     const tag = box.localName;
     if (tag === "form") {
       const n = clean(box.getAttribute("aria-label") || box.getAttribute("name") || box.id || box.getAttribute("action") || "");
@@ -106,6 +104,7 @@
     if (tag === "aside") return "Sidebar";
     return "Dialog";
   };
+  const categories = new Map();
 
   // Returns the prefix (L/B/I/F/O/M) of an interactive element, or "".
   const kindOf = (el, tag, inClickable) => {
@@ -176,6 +175,10 @@
 
   // Candidates by one native selector, in page order; classified and checked one by one.
   const CANDIDATES = "a, button, summary, input, select, textarea, img[alt], [role], [onclick], [tabindex], [contenteditable]";
+  for (const box of document.querySelectorAll(CATEGORY_SEL)) {
+    const cat = categoryName(box);
+    for (const el of box.querySelectorAll(CANDIDATES)) categories.set(el, cat);
+  }
   const CLICKABLE = "a[href], button, summary, [onclick], [role=button], [role=link], [role=option], [role=tab], [role=menuitem], [role=checkbox], [role=radio], [role=switch]";
   for (const root of roots) {
     for (const el of root.querySelectorAll(CANDIDATES)) {
@@ -189,7 +192,7 @@
       if (!el.checkVisibility({ visibilityProperty: true })) continue;
       const id = kind + (++counters[kind]);
       byId.set(id, el);
-      const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag), category: categoryOf(el) };
+      const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag), category: categories.get(el) || "" };
       if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
       if (tag === "INPUT") {
         a.type = el.type;

@@ -354,15 +354,16 @@ class EngineSession:
 
     async def observe_unlocked(self, *, screenshot: bool = True) -> Observation:
         page = await self.ensure_page()
+        # The screenshot is asked for first: the browser captures it while the walk's answer
+        # travels back and the markdown (CPU work, off the event loop) is converted.
+        shot_task = (
+            asyncio.ensure_future(page.screenshot(type="png", timeout=15_000))
+            if screenshot
+            else None
+        )
         try:
-            perceived = await self._walk(page)
-            shot_task = (
-                asyncio.ensure_future(page.screenshot(type="png", timeout=15_000))
-                if screenshot
-                else None
-            )
-            # Markdown is CPU work: off the event loop, while the browser paints the screenshot.
             try:
+                perceived = await self._walk(page)
                 markdown = await asyncio.to_thread(to_markdown, perceived.html or "", perceived.url)
             finally:
                 png = await shot_task if shot_task is not None else None

@@ -1,0 +1,409 @@
+"""stepdeck benchmarks: `make bench` (or `python scripts/bench.py [section ...]`).
+
+Each section is a function returning table rows; add yours to SECTIONS. Rows
+put stepdeck's time next to the same primitives done by raw Playwright (or
+the raw library) in the same run, with the ratio and the target.
+Everything runs on 127.0.0.1; nothing touches the internet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Row:
+    section: str
+    name: str
+    value: float | None  # stepdeck's number
+    unit: str = "ms"
+    raw: float | None = None  # the same primitives without stepdeck
+    target: str = ""  # e.g. "≤ 1.3x raw" or "≤ 40 MB"
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.raw:
+            return None
+        return self.value / self.raw
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ["section", "measurement", "stepdeck", "raw", "ratio", "target", "note"]
+    body = []
+    for r in rows:
+        unit = f" {r.unit}" if r.unit else ""
+        fmt = lambda v, unit=unit: f"{v:,.1f}{unit}"  # noqa: E731
+        body.append(
+            [
+                r.section,
+                r.name,
+                fmt(r.value) if r.value is not None else "-",
+                fmt(r.raw) if r.raw is not None else "-",
+                f"{r.ratio:.2f}x" if r.ratio is not None else "-",
+                r.target,
+                r.note,
+            ]
+        )
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(headers)
+    ]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for b in body:
+        print("  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)))
+
+
+# --- a tiny local web server for generated pages ---------------------------------------------
+
+
+class PageServer:
+    """Serves a dict of path -> HTML on 127.0.0.1 in a daemon thread."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        encoded = {k: v.encode() for k, v in pages.items()}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = encoded.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+WORDS = (
+    "browser session agent terminal cockpit page element button link input markdown "
+    "screenshot observe step action engine chromium playwright network console"
+).split()
+
+
+def big_page(interactive: int = 5000, text_bytes: int = 1_000_000) -> str:
+    """~5,000 interactive elements (links, buttons, inputs, selects) and ~1 MB of text."""
+    per_block = max(1, text_bytes // interactive)
+    sentence = " ".join(WORDS)
+    filler = (sentence + " ") * (per_block // len(sentence) + 1)
+    parts = ["<!doctype html><html><head><title>Big page</title></head><body><h1>Big page</h1>"]
+    for i in range(interactive):
+        kind = i % 10
+        if kind < 5:
+            el = f'<a href="/item/{i}">Item {i} details</a>'
+        elif kind < 8:
+            el = f'<button type="button">Action {i}</button>'
+        elif kind == 8:
+            el = f'<label for="f{i}">Field {i}</label><input id="f{i}" name="f{i}">'
+        else:
+            el = f'<select name="s{i}"><option>One</option><option>Two</option></select>'
+        parts.append(f"<section><h3>Block {i}</h3><p>{filler[:per_block]}</p>{el}</section>")
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+FORM_PAGE = """<!doctype html><html><head><title>Form</title></head><body>
+<h1>Sign in</h1><form action="/done" method="get">
+<label for="user">User</label><input id="user" name="user">
+<label for="pw">Password</label><input id="pw" name="pw" type="password">
+<label><input type="checkbox" name="keep"> Keep me signed in</label>
+<select name="lang"><option>English</option><option>Français</option></select>
+<button type="submit">Sign in</button></form>
+<p>Forgot your password? <a href="/reset">Reset it</a>.</p></body></html>"""
+
+
+# --- raw Playwright: the same primitives, no stepdeck ------------------------------------------
+
+RAW_WALK = """() => {
+  const out = [];
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, [role=button], [role=link], [onclick]';
+  for (const el of document.querySelectorAll(sel)) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    out.push({tag: el.tagName, text: (el.getAttribute('aria-label') || el.textContent || el.placeholder || '').trim().slice(0, 120),
+              href: el.href || null, type: el.type || null, value: el.type === 'password' ? null : (el.value ?? null)});
+  }
+  return JSON.stringify({title: document.title, url: location.href, actions: out,
+                         html: document.documentElement.outerHTML});
+}"""
+
+
+async def raw_observe(page) -> float:
+    """One-string DOM walk + selectolax markdown + PNG screenshot, in sequence."""
+    import json
+
+    from tui.engine.perception import to_markdown
+
+    t = time.perf_counter()
+    data = json.loads(await page.evaluate(RAW_WALK))
+    to_markdown(data["html"], data["url"])
+    await page.screenshot(type="png")
+    return (time.perf_counter() - t) * 1000
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def best_note(eng: list[float], raw: list[float]) -> str:
+    """Best-of-N ratio: on a shared, loaded machine the fastest run is the least disturbed."""
+    return f"best {min(eng):.0f}/{min(raw):.0f} ms = {min(eng) / min(raw):.2f}x"
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def browser_pss_mb() -> float:
+    """PSS of every Chromium process below this one (Playwright's driver excluded)."""
+    tree = _children()
+    total_kb = 0
+    stack = list(tree.get(os.getpid(), []))
+    while stack:
+        pid = stack.pop()
+        stack.extend(tree.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")[0]
+            if b"chrom" not in cmd:
+                continue
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total_kb += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+# --- the engine section -----------------------------------------------------------------------
+
+
+async def _engine_rows() -> list[Row]:
+    from tui.engine.session import Engine
+    from tui.model import StepRequest
+
+    rows: list[Row] = []
+    section = "engine"
+    server = PageServer({"/big": big_page(), "/form": FORM_PAGE, "/done": "<title>Done</title>"})
+    demo = None
+    try:
+        from tui.demo.server import DemoServer
+
+        demo = DemoServer(port=0)
+        demo_base = demo.start()
+    except Exception:  # the demo site is optional for this section
+        demo_base = None
+
+    engine = Engine()
+    try:
+        t = time.perf_counter()
+        await engine.start()
+        rows.append(Row(section, "Chromium launch", (time.perf_counter() - t) * 1000))
+        browser = engine.host.browser
+        assert browser is not None
+
+        # Session creation: engine (context + page + listeners) vs raw context + page.
+        eng_create, raw_create = [], []
+        for _ in range(5):
+            t = time.perf_counter()
+            sess = await engine.create()
+            eng_create.append((time.perf_counter() - t) * 1000)
+            await engine.close(sess.id)
+            t = time.perf_counter()
+            ctx = await browser.new_context()
+            await ctx.new_page()
+            raw_create.append((time.perf_counter() - t) * 1000)
+            await ctx.close()
+        rows.append(
+            Row(
+                section,
+                "new session (context+page)",
+                median_ms(eng_create),
+                raw=median_ms(raw_create),
+            )
+        )
+
+        pages = [("form page", f"{server.base}/form", 15)]
+        if demo_base:
+            pages.append(("demo shop", f"{demo_base}/shop", 10))
+        pages.append(("5,000-element page (~1 MB)", f"{server.base}/big", 5))
+        for label, url, n in pages:
+            sess = await engine.create(url)
+            ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
+            page = await ctx.new_page()
+            await page.goto(url, wait_until="domcontentloaded")
+            await sess.observe()  # warm both
+            await raw_observe(page)
+            eng, raw = [], []
+            for _ in range(n):
+                t = time.perf_counter()
+                obs = await sess.observe()
+                eng.append((time.perf_counter() - t) * 1000)
+                raw.append(await raw_observe(page))
+            target = "≤ 1.3x raw" if "5,000" in label else ""
+            rows.append(
+                Row(
+                    section,
+                    f"observe: {label}",
+                    median_ms(eng),
+                    raw=median_ms(raw),
+                    target=target,
+                    note=f"{len(obs.actions)} actions, {len(obs.markdown) // 1024} KB md; "
+                    + best_note(eng, raw),
+                )
+            )
+            await sess.close()
+            await ctx.close()
+
+        # Fill step (no navigation) on the form page: engine step vs fill + the same observe.
+        sess = await engine.create(f"{server.base}/form")
+        first = await sess.observe()
+        user = next(a.id for a in first.actions if a.description == "User")
+        ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
+        page = await ctx.new_page()
+        await page.goto(f"{server.base}/form")
+        eng, raw = [], []
+        for i in range(15):
+            t = time.perf_counter()
+            await sess.step(StepRequest(type="fill", id=user, value=f"user {i}"))
+            eng.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            await page.locator("#user").fill(f"user {i}")
+            await raw_observe(page)
+            raw.append((time.perf_counter() - t) * 1000)
+        rows.append(
+            Row(
+                section,
+                "fill step: form page",
+                median_ms(eng[2:]),
+                raw=median_ms(raw[2:]),
+                target="≤ 1.2x raw",
+                note=best_note(eng[2:], raw[2:]),
+            )
+        )
+
+        # Click that navigates: engine step vs click + wait for load + observe.
+        eng, raw = [], []
+        for _ in range(8):
+            await sess.step(StepRequest(type="goto", url=f"{server.base}/form"))
+            obs = sess.last_observation
+            assert obs is not None
+            link = next(a.id for a in obs.actions if a.description == "Reset it")
+            t = time.perf_counter()
+            await sess.step(StepRequest(id=link))
+            eng.append((time.perf_counter() - t) * 1000)
+            await page.goto(f"{server.base}/form")
+            t = time.perf_counter()
+            async with page.expect_navigation(wait_until="domcontentloaded"):
+                await page.get_by_text("Reset it").click()
+            await raw_observe(page)
+            raw.append((time.perf_counter() - t) * 1000)
+        rows.append(
+            Row(
+                section,
+                "click-to-navigate step",
+                median_ms(eng[1:]),
+                raw=median_ms(raw[1:]),
+                note=best_note(eng[1:], raw[1:]),
+            )
+        )
+        await sess.close()
+        await ctx.close()
+
+        # Memory: 20 sessions on the form page in one browser.
+        sessions = [await engine.create(f"{server.base}/form")]
+        await sessions[0].observe()
+        await asyncio.sleep(0.5)
+        one = browser_pss_mb()
+        for _ in range(19):
+            s = await engine.create(f"{server.base}/form")
+            await s.observe(screenshot=False)
+            sessions.append(s)
+        await asyncio.sleep(0.5)
+        twenty = browser_pss_mb()
+        rows.append(Row(section, "browser PSS, 1 session", one, unit="MB"))
+        rows.append(Row(section, "browser PSS, 20 sessions", twenty, unit="MB"))
+        rows.append(
+            Row(
+                section,
+                "PSS per extra session",
+                (twenty - one) / 19,
+                unit="MB",
+                target="≤ 40 MB",
+                note=Path(engine.host.executable or "?").name,
+            )
+        )
+    finally:
+        await engine.aclose()
+        server.close()
+        if demo is not None:
+            demo.stop()
+    return rows
+
+
+def bench_engine() -> list[Row]:
+    """Observe and step times next to raw Playwright; sessions' memory."""
+    return asyncio.run(_engine_rows())
+
+
+SECTIONS: dict[str, Callable[[], list[Row]]] = {
+    "engine": bench_engine,
+}
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or list(SECTIONS)
+    unknown = [w for w in wanted if w not in SECTIONS]
+    if unknown:
+        print(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
+        return 2
+    rows: list[Row] = []
+    for name in wanted:
+        t = time.perf_counter()
+        rows.extend(SECTIONS[name]())
+        print(f"[{name}: {time.perf_counter() - t:.1f} s]", file=sys.stderr)
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
