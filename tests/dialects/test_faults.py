@@ -365,3 +365,36 @@ async def test_multion_step_failing_mid_stream_is_typed(misbehaving, monkeypatch
         await client.aclose()
     assert [e.message for e in seen] == ["I1 Ada"]
     assert misbehaving.count("POST", "/session/s1") == 1
+
+
+async def test_thinkrun_waits_for_a_provisioning_session_before_using_it(misbehaving, monkeypatch):
+    misbehaving.on(
+        "POST",
+        "/api/sessions",
+        Reply(200, {"sessionId": "s1", "status": "creating", "machineId": "m1"}),
+    )
+    misbehaving.on(
+        "GET",
+        "/api/sessions/s1/snapshot",
+        Reply(200, {"url": "http://shop.test/", "title": "Shop"}),
+    )
+    looks = iter(["creating", "creating", "running"])
+    original = misbehaving._reply_for
+
+    def provisioning(method: str, path: str) -> Reply:
+        if method == "GET" and path == "/api/sessions/s1":
+            return Reply(200, {"sessionId": "s1", "status": next(looks, "running")})
+        return original(method, path)
+
+    misbehaving._reply_for = provisioning
+    client = _client(DIALECTS[1], misbehaving.url, monkeypatch)
+    client.poll_interval = 0.01
+    try:
+        session = await client.create_session(CreateSession(url="http://shop.test/"))
+        assert session.status.value == "creating"
+        obs = await client.observe(session.id, screenshot=False)
+    finally:
+        await client.aclose()
+    assert obs.metadata.title == "Shop"
+    assert misbehaving.count("GET", "/api/sessions/s1") == 3 + 1  # three looks, one snapshot
+    assert misbehaving.bodies[0][2]["initialPrompt"] == "http://shop.test/"

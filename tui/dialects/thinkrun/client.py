@@ -101,6 +101,7 @@ class ThinkRunClient:
             timeout=config.timeout,
             transport=transport,
         )
+        self.poll_interval = 1.0  # seconds between looks at a session still provisioning
         self._sessions: dict[str, Session] = {}
         self._pages: dict[str, Observation] = {}  # last observation: the selectors of its ids
         self.capabilities = Capabilities(
@@ -194,9 +195,10 @@ class ThinkRunClient:
         )
 
     async def wait_ready(
-        self, session_id: str, *, timeout: float = 120.0, interval: float = 1.0
+        self, session_id: str, *, timeout: float = 120.0, interval: float | None = None
     ) -> Session:
         """Poll until the session leaves "creating" (ThinkRun's CLI waits up to 120 s)."""
+        interval = self.poll_interval if interval is None else interval
         deadline = time.monotonic() + timeout
         while True:
             session = await self.get_session(session_id)
@@ -209,6 +211,12 @@ class ThinkRunClient:
                 )
             await asyncio.sleep(interval)
 
+    async def _ready(self, session_id: str) -> None:
+        """Page calls wait while a session this client created is still provisioning."""
+        session = self._sessions.get(session_id)
+        if session is not None and session.status == SessionStatus.CREATING:
+            await self.wait_ready(session_id)
+
     async def close_session(self, session_id: str) -> Session:
         await self._http.call("DELETE", self._path(session_id), SuccessResponse, idempotent=True)
         self._pages.pop(session_id, None)
@@ -217,12 +225,14 @@ class ThinkRunClient:
     # -- page ------------------------------------------------------------------
 
     async def screenshot(self, session_id: str) -> bytes:
+        await self._ready(session_id)
         reply = await self._http.call(
             "POST", self._path(session_id, "screenshot"), ScreenshotResponse, idempotent=True
         )
         return _png(reply.screenshot)
 
     async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
+        await self._ready(session_id)
         snap = await self._http.call("GET", self._path(session_id, "snapshot"), SnapshotResponse)
         obs = Observation(
             metadata=PageMeta(title=snap.title, url=snap.url),
@@ -288,6 +298,7 @@ class ThinkRunClient:
         return calls
 
     async def step(self, session_id: str, request: StepRequest) -> StepResult:
+        await self._ready(session_id)
         calls = await self._control(session_id, request)
         started, started_at = time.perf_counter(), utcnow()
         reply = ControlResponse()
