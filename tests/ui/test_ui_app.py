@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList
 from textual.widgets._toast import Toast
 from ui_helpers import HOSTILE_TITLE, settle
 
@@ -14,7 +14,7 @@ def toasts(app) -> list[str]:
 
 
 def header(app) -> str:
-    return str(app.query_one("#header-text", Static).render())
+    return str(app.query_one("#header-text").render())
 
 
 async def type_command(pilot, line: str) -> None:
@@ -26,12 +26,14 @@ async def type_command(pilot, line: str) -> None:
 
 
 async def test_demo_session_shows_page_actions_and_header(shop):
-    app, _pilot = shop
+    app, pilot = shop
     view = app.current
     assert view is not None and view.url.endswith("/shop")
     assert "Stepdeck Store" in header(app)
     assert "/shop" in header(app)
     assert "Stepdeck Store" in app.query_one(PageView).text
+    await pilot.press("escape", "2")  # hidden tabs draw when shown
+    await pilot.pause()
     ids = [str(k.value) for k in app.query_one("#action-table", DataTable).rows]
     assert "I1" in ids and "B1" in ids and "b:goto" in ids
 
@@ -43,6 +45,8 @@ async def test_step_by_id_follows_a_link(shop):
     assert app.current.url.endswith("/shop/cart")
     assert app.current.last.success
     assert app.command_bar.value == ""  # a step that worked clears the bar
+    await pilot.press("escape", "4")
+    await pilot.pause()
     log = app.query_one("#step-log", DataTable)
     assert log.row_count == 1
     assert cart.id in str(log.get_row_at(0)[1])
@@ -134,8 +138,10 @@ async def test_reply_for_another_session_is_not_shown(shop, demo_base):
     assert app.selected == social_key
     assert app.views[shop_key].busy is False and len(app.views[shop_key].results) == 1
     assert app.views[social_key].results == []
-    assert app.query_one("#step-log", DataTable).row_count == 0
     assert "/social" in header(app)
+    await pilot.press("escape", "4")
+    await pilot.pause()
+    assert app.query_one("#step-log", DataTable).row_count == 0
     row = str(app.query_one(OptionList).get_option(shop_key).prompt)
     assert "1 st" in row  # the shop's sidebar row did update
 

@@ -117,9 +117,13 @@ class StepdeckApp(App[int]):
             self.key, self.observation = key, observation
 
     class StepDone(Message):
-        def __init__(self, key: str, result: StepResult, typed: str | None, started: float) -> None:
+        def __init__(
+            self, key: str, result: StepResult, typed: str | None, answered: float, queued_ms: float
+        ) -> None:
             super().__init__()
-            self.key, self.result, self.typed, self.started = key, result, typed, started
+            self.key, self.result, self.typed = key, result, typed
+            self.answered = answered  # perf_counter() when the provider answered
+            self.queued_ms = queued_ms  # from the person's Enter to the provider call
 
     class StepFailed(Message):
         def __init__(
@@ -323,9 +327,12 @@ class StepdeckApp(App[int]):
             self.post_message(self.Observed(view.key, observation))
 
     @work(group="steps", exit_on_error=False)
-    async def _step(self, key: str, request: StepRequest, typed: str | None) -> None:
+    async def _step(
+        self, key: str, request: StepRequest, typed: str | None, submitted: float
+    ) -> None:
         view = self.views[key]
         provider = self.providers[view.provider]
+        queued_ms = (perf_counter() - submitted) * 1000
         try:
             result = await provider.step(view.session.id, request)
             if result.observation is None and result.success:
@@ -336,7 +343,7 @@ class StepdeckApp(App[int]):
         except Exception as exc:
             self.post_message(self.StepFailed(key, request, as_error(exc), typed))
             return
-        self.post_message(self.StepDone(key, result, typed, perf_counter()))
+        self.post_message(self.StepDone(key, result, typed, perf_counter(), queued_ms))
         await self._record("record_step", view.provider, view.session.id, result)
 
     @work(group="close", exit_on_error=False)
@@ -381,10 +388,9 @@ class StepdeckApp(App[int]):
         if view is None:
             return
         view.observation = event.observation
+        self.query_one(SessionList).update_row(view)
         if event.key == self.selected:
-            self._redraw()
-        else:
-            self.query_one(SessionList).update_row(view)
+            self._redraw_main()
 
     @on(StepDone)
     def _step_done(self, event: StepDone) -> None:
@@ -405,7 +411,8 @@ class StepdeckApp(App[int]):
             return
         if not failed and event.typed is not None and self.command_bar.value == event.typed:
             self.command_bar.value = ""
-        self._redraw()
+        self.query_one(SessionList).update_row(view)
+        self._redraw_main()
         if failed:
             self._show_error("Step failed", StepdeckError(result.message or "no reason given"))
         elif result.status == StepStatus.ASK_USER:
@@ -414,7 +421,11 @@ class StepdeckApp(App[int]):
                 question += "\nCandidates: " + ", ".join(clean(c) for c in result.candidates)
             self.notify(question, title="Answer in the command bar", timeout=15, markup=False)
             self.command_bar.focus()
-        self.step_overhead_ms.append((perf_counter() - event.started) * 1000)
+        self.call_after_refresh(self._painted, event)
+
+    def _painted(self, event: StepDone) -> None:
+        """The screen shows a step's answer: note what the app added to the provider's time."""
+        self.step_overhead_ms.append((perf_counter() - event.answered) * 1000 + event.queued_ms)
 
     @on(StepFailed)
     def _step_failed(self, event: StepFailed) -> None:
@@ -431,11 +442,11 @@ class StepdeckApp(App[int]):
                 request=event.request,
             )
         )
+        self.query_one(SessionList).update_row(view)
         if event.key == self.selected:
-            self._redraw()
+            self._redraw_main()
             what = f"{clean(event.request.describe())[:40]} failed"
         else:
-            self.query_one(SessionList).update_row(view)
             what = f"Step failed on {view.name}"
         self._show_error(what, event.error)
 
@@ -479,6 +490,7 @@ class StepdeckApp(App[int]):
 
     def run_step(self, request: StepRequest, typed: str | None = None) -> bool:
         """Start one step on the selected session; False when it cannot start."""
+        submitted = perf_counter()
         view = self.current
         if view is None:
             self.notify("No session selected: press n to open one.", severity="warning")
@@ -493,7 +505,7 @@ class StepdeckApp(App[int]):
         view.error = None
         self.query_one(SessionList).update_row(view)
         self.query_one(SessionHeader).show(view)
-        self._step(view.key, request, typed)
+        self._step(view.key, request, typed, submitted)
         return True
 
     @on(Input.Submitted, "#command")

@@ -47,7 +47,6 @@ class ActionsTab(SessionTab):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._rows: dict[str, Action | BrowserAction] = {}
-        self._view: SessionView | None = None
         self._shown_for: object = None
 
     def compose(self) -> ComposeResult:
@@ -59,8 +58,7 @@ class ActionsTab(SessionTab):
         table.add_column("params", key="params")
         yield table
 
-    def show(self, view: SessionView | None) -> None:
-        self._view = view
+    def draw(self, view: SessionView | None) -> None:
         observation = view.observation if view else None
         if observation is self._shown_for and observation is not None:
             return
@@ -72,7 +70,7 @@ class ActionsTab(SessionTab):
         needle = self.query_one("#action-filter", Input).value.strip().lower()
         table.clear()
         self._rows = {}
-        observation = self._view.observation if self._view else None
+        observation = self.view.observation if self.view else None
         if observation is None:
             return
         rows: list[tuple[str, str, str, str, Action | BrowserAction]] = []

@@ -5,16 +5,45 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.containers import Vertical
+from textual.widgets import TabbedContent, TabPane
 
 from tui.ui.state import SessionView
 
 
 class SessionTab(Vertical):
-    """A pane showing one aspect of the selected session."""
+    """A pane showing one aspect of the selected session.
+
+    Subclasses implement `draw(view)`. `show(view)` only draws when the pane is
+    on screen; a hidden pane draws when it is next shown, so a step costs only
+    the visible tab's redraw.
+    """
 
     TITLE: ClassVar[str] = ""
     TAB_ID: ClassVar[str] = ""
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view: SessionView | None = None
+        self._stale = True
+
+    @property
+    def on_screen(self) -> bool:
+        tabbed = next((a for a in self.ancestors if isinstance(a, TabbedContent)), None)
+        pane = self.parent
+        return tabbed is None or (isinstance(pane, TabPane) and tabbed.active == pane.id)
+
     def show(self, view: SessionView | None) -> None:
-        """Render this session (None: nothing selected). Must be cheap or lazy."""
+        """Render this session (None: nothing selected), now or when next shown."""
+        self.view = view
+        self._stale = True
+        if self.on_screen:
+            self._stale = False
+            self.draw(view)
+
+    def on_show(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.draw(self.view)
+
+    def draw(self, view: SessionView | None) -> None:
         raise NotImplementedError

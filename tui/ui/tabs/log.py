@@ -32,7 +32,7 @@ class LogTab(SessionTab):
         table.add_column("outcome", key="outcome")
         yield table
 
-    def show(self, view: SessionView | None) -> None:
+    def draw(self, view: SessionView | None) -> None:
         mark = (view.key, len(view.results)) if view else None
         if mark == self._shown:
             return

@@ -33,7 +33,7 @@ class PageTab(SessionTab):
             "", language="markdown", read_only=True, soft_wrap=True, id="page-view", theme="css"
         )
 
-    def show(self, view: SessionView | None) -> None:
+    def draw(self, view: SessionView | None) -> None:
         if view is None or view.observation is None:
             text = "" if view is None else "(waiting for the first look at this page…)"
         else:

@@ -25,7 +25,7 @@ class ShotTab(SessionTab):
         if image_class is not None:
             yield image_class(id="shot-image")
 
-    def show(self, view: SessionView | None) -> None:
+    def draw(self, view: SessionView | None) -> None:
         png = view.observation.screenshot if view and view.observation else None
         note = self.query_one("#shot-note", Static)
         images = self.query("#shot-image")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import LoadingIndicator, Static
+from textual.widget import Widget
 
 from tui.ui.state import SessionView, clean
 
@@ -16,14 +16,54 @@ STATUS_STYLES = {
     "ERROR": "bold red",
     "error": "bold red",
 }
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class Spinner(Widget):
+    """A small progress mark; it ticks only while shown and never reflows the screen."""
+
+    _frame = 0
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(0.12, self._tick, pause=True)
+        self.styles.visibility = "hidden"
+
+    def render(self) -> Text:
+        return Text(f"{SPINNER[self._frame]} working")
+
+    def spin(self, on: bool) -> None:
+        self.styles.visibility = "visible" if on else "hidden"
+        if on:
+            self._timer.resume()
+        else:
+            self._timer.pause()
+
+    def _tick(self) -> None:
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self.refresh()  # a repaint of this cell only, no layout
+
+
+class HeaderText(Widget):
+    """The header's two lines (a fixed size: updating them never reflows the screen)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = Text()
+
+    def render(self) -> Text:
+        return self.text
+
+    def set(self, text: Text) -> None:
+        self.text = text
+        self.refresh()
 
 
 class SessionHeader(Horizontal):
     """Two lines about the selected session, and a spinner while a step runs."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="header-text", markup=False)
-        yield LoadingIndicator(id="busy")
+        yield HeaderText(id="header-text")
+        yield Spinner(id="busy")
 
     def show(self, view: SessionView | None, *, starting: bool = False) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -43,5 +83,5 @@ class SessionHeader(Horizontal):
             text.append(view.name, style="bold")
             text.append("\n")
             text.append(clean(view.url) or "(no page yet)", style="underline")
-        self.query_one("#header-text", Static).update(text)
-        self.query_one("#busy").display = busy
+        self.query_one(HeaderText).set(text)
+        self.query_one(Spinner).spin(busy)

@@ -45,9 +45,12 @@ class SessionList(Vertical):
 
     def _row(self, view: SessionView) -> Text:
         s = view.session
+        # OptionList wraps long prompts: cut the name to the row's width instead.
+        width = max(12, (self.options.size.width or 34) - 4)
+        name = view.name if len(view.name) <= width else view.name[: width - 1] + "…"
         row = Text(no_wrap=True, overflow="ellipsis")
         row.append(f"{view.mark} ", style="bold")
-        row.append(view.name)
+        row.append(name)
         row.append("\n  ")
         row.append(f"{s.id[:8]} · {age(s.created_at, self.clock())}", style="dim")
         if view.step_count:
@@ -81,6 +84,10 @@ class SessionList(Vertical):
                     option_list.highlighted = option_list.get_option_index(selected)
                 except Exception:  # filtered out
                     option_list.highlighted = None
+
+    def on_resize(self) -> None:
+        if self.views:
+            self.show(self.views, self.labels, self.selected)
 
     def update_row(self, view: SessionView) -> None:
         """Refresh one session's row in place (a reply for a session not selected)."""
