@@ -14,7 +14,7 @@ from tui.model import (
     StepRequest,
     StepResult,
 )
-from tui.providers.base import Capabilities, SessionNotFound
+from tui.providers.base import Capabilities, Health, SessionNotFound, Unsupported
 
 T0 = datetime(2026, 1, 2, 10, 0, 0, tzinfo=UTC)
 
@@ -112,3 +112,28 @@ class StaticProvider:
             ended_at=T0,
             duration_ms=12,
         )
+
+    async def screenshot(self, session_id: str) -> bytes:
+        return b""
+
+    async def scrape(self, session_id: str, *, schema=None, **options):
+        return SHOP_MARKDOWN
+
+    async def action_log(self, session_id: str) -> list:
+        return []
+
+    async def console(self, session_id: str) -> list:
+        return []
+
+    async def network(self, session_id: str) -> list:
+        return []
+
+    async def health(self, session_id: str) -> Health:
+        return Health()
+
+    async def events(self, session_id: str | None = None):
+        raise Unsupported("no live events in a static provider")
+        yield  # an async generator
+
+    async def set_paused(self, session_id: str, paused: bool) -> Session:
+        return await self.get_session(session_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, Input, OptionList, TabbedContent
 from textual.widgets._toast import Toast
 from ui_helpers import HOSTILE_TITLE, settle
 
+from tui.ui.tabs import TABS
 from tui.ui.tabs.page import PageView
 
 
@@ -36,6 +37,10 @@ async def test_demo_session_shows_page_actions_and_header(shop):
     await pilot.pause()
     ids = [str(k.value) for k in app.query_one("#action-table", DataTable).rows]
     assert "I1" in ids and "B1" in ids and "b:goto" in ids
+    for tab in TABS:  # every pane, including ones added later, opens without an error
+        app.query_one(TabbedContent).active = tab.TAB_ID
+        await settle(pilot)
+    assert app.is_running and app.current is view
 
 
 async def test_step_by_id_follows_a_link(shop):

@@ -24,7 +24,7 @@ class SessionTab(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view: SessionView | None = None
-        self._stale = True
+        self._stale = False
 
     @property
     def on_screen(self) -> bool:
@@ -46,4 +46,4 @@ class SessionTab(Vertical):
             self.draw(self.view)
 
     def draw(self, view: SessionView | None) -> None:
-        raise NotImplementedError
+        """Render the session into this pane (tabs that override `show` may skip this)."""
