@@ -405,5 +405,62 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+# --- workflows (demo/agent engineer): command -> DONE on the demo site, no model -------------
+
+WORKFLOWS = [
+    ("search + open top result", "/shop", "search for AirPods Pro and open the first result"),
+    ("add to cart + go to cart", None, "add it to the cart and go to the cart"),
+    (
+        "checkout to payment",
+        None,
+        "proceed to checkout, fill full name with Ada Lovelace, address with 12 Analytical Way, "
+        "city with London, agree to the terms and continue to payment",
+    ),
+    ("draft + publish a post", "/social", "draft a post saying Hello from stepdeck and publish it"),
+]
+
+
+async def _workflow_rows(rounds: int = 5) -> list[Row]:
+    from tui.demo.server import DemoServer
+    from tui.model import CreateSession, StepRequest, StepStatus
+    from tui.providers.local import LocalProvider
+
+    times: dict[str, list[float]] = {name: [] for name, _, _ in WORKFLOWS}
+    steps: dict[str, int] = {}
+    with DemoServer() as demo:
+        async with LocalProvider() as provider:
+            for _ in range(rounds):
+                session = await provider.create_session(CreateSession(url=demo.url("/shop")))
+                for name, path, cmd in WORKFLOWS:
+                    if path:
+                        await provider.step(
+                            session.id, StepRequest(type="goto", url=demo.url(path))
+                        )
+                    t = time.perf_counter()
+                    result = await provider.step(session.id, StepRequest(type="command", cmd=cmd))
+                    times[name].append((time.perf_counter() - t) * 1000)
+                    if result.status != StepStatus.DONE:
+                        raise RuntimeError(f"{name}: {result.status} {result.message}")
+                    steps[name] = len(result.steps)
+                await provider.close_session(session.id)
+    return [
+        Row(
+            "workflows",
+            f"{name} (cmd -> DONE)",
+            median_ms(times[name]),
+            note=f"{steps[name]} steps, no model, median of {rounds}",
+        )
+        for name, _, _ in WORKFLOWS
+    ]
+
+
+def bench_workflows() -> list[Row]:
+    """Time from a natural-language command to DONE for each demo workflow (rules, no model)."""
+    return asyncio.run(_workflow_rows())
+
+
+SECTIONS["workflows"] = bench_workflows
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
