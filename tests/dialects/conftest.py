@@ -193,12 +193,29 @@ async def serving(app: Any) -> AsyncIterator[str]:
         await task
 
 
-@pytest_asyncio.fixture
-async def served(local_provider: Any) -> AsyncIterator[str]:
-    """Base url of `stepdeck serve`'s app (every dialect, token TOKEN) over a LocalProvider."""
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_provider() -> AsyncIterator[Any]:
+    """One LocalProvider (headless Chromium) for a whole test module: launching costs ~1 s."""
+    from tui.providers.local import LocalProvider
+
+    provider = LocalProvider(nav_timeout_ms=10_000, action_timeout_ms=3_000)
+    await provider.start()
+    try:
+        yield provider
+    finally:
+        await provider.aclose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def served(module_provider: Any) -> AsyncIterator[str]:
+    """Base url of `stepdeck serve`'s app (every dialect, token TOKEN) over a LocalProvider.
+
+    Shared by a module's tests (which run on the module's event loop: mark them
+    `pytest.mark.asyncio(loop_scope="module")`); each test closes what it opens.
+    """
     from tui.server import create_app
 
-    app = create_app(local_provider, TOKEN, manage_provider=False)
+    app = create_app(module_provider, TOKEN, manage_provider=False)
     async with serving(app) as base:
         yield base
 

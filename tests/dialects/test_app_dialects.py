@@ -10,6 +10,8 @@ import pytest
 
 from tui.dialects import build_provider
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 
 async def settle(pilot) -> None:
     await pilot.app.booted.wait()

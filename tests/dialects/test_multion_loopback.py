@@ -14,6 +14,8 @@ from tui.dialects import build_provider
 from tui.errors import AuthError, SessionNotFound, Unsupported
 from tui.model import CreateSession, StepRequest, StepStatus
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 
 def _client(provider_config, served):
     return build_provider(provider_config("multion", f"{served}/v1/web"))

@@ -14,6 +14,8 @@ from tui.dialects import build_provider
 from tui.errors import AuthError, InvalidRequest, SessionGone, SessionNotFound, Unsupported
 from tui.model import CreateSession, SessionStatus, StepRequest
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 
 async def test_a_session_observed_stepped_scraped_and_closed(served, pages_server, provider_config):
     client = build_provider(provider_config("notte_env", served))

@@ -16,6 +16,8 @@ from tui.dialects import build_provider
 from tui.errors import ActionNotFound, AuthError, SessionNotFound, Unsupported
 from tui.model import CreateSession, SessionStatus, StepRequest
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
 
 async def test_a_session_provisioned_stepped_inspected_and_closed(
     served, pages_server, provider_config
@@ -99,8 +101,11 @@ async def test_the_wire_format_as_thinkrun_documents_it(served, pages_server):
 
         listed = (await http.get("/sessions", params={"limit": 1, "offset": 0})).json()
         assert set(listed) == {"sessions", "total", "hasMore"}
-        assert listed["sessions"][0]["sessionId"] == sid
-        assert listed["sessions"][0]["status"] == "running"
+        assert len(listed["sessions"]) == 1
+        assert listed["hasMore"] == (listed["total"] > 1)
+        everything = (await http.get("/sessions", params={"limit": 100})).json()["sessions"]
+        mine = next(s for s in everything if s["sessionId"] == sid)
+        assert mine["status"] == "running" and mine["currentUrl"].endswith("/form.html")
 
         snap = (await http.get(f"/sessions/{sid}/snapshot")).json()
         field = next(
@@ -141,10 +146,14 @@ async def test_the_wire_format_as_thinkrun_documents_it(served, pages_server):
 
         r = await http.delete(f"/sessions/{sid}")
         assert r.json() == {"success": True, "message": "Session terminated"}
-        assert (await http.get("/sessions")).json()["total"] == 0
-        assert (await http.get("/sessions", params={"includeTerminated": True})).json()[
-            "total"
-        ] == 1
+        live = (await http.get("/sessions", params={"limit": 100})).json()["sessions"]
+        assert sid not in [s["sessionId"] for s in live]
+        ended = (
+            await http.get("/sessions", params={"limit": 100, "includeTerminated": True})
+        ).json()
+        assert {"sessionId": sid, "status": "completed"}.items() <= next(
+            s for s in ended["sessions"] if s["sessionId"] == sid
+        ).items()
         r = await http.get("/sessions/nope")
         assert r.status_code == 404
 
