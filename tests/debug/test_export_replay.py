@@ -19,7 +19,7 @@ async def test_export_writes_json_report_and_screenshots(
 
     data = json.loads(result.json_path.read_text())
     assert data["format"] == "stepdeck-export/1"
-    assert [s["description"] for s in data["steps"]] == ["I1 kindle --enter", "L4"]
+    assert [s["description"] for s in data["steps"]] == [r.request.describe() for r in results]
     assert data["start_url"].endswith("/shop")
     second = data["steps"][1]
     assert second["url"] == results[1].observation.metadata.url
@@ -30,7 +30,7 @@ async def test_export_writes_json_report_and_screenshots(
     assert data["action_log"] and data["network"]
 
     report = result.markdown_path.read_text()
-    assert "| 2 |" in report and "`L4`" in report
+    assert "| 2 |" in report and f"`{results[1].request.id}`" in report
     assert "![after step 2](shots/00002.png)" in report
 
 
@@ -51,7 +51,7 @@ async def test_replay_stops_where_the_target_is_gone(local_provider, store, shop
     session, _ = shop_session
     exported = await export_session(session.id, store=store, live=local_provider, out=tmp_path)
     export = load_export(exported.folder)
-    export.steps[1].request.id = "L99"  # the search page has no 99th link
+    export.steps[1].request.id = "L99"  # the search page has no 99 links
 
     report = await replay(export, local_provider)
 

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 from tui.model import StepRequest, Tab
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
+from tui.ui.tabs.console import pane_active
 
 
 class BrowserTabTable(DataTable):
@@ -64,6 +65,7 @@ class BrowserTabsTab(SessionTab):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.view: SessionView | None = None
         self.tabs: list[Tab] = []
         self._shown: object = None
 
@@ -77,6 +79,15 @@ class BrowserTabsTab(SessionTab):
         yield table
 
     def show(self, view: SessionView | None) -> None:
+        # Drawn only while on show; a hidden tab draws when it next comes into view.
+        self.view = view
+        if pane_active(self):
+            self.draw(view)
+
+    def on_show(self) -> None:
+        self.draw(self.view)
+
+    def draw(self, view: SessionView | None) -> None:
         observation = view.observation if view else None
         if observation is self._shown and observation is not None:
             return

@@ -85,7 +85,7 @@ class ConsoleTab(SessionTab):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._view: SessionView | None = None
+        self.view: SessionView | None = None
         self._mark: object = None
         self.messages: list[ConsoleMessage] = []
 
@@ -104,20 +104,23 @@ class ConsoleTab(SessionTab):
         yield table
 
     def show(self, view: SessionView | None) -> None:
-        self._view = view
+        # Loads even while hidden: the label's count must stay true.
+        self.view = view
         mark = (view.key, len(view.results), id(view.observation)) if view else None
-        if mark == self._mark:
-            return
-        self._mark = mark
+        if mark != self._mark:
+            self._mark = mark
+            self.draw(view)
+
+    def draw(self, view: SessionView | None) -> None:
         if view is None:
             self._loaded(self.Loaded("", []))
-            return
-        self.load(view)
+        else:
+            self.load(view)
 
     def on_show(self) -> None:
-        # Messages arrive between steps too: look again whenever the tab comes into view.
-        if self._view is not None:
-            self.load(self._view)
+        # Entries arrive between steps too: look again whenever the tab comes into view.
+        if self.view is not None:
+            self.load(self.view)
 
     @property
     def error_count(self) -> int:
@@ -144,7 +147,7 @@ class ConsoleTab(SessionTab):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        current = self._view.key if self._view else ""
+        current = self.view.key if self.view else ""
         if event.key != current:
             return  # a reply for a session no longer selected
         self.messages = event.messages

@@ -85,7 +85,7 @@ class NetworkTab(SessionTab):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._view: SessionView | None = None
+        self.view: SessionView | None = None
         self._mark: object = None
         self.requests: list[NetworkRequest] = []
 
@@ -106,19 +106,23 @@ class NetworkTab(SessionTab):
         yield table
 
     def show(self, view: SessionView | None) -> None:
-        self._view = view
+        # Loads even while hidden: the label's count must stay true.
+        self.view = view
         mark = (view.key, len(view.results), id(view.observation)) if view else None
-        if mark == self._mark:
-            return
-        self._mark = mark
+        if mark != self._mark:
+            self._mark = mark
+            self.draw(view)
+
+    def draw(self, view: SessionView | None) -> None:
         if view is None:
             self._loaded(self.Loaded("", []))
-            return
-        self.load(view)
+        else:
+            self.load(view)
 
     def on_show(self) -> None:
-        if self._view is not None:
-            self.load(self._view)
+        # Entries arrive between steps too: look again whenever the tab comes into view.
+        if self.view is not None:
+            self.load(self.view)
 
     @property
     def bad_count(self) -> int:
@@ -145,7 +149,7 @@ class NetworkTab(SessionTab):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        current = self._view.key if self._view else ""
+        current = self.view.key if self.view else ""
         if event.key != current:
             return
         self.requests = event.requests

@@ -19,8 +19,6 @@ from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
 from tui.ui.tabs.console import pane_active
 
-HIGHLIGHT_LIMIT = 200_000
-
 
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
@@ -69,7 +67,11 @@ def raw_document(view: SessionView | None, exchange: Any = None) -> str:
 
 
 class RawView(TextArea):
-    """The JSON, read-only."""
+    """The JSON, read-only and unhighlighted.
+
+    Not `language="json"`: tree-sitter-json 0.24.8 with tree-sitter 0.26.1 crashes
+    the process (segfault) now and then when its TextAreas are built.
+    """
 
 
 class RawTab(SessionTab):
@@ -84,23 +86,23 @@ class RawTab(SessionTab):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._view: SessionView | None = None
+        self.view: SessionView | None = None
         self._mark: object = None
         self.text = ""
 
     def compose(self) -> ComposeResult:
-        yield RawView("", language="json", read_only=True, soft_wrap=True, id="raw-view")
+        yield RawView("", read_only=True, soft_wrap=True, id="raw-view")
 
     def show(self, view: SessionView | None) -> None:
-        self._view = view
+        # Drawn only while on show; a hidden tab draws when it next comes into view.
+        self.view = view
         if pane_active(self):
-            self._render()
+            self.draw(view)
 
     def on_show(self) -> None:
-        self._render()
+        self.draw(self.view)
 
-    def _render(self) -> None:
-        view = self._view
+    def draw(self, view: SessionView | None) -> None:
         provider = getattr(self.app, "providers", {}).get(view.provider) if view else None
         exchange = getattr(provider, "last_exchange", None)
         mark = (view.key, id(view.last), id(view.observation), id(exchange)) if view else None
@@ -109,6 +111,5 @@ class RawTab(SessionTab):
         self._mark = mark
         self.text = clean(raw_document(view, exchange))
         area = self.query_one(RawView)
-        area.language = "json" if len(self.text) <= HIGHLIGHT_LIMIT else None
         area.load_text(self.text)
         area.scroll_home(animate=False)

@@ -191,7 +191,7 @@ class TimelineTab(SessionTab):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._view: SessionView | None = None
+        self.view: SessionView | None = None
         self._mark: object = None
         self._loaded_mark: object = None
         self.moments: list[Moment] = []
@@ -219,12 +219,16 @@ class TimelineTab(SessionTab):
                     yield image_class(id="timeline-shot-image")
 
     def show(self, view: SessionView | None) -> None:
-        self._view = view
-        self._mark = (view.key, view.step_count, len(view.results)) if view else None
+        # Drawn only while on show; a hidden tab draws when it next comes into view.
+        self.view = view
         if pane_active(self):
-            self.refresh_timeline()
+            self.draw(view)
 
     def on_show(self) -> None:
+        self.draw(self.view)
+
+    def draw(self, view: SessionView | None) -> None:
+        self._mark = (view.key, view.step_count, len(view.results)) if view else None
         self.refresh_timeline()
 
     def refresh_timeline(self, force: bool = False) -> None:
@@ -232,10 +236,10 @@ class TimelineTab(SessionTab):
         if self._mark == self._loaded_mark and not force:
             return
         self._loaded_mark = self._mark
-        if self._view is None:
+        if self.view is None:
             self._loaded(self.Loaded("", [], [], []))
             return
-        self.load(self._view)
+        self.load(self.view)
 
     @work(exclusive=True, group="timeline", exit_on_error=False)
     async def load(self, view: SessionView) -> None:
@@ -265,12 +269,12 @@ class TimelineTab(SessionTab):
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
-        current = self._view.key if self._view else ""
+        current = self.view.key if self.view else ""
         if event.key != current:
             return
         self.moments, self.console, self.network = event.moments, event.console, event.network
         text = event.note
-        if not text and self._view is not None and not self.moments:
+        if not text and self.view is not None and not self.moments:
             text = "no steps yet: run one from the command bar"
         note = self.query_one("#timeline-note", Static)
         note.update(text)

@@ -1,0 +1,24 @@
+"""Small helpers for the debugging tabs' Pilot tests."""
+
+from __future__ import annotations
+
+
+async def settle(pilot) -> None:
+    """Wait until the app booted, every worker (the tabs' too) answered and the screen caught up."""
+    await pilot.app.booted.wait()
+    for _ in range(3):  # a tab's answer may start another worker
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def open_tab(pilot, tab_id: str) -> None:
+    from textual.widgets import TabbedContent
+
+    pilot.app.query_one(TabbedContent).active = tab_id
+    await settle(pilot)
+
+
+async def run(pilot, request) -> None:
+    """Step the selected session through the app's own step path and wait for it."""
+    assert pilot.app.run_step(request)
+    await settle(pilot)
