@@ -8,6 +8,9 @@ from debug_helpers import open_tab, run, settle
 from textual.widgets import Input, Select, TabbedContent
 
 from tui.model import StepRequest
+from tui.providers.export import load_export
+from tui.providers.local import LocalProvider
+from tui.ui.app import StepdeckApp
 from tui.ui.tabs.browser_tabs import BrowserTabTable
 from tui.ui.tabs.console import ConsoleTab
 from tui.ui.tabs.network import NetworkTab
@@ -89,6 +92,27 @@ async def test_timeline_travels_back_to_an_older_page(debug_app, pages_server, s
         assert "a console error" in text  # the console during that step
         assert "GET 200" in text and "form.html" in text  # its network
         assert "submitted" not in text.split("## Page after this step")[1].lower()
+
+        await pilot.press("e")  # export from the timeline
+        await settle(pilot)
+        export = load_export(tab.last_export)
+        assert [s.request.url for s in export.steps] == [
+            f"{pages_server}/form.html",
+            f"{pages_server}/submitted.html",
+        ]
+        assert (tab.last_export / "report.md").exists()
+
+
+async def test_timeline_without_a_store_shows_the_apps_own_steps(pages_server):
+    app = StepdeckApp([LocalProvider()], images="none", start_url=f"{pages_server}/links.html")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await run(pilot, StepRequest(type="goto", url=f"{pages_server}/form.html"))
+        await open_tab(pilot, "tab-timeline")
+        tab = app.query_one(TimelineTab)
+        assert "no store" in str(tab.query_one("#timeline-note").render())
+        assert [m.stored for m in tab.moments] == [False]
+        assert "not in the store yet" in tab.detail_text and "a console error" in tab.detail_text
 
 
 async def test_tabs_tab_switches_and_closes_browser_tabs(debug_app, pages_server):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static, TextArea
@@ -153,6 +154,21 @@ def moment_text(moment: Moment, console: list[ConsoleMessage], network: list) ->
 class TimelineTable(DataTable):
     """One row per step; moving the cursor travels to that step."""
 
+    BINDINGS = [
+        Binding(
+            "e",
+            "export",
+            "Export",
+            id="timeline.export",
+            tooltip="Export this session: session.json, report.md and screenshots",
+        ),
+    ]
+
+    def action_export(self) -> None:
+        owner = next((a for a in self.ancestors if isinstance(a, TimelineTab)), None)
+        if owner is not None:
+            owner.export()
+
 
 class TimelinePage(TextArea):
     """The page and its logs as they were after the picked step."""
@@ -198,6 +214,7 @@ class TimelineTab(SessionTab):
         self.console: list[ConsoleMessage] = []
         self.network: list[NetworkRequest] = []
         self.picked: int | None = None
+        self.last_export = None  # the folder of the last export from this tab
 
     def compose(self) -> ComposeResult:
         yield Static("", id="timeline-note", classes="note", markup=False)
@@ -322,6 +339,41 @@ class TimelineTab(SessionTab):
         box.set_class(bool(images) and png is not None, "-with-image")
         if images:
             images.first().image = io.BytesIO(png) if png else None
+
+    def export(self) -> None:
+        """Export the selected session (store + live logs) into the exports folder."""
+        store = getattr(self.app, "store", None)
+        if self.view is None or store is None:
+            why = "no session selected" if self.view is None else "there is no store to export from"
+            self.notify(f"Nothing to export: {why}.", severity="warning", markup=False)
+            return
+        self._export(self.view)
+
+    @work(group="timeline-export", exit_on_error=False)
+    async def _export(self, view: SessionView) -> None:
+        from tui.providers.export import export_session  # only when asked for
+
+        provider = getattr(self.app, "providers", {}).get(view.provider)
+        live = provider if provider is not None and view.session.status.is_live else None
+        try:
+            result = await export_session(
+                view.session.id, provider=view.provider, store=self.app.store, live=live
+            )
+        except StepdeckError as exc:
+            self.notify(
+                f"{exc.message}\n→ {exc.hint}",
+                title="Export failed",
+                severity="error",
+                markup=False,
+            )
+            return
+        except OSError as exc:
+            self.notify(str(exc), title="Export failed", severity="error", markup=False)
+            return
+        self.last_export = result.folder
+        self.notify(
+            f"{result.steps} steps → {result.markdown_path}", title="Exported", markup=False
+        )
 
     @property
     def detail_text(self) -> str:
