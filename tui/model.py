@@ -240,6 +240,7 @@ class StepRequest(_Model):
     y: float | None = None
     cmd: str | None = None
     confirm: bool = False  # the person confirmed a destructive step
+    max_steps: int | None = None  # a command's action budget (model loop; MultiOn's browse)
     # Who asked: "person" (typed in the app) or a client of `stepdeck serve` / an agent
     # ("api", "agent"). A paused session holds every step whose source is not "person".
     source: str = "person"

@@ -76,6 +76,10 @@ async def test_model_stops_at_max_steps(shop, scripted_model, monkeypatch):
     r = await shop.command("read the whole page")
     assert r.status == StepStatus.CONTINUE and "after 2 steps" in r.message
     assert len(scripted_model.received) == 2
+    # A request's own budget wins (MultiOn's browse sends max_steps).
+    scripted_model.script = ['{"action": "scroll_up"}'] * 3
+    r = await shop.command("read the whole page", max_steps=1)
+    assert r.status == StepStatus.CONTINUE and "after 1 step (max_steps)" in r.message
 
 
 async def test_destructive_step_from_the_model_waits_for_confirmation(shop, scripted_model):

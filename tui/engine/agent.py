@@ -1117,7 +1117,7 @@ def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str 
 
 async def _model_loop(run: _Run, config: llm.LLMConfig, task: str) -> StepResult:
     obs = await run.observe()
-    limit = getattr(run.request, "max_steps", None) or os.environ.get("STEPDECK_LLM_MAX_STEPS")
+    limit = run.request.max_steps or os.environ.get("STEPDECK_LLM_MAX_STEPS")
     convo = _Conversation(
         config,
         task,
@@ -1229,5 +1229,8 @@ async def _model_continue(run: _Run, convo: _Conversation) -> StepResult:
                 }
             )
     return await run.finish(
-        StepStatus.CONTINUE, run.summary(f"Stopped after {convo.max_steps} steps (max_steps).")
+        StepStatus.CONTINUE,
+        run.summary(
+            f"Stopped after {convo.max_steps} step{'s' * (convo.max_steps != 1)} (max_steps)."
+        ),
     )
