@@ -27,6 +27,7 @@ from tui.errors import (
     SessionNotFound,
     StepTimeout,
     Unreachable,
+    Unsupported,
 )
 from tui.model import CreateSession, StepRequest, StepStatus
 from tui.settings import ProviderConfig
@@ -398,3 +399,72 @@ async def test_thinkrun_waits_for_a_provisioning_session_before_using_it(misbeha
     assert obs.metadata.title == "Shop"
     assert misbehaving.count("GET", "/api/sessions/s1") == 3 + 1  # three looks, one snapshot
     assert misbehaving.bodies[0][2]["initialPrompt"] == "http://shop.test/"
+
+
+async def test_thinkrun_without_snapshot_goes_on_without_an_action_space(misbehaving, monkeypatch):
+    """ThinkRun's own API has no /snapshot (stepdeck's extension): a 404 there is not a lost session."""
+    misbehaving.on(
+        "GET",
+        "/api/sessions/s1",
+        Reply(
+            200,
+            {
+                "sessionId": "s1",
+                "status": "running",
+                "currentUrl": "http://shop.test/",
+                "title": "Shop",
+            },
+        ),
+    )
+    misbehaving.on("GET", "/api/sessions/s1/snapshot", Reply(404, {"message": "Not found"}))
+    misbehaving.on(
+        "POST", "/api/sessions/s1/screenshot", Reply(200, {"success": True, "screenshot": PNG})
+    )
+    misbehaving.on(
+        "POST",
+        "/api/sessions/s1/navigate",
+        Reply(200, {"success": True, "url": "http://shop.test/cart", "title": "Cart"}),
+    )
+    client = _client(DIALECTS[1], misbehaving.url, monkeypatch)
+    try:
+        obs = await client.observe("s1")
+        assert obs.actions == [] and obs.metadata.title == "Shop"
+        assert obs.screenshot == base64.b64decode(PNG)
+        assert client.capabilities.action_space is False
+        assert "no /snapshot" in client.capabilities.reason("action_space")
+        with pytest.raises(Unsupported, match="steps by id need them"):
+            await client.step("s1", StepRequest(id="B1"))
+        result = await client.step("s1", StepRequest(type="goto", url="http://shop.test/cart"))
+        assert result.success
+    finally:
+        await client.aclose()
+    assert misbehaving.count("GET", "/api/sessions/s1/snapshot") == 1  # asked once, then known
+
+
+async def test_thinkrun_snapshot_404_for_a_gone_session_is_session_not_found(
+    misbehaving, monkeypatch
+):
+    misbehaving.on("GET", "/api/sessions/s1", Reply(404, {"message": "Session not found"}))
+    client = _client(DIALECTS[1], misbehaving.url, monkeypatch)
+    try:
+        with pytest.raises(SessionNotFound):
+            await client.observe("s1")
+    finally:
+        await client.aclose()
+    assert client.capabilities.action_space is True
+
+
+async def test_multion_screenshot_urls_are_fetched_without_the_key(misbehaving, monkeypatch):
+    """MultiOn sends screenshots as image URLs on its CDN: fetched, the API key kept home."""
+    png = base64.b64decode(PNG)
+    misbehaving.on(
+        "GET", "/screenshot/s1", Reply(200, {"screenshot": f"{misbehaving.url}/cdn/s1.png"})
+    )
+    misbehaving.on("GET", "/cdn/s1.png", Reply(200, png, {"content-type": "image/png"}))
+    client = _multion(misbehaving, monkeypatch)
+    try:
+        assert await client.screenshot("s1") == png
+    finally:
+        await client.aclose()
+    assert "x_multion_api_key" in misbehaving.headers[0]
+    assert "x_multion_api_key" not in misbehaving.headers[1]

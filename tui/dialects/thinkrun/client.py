@@ -34,7 +34,14 @@ from tui.dialects.thinkrun.models import (
     SnapshotResponse,
     SuccessResponse,
 )
-from tui.errors import ActionNotFound, BadResponse, InvalidRequest, StepTimeout, Unsupported
+from tui.errors import (
+    ActionNotFound,
+    BadResponse,
+    InvalidRequest,
+    SessionNotFound,
+    StepTimeout,
+    Unsupported,
+)
 from tui.model import (
     BROWSER_ACTIONS,
     Action,
@@ -101,6 +108,7 @@ class ThinkRunClient:
             timeout=config.timeout,
             transport=transport,
         )
+        self._has_snapshot: bool | None = None  # None: not known yet
         self.poll_interval = 1.0  # seconds between looks at a session still provisioning
         self._sessions: dict[str, Session] = {}
         self._pages: dict[str, Observation] = {}  # last observation: the selectors of its ids
@@ -231,9 +239,46 @@ class ThinkRunClient:
         )
         return _png(reply.screenshot)
 
+    async def _snapshot(self, session_id: str) -> SnapshotResponse | None:
+        """The page's elements and text; None from a server without `snapshot`.
+
+        `snapshot` is stepdeck's extension: ThinkRun's own API may answer 404
+        for it. The session is then looked up to tell the two 404s apart, and
+        the provider goes on without an action space, saying why.
+        """
+        if self._has_snapshot is False:
+            return None
+        try:
+            snap = await self._http.call(
+                "GET", self._path(session_id, "snapshot"), SnapshotResponse
+            )
+        except SessionNotFound:
+            await self.get_session(session_id)  # raises if the session itself is gone
+            self._has_snapshot = False
+            reason = (
+                f"{self.label} lists no page elements (no /snapshot endpoint): "
+                "steps by id need them; use goto, back and forward"
+            )
+            self.capabilities.action_space = False
+            self.capabilities.markdown = False
+            self.capabilities.missing["action_space"] = reason
+            self.capabilities.missing["markdown"] = f"{self.label} sends no page text"
+            return None
+        self._has_snapshot = True
+        return snap
+
     async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
         await self._ready(session_id)
-        snap = await self._http.call("GET", self._path(session_id, "snapshot"), SnapshotResponse)
+        snap = await self._snapshot(session_id)
+        if snap is None:
+            session = self._sessions.get(session_id) or await self.get_session(session_id)
+            return Observation(
+                metadata=PageMeta(title=session.title, url=session.url),
+                actions=[],
+                browser_actions=list(_BROWSER_ACTIONS),
+                screenshot=await self.screenshot(session_id) if screenshot else None,
+                description=self.capabilities.reason("action_space"),
+            )
         obs = Observation(
             metadata=PageMeta(title=snap.title, url=snap.url),
             actions=[
@@ -263,6 +308,8 @@ class ThinkRunClient:
         if page is None or page.action(action_id) is None:
             page = await self.observe(session_id, screenshot=False)
         action = page.action(action_id)
+        if self._has_snapshot is False:
+            raise Unsupported(self.capabilities.reason("action_space"))
         if action is None or not action.selector:
             raise ActionNotFound(action_id, [a.id for a in page.actions])
         return action.selector, action
@@ -331,7 +378,9 @@ class ThinkRunClient:
     ) -> Any:
         if schema is not None:
             raise Unsupported(self.capabilities.reason("extract"))
-        snap = await self._http.call("GET", self._path(session_id, "snapshot"), SnapshotResponse)
+        snap = await self._snapshot(session_id)
+        if snap is None:
+            raise Unsupported(self.capabilities.reason("markdown"))
         return snap.markdown
 
     # -- inspection --------------------------------------------------------------
