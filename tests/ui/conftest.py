@@ -26,9 +26,19 @@ HOSTILE_HTML = f"""<!doctype html><html><head><title>{HOSTILE_TITLE}</title></he
 </body></html>"""
 
 
+def _big_page() -> str:
+    """About 1 MB of text in 4,000 paragraphs, with a few hundred links."""
+    rows = []
+    for n in range(4000):
+        words = " ".join(f"word{(n * 7 + k) % 997}" for k in range(30))
+        link = f' <a href="/p/{n}">item {n}</a>' if n % 10 == 0 else ""
+        rows.append(f"<p>Paragraph {n}: {words}.{link}</p>")
+    return f"<!doctype html><title>Big page</title><h1>Big page</h1>{''.join(rows)}"
+
+
 class _Hostile(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        body = HOSTILE_HTML.encode()
+        body = (_big_page() if self.path.startswith("/big") else HOSTILE_HTML).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))

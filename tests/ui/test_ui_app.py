@@ -188,3 +188,53 @@ async def test_hostile_page_is_shown_literally(make_app, hostile_url):
         await pilot.press("f1")  # the app still works
         await pilot.pause()
         assert app.screen.id != "_default"
+
+
+async def test_a_one_megabyte_page_opens_and_scrolls(make_app, hostile_url):
+    app = make_app(hostile_url + "big")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        page = app.query_one(PageView)
+        assert len(page.text) > 900_000
+        assert "Paragraph 3999" in page.text
+        page.focus()
+        await pilot.press("pagedown", "pagedown", "end")
+        await pilot.pause()
+        assert page.scroll_y > 0
+        await pilot.press("escape", "2")  # the action table takes the ~400 links too
+        await pilot.pause()
+        assert app.query_one("#action-table", DataTable).row_count > 400
+
+
+async def test_keys_are_remappable_and_listed_in_help(make_app):
+    app = make_app()
+    app.keymap = {"app.new_session": "ctrl+o"}
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.screen.query("#new-url")
+        await pilot.press("escape", "f1")
+        await pilot.pause()
+        rows = app.screen.query_one("#help-keys", DataTable)
+        cells = [
+            str(rows.get_row_at(i)[0]) + str(rows.get_row_at(i)[2]) for i in range(rows.row_count)
+        ]
+        assert any(("^o" in c or "ctrl+o" in c.lower()) and "app.new_session" in c for c in cells)
+
+
+async def test_palette_jumps_to_a_session(shop, demo_base):
+    app, pilot = shop
+    first = app.selected
+    await pilot.press("f2")
+    app.screen.query_one("#new-url", Input).value = f"{demo_base}/catalog"
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.selected != first
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*"Go to session: Stepdeck")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert app.selected == first
