@@ -114,7 +114,8 @@ def export(session_id: str, provider: str, out: str | None) -> None:
 @main.command()
 @click.argument("export_json", metavar="EXPORT.json")
 @click.option("--provider", default="local", show_default=True, help="Where to replay it.")
-def replay(export_json: str, provider: str) -> None:
+@click.option("--start-url", default=None, help="Open this url first (default: where it started).")
+def replay(export_json: str, provider: str, start_url: str | None) -> None:
     """Replay an exported session's actions on a new session, stopping at the first miss."""
     from tui.dialects import build_provider
     from tui.providers.export import run_replay
@@ -124,7 +125,7 @@ def replay(export_json: str, provider: str) -> None:
     configs = {c.name: c for c in settings.all_providers()}
     if provider not in configs:
         raise click.BadParameter(f"pick one of: {', '.join(configs)}", param_hint="--provider")
-    sys.exit(run_replay(export_json, build_provider(configs[provider], settings)))
+    sys.exit(run_replay(export_json, build_provider(configs[provider], settings), start_url))
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ async def test_replay_stops_when_the_id_names_another_element(
     assert "it was 'Sony WH-1000XM5'" in report.stopped.reason
 
 
-async def test_export_command_reads_the_store(store, shop_session, tmp_path):
+async def test_export_command_reads_the_store(store, shop_session, demo_server, tmp_path):
     session, _ = shop_session
     out = tmp_path / "cli-export"
 
@@ -87,6 +87,16 @@ async def test_export_command_reads_the_store(store, shop_session, tmp_path):
     export = load_export(out / "session.json")
     assert export.session.id == session.id and len(export.steps) == 2
     assert "store only" in export.notes[0]
+
+    assert export.start_url is None  # the store alone does not know where it started
+    # ... and `stepdeck replay` runs it again on a new session of its own engine.
+    args = ["replay", str(out / "session.json"), "--start-url", f"{demo_server}/shop"]
+    run = await asyncio.to_thread(CliRunner().invoke, main, args)
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    assert lines[0].startswith("replaying 2 steps on local session")
+    assert [line.split()[0] for line in lines[1:]] == ["ok", "ok"]
+    assert lines[-1].endswith("/shop/product/kindle-paperwhite")
 
 
 def test_export_command_names_a_missing_session(store):

@@ -358,25 +358,32 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def replay_start(export: ExportedSession) -> str | None:
-    """The url a replay opens before its first step."""
+def replay_start(export: ExportedSession) -> tuple[str | None, str]:
+    """The url a replay opens before its first step, and a note when it is a guess."""
     if export.start_url:
-        return export.start_url
+        return export.start_url, ""
     first = export.steps[0] if export.steps else None
     if first is not None and first.request.type == "goto":
-        return None  # the first step goes there itself
-    return export.session.url or None
+        return None, ""  # the first step goes there itself
+    guess = (first.url if first else "") or export.session.url or None
+    return guess, (
+        f"the export does not say where the session started: starting at {guess}, "
+        "where its first step ended (give the start url to replay from elsewhere)"
+    )
 
 
-async def start_replay(export: ExportedSession, provider: Provider) -> Session:
-    """A new session on `provider` where the exported one started."""
+async def start_replay(
+    export: ExportedSession, provider: Provider, *, start_url: str | None = None
+) -> Session:
+    """A new session on `provider` where the exported one started (or at `start_url`)."""
     if not provider.capabilities.action_space:
         raise Unsupported(
             f"{provider.label or provider.name} has no action space: a replay needs element ids",
             provider.capabilities.reason("action_space"),
         )
+    url = start_url or replay_start(export)[0]
     return await provider.create_session(
-        CreateSession(url=replay_start(export), label=f"replay of {export.session.id}")
+        CreateSession(url=url, label=f"replay of {export.session.id}")
     )
 
 
@@ -446,13 +453,17 @@ def _target_missing(step: ExportedStep, observation) -> str | None:
 
 
 async def replay(
-    export: ExportedSession | Path | str, provider: Provider, *, session_id: str | None = None
+    export: ExportedSession | Path | str,
+    provider: Provider,
+    *,
+    session_id: str | None = None,
+    start_url: str | None = None,
 ) -> ReplayReport:
     """Replay a whole export (on a new session unless `session_id` is given)."""
     if not isinstance(export, ExportedSession):
         export = load_export(export)
     if session_id is None:
-        session_id = (await start_replay(export, provider)).id
+        session_id = (await start_replay(export, provider, start_url=start_url)).id
     report = ReplayReport(session_id=session_id)
     async for outcome in replay_steps(export, provider, session_id):
         report.outcomes.append(outcome)
@@ -500,14 +511,17 @@ def run_export(session_id: str, provider: str = "local", out: str | None = None)
     return 0
 
 
-def run_replay(path: str, provider: Provider) -> int:
+def run_replay(path: str, provider: Provider, start_url: str | None = None) -> int:
     """`stepdeck replay`: print each step's outcome; 0 when every step replayed."""
 
     async def go() -> int:
         export = load_export(path)
+        note = "" if start_url else replay_start(export)[1]
+        if note:
+            print(f"note: {note}", file=sys.stderr)
         await provider.start()
         try:
-            session = await start_replay(export, provider)
+            session = await start_replay(export, provider, start_url=start_url)
             print(f"replaying {len(export.steps)} steps on {provider.name} session {session.id}")
             code = 0
             async for o in replay_steps(export, provider, session.id):
