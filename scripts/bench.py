@@ -151,17 +151,24 @@ RAW_WALK = """() => {
 }"""
 
 
-async def raw_observe(page) -> float:
-    """One-string DOM walk + selectolax markdown + PNG screenshot, in sequence."""
+async def raw_observe(page, walk: str = RAW_WALK) -> float:
+    """One-string DOM walk + selectolax markdown + PNG screenshot, in sequence, by hand."""
     import json
 
     from tui.engine.perception import to_markdown
 
     t = time.perf_counter()
-    data = json.loads(await page.evaluate(RAW_WALK))
+    data = json.loads(await page.evaluate(walk))
     to_markdown(data["html"], data["url"])
     await page.screenshot(type="png")
     return (time.perf_counter() - t) * 1000
+
+
+def same_walk() -> str:
+    """stepdeck's own walk script as a plain function, for raw Playwright to run by hand."""
+    from tui.engine.perception import walk_script
+
+    return f"() => ({walk_script()})({{html: true}})"
 
 
 def median_ms(samples: list[float]) -> float:
@@ -271,13 +278,15 @@ async def _engine_rows() -> list[Row]:
             ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
             page = await ctx.new_page()
             await page.goto(url, wait_until="domcontentloaded")
-            await sess.observe()  # warm both
+            await sess.observe()  # warm all three
             await raw_observe(page)
-            eng, raw = [], []
+            await raw_observe(page, same_walk())
+            eng, raw, raw_same = [], [], []
             for _ in range(n):
                 t = time.perf_counter()
                 obs = await sess.observe()
                 eng.append((time.perf_counter() - t) * 1000)
+                raw_same.append(await raw_observe(page, same_walk()))
                 raw.append(await raw_observe(page))
             target = "≤ 1.3x raw" if "5,000" in label else ""
             rows.append(
@@ -285,10 +294,20 @@ async def _engine_rows() -> list[Row]:
                     section,
                     f"observe: {label}",
                     median_ms(eng),
-                    raw=median_ms(raw),
+                    raw=median_ms(raw_same),
                     target=target,
                     note=f"{len(obs.actions)} actions, {len(obs.markdown) // 1024} KB md; "
-                    + best_note(eng, raw),
+                    + best_note(eng, raw_same),
+                )
+            )
+            rows.append(
+                Row(
+                    section,
+                    "  raw with a minimal walk",
+                    median_ms(raw_same),
+                    raw=median_ms(raw),
+                    note="stepdeck's walk (names, visibility, categories, selectors) vs "
+                    "tag+text+href only; " + best_note(raw_same, raw),
                 )
             )
             await sess.close()
@@ -308,7 +327,7 @@ async def _engine_rows() -> list[Row]:
             eng.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             await page.locator("#user").fill(f"user {i}")
-            await raw_observe(page)
+            await raw_observe(page, same_walk())
             raw.append((time.perf_counter() - t) * 1000)
         rows.append(
             Row(
@@ -335,7 +354,7 @@ async def _engine_rows() -> list[Row]:
             t = time.perf_counter()
             async with page.expect_navigation(wait_until="domcontentloaded"):
                 await page.get_by_text("Reset it").click()
-            await raw_observe(page)
+            await raw_observe(page, same_walk())
             raw.append((time.perf_counter() - t) * 1000)
         rows.append(
             Row(

@@ -78,8 +78,14 @@ class _NavWatch:
         self.page.remove_listener("request", self._on_request)
         self.sess.drop_waiter(self.future)
 
-    async def settle(self) -> None:
-        """Wait for the new document if a navigation started, else one frame."""
+    async def settle(self, *, quick: bool = False) -> None:
+        """Wait for the new document if a navigation started, else one frame.
+
+        `quick` (fill, select, check: their input events run synchronously inside the
+        action) skips the frame wait when no navigation started.
+        """
+        if not self.started and quick:
+            return
         if not self.started:
             with contextlib.suppress(PlaywrightError):
                 await asyncio.wait_for(self.page.evaluate(SETTLE_JS), 2.0)
@@ -228,7 +234,7 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
                 message = f"{kind}ed {_what(action_id, raw)}"
             else:  # pragma: no cover - guarded by run_action
                 raise InvalidRequest(f"Unknown step type {kind!r}")
-            await watch.settle()
+            await watch.settle(quick=kind != "click" and not req.enter)
     except PlaywrightError as exc:
         text = str(exc)
         if "Timeout" in text:
@@ -241,9 +247,23 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
             ) from exc
         raise
     finally:
+        _release(element)
+    return Outcome(message=message)
+
+
+_pending: set[asyncio.Task[None]] = set()
+
+
+def _release(element: ElementHandle) -> None:
+    """Dispose of a handle without waiting for the browser's answer (one round trip less)."""
+
+    async def dispose() -> None:
         with contextlib.suppress(PlaywrightError):
             await element.dispose()
-    return Outcome(message=message)
+
+    task = asyncio.get_running_loop().create_task(dispose())
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
 
 
 async def _select(
