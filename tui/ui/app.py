@@ -263,12 +263,14 @@ class StepdeckApp(App[int]):
 
     @work(group="boot", exclusive=True, exit_on_error=False)
     async def _boot(self) -> None:
-        for provider in list(self.providers.values()):
+        for index, provider in enumerate(list(self.providers.values())):
             try:
                 await provider.start()
                 sessions = await provider.list_sessions()
             except Exception as exc:
-                self.post_message(self.Failed(f"Starting {provider.label}", as_error(exc), True))
+                # The first provider is the one the person came for: a modal; others notify.
+                what = f"Starting {provider.label}"
+                self.post_message(self.Failed(what, as_error(exc), modal=index == 0))
                 continue
             self.post_message(self.SessionsLoaded(provider.name, sessions))
         if self.start_url and self.providers:

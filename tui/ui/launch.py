@@ -6,9 +6,11 @@ dialects from the config file) join the embedded engine.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
+from tui import locations
 from tui.errors import StepdeckError
 from tui.settings import Settings, SettingsError, load_settings
 
@@ -21,25 +23,32 @@ def build_providers(
     headed: bool = False,
     chromium: str | None = None,
 ) -> list[Any]:
-    """The providers the app shows: the embedded engine, or a `stepdeck serve` to attach to."""
-    providers: list[Any] = []
-    if connect:
-        # A running `stepdeck serve`: its native API is built by the dialects engineer.
-        try:
-            from tui.dialects import build_provider
-            from tui.settings import ProviderConfig
+    """The providers the app shows.
 
-            config = ProviderConfig(name="remote", dialect="notte", base_url=connect, label=connect)
-            providers.append(build_provider(config, settings))
-        except (ImportError, AttributeError) as exc:
-            raise StepdeckError(
-                f"--connect is not available yet ({exc})", "run without --connect"
-            ) from exc
-        return providers
+    With `connect`: one provider, a running `stepdeck serve` reached through its
+    Notte-shaped API. Otherwise the embedded engine first, then every configured
+    cloud provider whose API key is set (see `tui.dialects.key_hint`).
+    """
+    from tui.dialects import build_provider, key_hint
+    from tui.settings import ProviderConfig
+
+    if connect:
+        if not os.environ.get("STEPDECK_TOKEN"):
+            token_file = locations.token_file()
+            if token_file.exists():
+                os.environ["STEPDECK_TOKEN"] = token_file.read_text().strip()
+        config = ProviderConfig(
+            name="serve",
+            dialect="notte",
+            base_url=connect.rstrip("/"),
+            key_env="STEPDECK_TOKEN",
+            label=f"stepdeck serve · {connect}",
+        )
+        return [build_provider(config, settings)]
 
     from tui.providers.local import LocalProvider
 
-    providers.append(
+    providers: list[Any] = [
         LocalProvider(
             chromium=chromium or settings.chromium,
             cdp_url=cdp_url or settings.cdp_url,
@@ -47,7 +56,10 @@ def build_providers(
             allow_schemes=tuple(settings.allow_schemes),
             idle_timeout_minutes=settings.idle_timeout_minutes,
         )
-    )
+    ]
+    for config in settings.all_providers():
+        if config.dialect != "local" and key_hint(config) is None:
+            providers.append(build_provider(config, settings))
     return providers
 
 
