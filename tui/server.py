@@ -33,7 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tui import locations
 from tui.dialects.notte.client import SERVE_PROVIDER
 from tui.errors import AuthError, StepdeckError
-from tui.model import CreateSession, Session, StepRequest, StepResult
+from tui.model import CreateSession, Session, SessionStatus, StepRequest, StepResult
 from tui.providers.base import Provider
 from tui.store import Store
 
@@ -387,6 +387,10 @@ def run_server(
         nav_timeout_ms=float(os.environ.get("STEPDECK_NAV_TIMEOUT_MS") or 15_000),
     )
     store = Store()
+    # Sessions a previous server left "active" died with it (a kill, a crash): say so.
+    for stale in store.sessions(SERVE_PROVIDER):
+        if stale.status.is_live:
+            store.mark_status(SERVE_PROVIDER, stale.id, SessionStatus.ENDED)
     app = create_app(provider, token, store=store)
     shown = f"[{host}]" if ":" in host else host
     print(f"stepdeck serve: http://{shown}:{sock.getsockname()[1]}  (docs at /docs)", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 import stat
@@ -11,6 +12,7 @@ import time
 import httpx
 import pytest
 
+from tui.dialects.notte.client import server_running
 from tui.store import Store
 
 from .conftest import start_serve
@@ -72,3 +74,15 @@ def test_sigkill_during_a_step_keeps_every_finished_step(fresh_serve, site):
         assert all(s.screenshot() for s in steps)  # every PNG the rows name is whole
         [session] = [s for s in store.sessions("serve") if s.id == sid]
         assert session.steps == 3 and session.url == f"{site}/shop"
+        assert session.status == "active"  # nobody could say otherwise
+
+    # The next server knows that session died with the last one, and reuses the saved token.
+    again = start_serve(serve.home, token=None)
+    try:
+        assert again.token == serve.token
+        assert asyncio.run(server_running(again.url)) and not asyncio.run(server_running(site))
+        with Store(db) as store:
+            [session] = [s for s in store.sessions("serve") if s.id == sid]
+            assert session.status == "ended" and len(store.steps("serve", sid)) == 3
+    finally:
+        again.stop()

@@ -402,6 +402,17 @@ def read_token() -> str | None:
         return None
 
 
+async def server_running(url: str, *, timeout: float = 0.5) -> bool:
+    """Whether a `stepdeck serve` answers at `url` (its /health needs no token)."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as http:
+            reply = await http.get(f"{url.rstrip('/')}/health")
+        body = reply.json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return reply.status_code == 200 and isinstance(body, dict) and "dialects" in body
+
+
 def connect(url: str, token: str | None = None, *, timeout: float = 30.0) -> NotteClient:
     """A client for a running `stepdeck serve` at `url` (token from env or the data dir).
 
@@ -425,4 +436,4 @@ def connect(url: str, token: str | None = None, *, timeout: float = 30.0) -> Not
     return NotteClient(config, token=token, stepdeck=True)
 
 
-__all__ = ["SERVE_PROVIDER", "NotteClient", "connect", "read_token"]
+__all__ = ["SERVE_PROVIDER", "NotteClient", "connect", "read_token", "server_running"]
