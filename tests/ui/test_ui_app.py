@@ -238,3 +238,15 @@ async def test_palette_jumps_to_a_session(shop, demo_base):
     await pilot.press("enter")
     await settle(pilot)
     assert app.selected == first
+
+
+async def test_ask_user_question_is_answered_in_the_command_bar(shop):
+    app, pilot = shop
+    await type_command(pilot, "buy it")  # the rules agent cannot find that: it asks
+    assert app.current.last.status.value == "ASK_USER"
+    assert "ASK_USER" in header(app)
+    assert any("Answer in the command bar" in t for t in toasts(app))
+    assert app.command_bar.placeholder.startswith("answer")
+    await type_command(pilot, "L1")  # while asked, whatever is typed is the answer
+    answer = app.current.results[-1].request
+    assert answer.type == "command" and answer.cmd == "L1"
