@@ -69,6 +69,7 @@ async def test_popups_become_tabs(provider, pages_server):
     await eventually(lambda: len(sess.tabs.pages) == 3, "window.open opened a tab")
     obs = await provider.observe(sid, screenshot=False)
     assert [t.active for t in obs.metadata.tabs] == [False, False, True]
+    assert [t.title for t in obs.metadata.tabs] == ["Links page", "Submitted", "Form page"]
     assert obs.metadata.url.endswith("/form.html")
 
 

@@ -78,3 +78,13 @@ async def test_closed_session_refuses_steps(local_provider, pages_server):
         await local_provider.step(s.id, StepRequest(type="reload"))
     sessions = await local_provider.list_sessions()
     assert [x.status for x in sessions if x.id == s.id] == [SessionStatus.CLOSED]
+
+
+async def test_scrape_markdown_and_scroll_to_bottom(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/links.html"))
+    md = await local_provider.scrape(s.id)
+    assert "## Section 2" in md
+    await local_provider.scrape(s.id, scroll_to_bottom=True)
+    obs = await local_provider.observe(s.id, screenshot=False)
+    vp = obs.metadata.viewport
+    assert vp.scroll_y + vp.height >= vp.page_height - 1

@@ -25,7 +25,7 @@ from playwright.async_api import ConsoleMessage as PWConsoleMessage
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.browser import BrowserHost
-from tui.engine.perception import Perceived, perceive, to_markdown
+from tui.engine.perception import Perceived, perceive, strip_controls, to_markdown
 from tui.errors import (
     BrowserCrashed,
     InvalidRequest,
@@ -121,6 +121,7 @@ class EngineSession:
         self.paused = False
         self.steps = 0
         self.tabs = Tabs()
+        self._titles: dict[Page, str] = {}
         self.log: list[LogEntry] = []
         self.console: deque[ConsoleMessage] = deque(maxlen=MAX_LOG)
         self.network: deque[NetworkRequest] = deque(maxlen=MAX_LOG)
@@ -191,19 +192,27 @@ class EngineSession:
         )
 
     def tab_list(self) -> list[Tab]:
-        titles = {}
-        if self.last_observation is not None:
-            for t in self.last_observation.metadata.tabs:
-                titles[t.url] = t.title
         return [
             Tab(
                 index=i,
                 url=p.url,
-                title=titles.get(p.url, ""),
+                title=self._titles.get(p, ""),
                 active=i == self.tabs.active,
             )
             for i, p in enumerate(self.tabs.pages)
         ]
+
+    async def _refresh_titles(self) -> None:
+        """Titles of the other tabs (one quick call each; sessions rarely have many)."""
+        others = [p for i, p in enumerate(self.tabs.pages) if i != self.tabs.active]
+        if not others:
+            return
+
+        async def title(p: Page) -> None:
+            with contextlib.suppress(PlaywrightError, TimeoutError):
+                self._titles[p] = strip_controls(await asyncio.wait_for(p.title(), 2.0))
+
+        await asyncio.gather(*(title(p) for p in others))
 
     def emit(self, kind: str, **data: Any) -> None:
         self.engine.emit(Event(kind=kind, session_id=self.id, data=data))  # type: ignore[arg-type]
@@ -235,6 +244,7 @@ class EngineSession:
             return
         index = self.tabs.pages.index(page)
         self.tabs.pages.remove(page)
+        self._titles.pop(page, None)
         if self.tabs.active >= index and self.tabs.active > 0:
             self.tabs.active -= 1
         if self.live:
@@ -372,10 +382,9 @@ class EngineSession:
         perceived.html = None  # the markdown keeps what matters; don't hold a MB of HTML
         self.perceived = perceived
         meta = perceived.meta()
+        self._titles[page] = perceived.title
+        await self._refresh_titles()
         meta.tabs = self.tab_list()
-        for tab in meta.tabs:
-            if tab.active:
-                tab.title = perceived.title
         obs = Observation(
             metadata=meta, actions=perceived.actions, markdown=markdown, screenshot=png
         )
@@ -395,6 +404,27 @@ class EngineSession:
                 with contextlib.suppress(PlaywrightError):
                     await page.wait_for_load_state("domcontentloaded", timeout=5_000)
         raise AssertionError("unreachable")
+
+    async def scroll_to_bottom(self, rounds: int = 10) -> None:
+        """Scroll until the page stops growing (pages that load more on scroll)."""
+        async with self.lock:
+            self.check_live()
+            self.touch()
+            page = await self.ensure_page()
+            last = -1
+            for _ in range(rounds):
+                try:
+                    height = await page.evaluate(
+                        "() => { window.scrollTo(0, document.documentElement.scrollHeight);"
+                        " return document.documentElement.scrollHeight; }"
+                    )
+                except PlaywrightError as exc:
+                    raise self.translate(exc, "scroll") from exc
+                if height == last:
+                    return
+                last = height
+                with contextlib.suppress(PlaywrightError):
+                    await page.wait_for_load_state("networkidle", timeout=1_000)
 
     async def screenshot(self) -> bytes:
         async with self.lock:

@@ -137,7 +137,7 @@ class LocalProvider:
 
             return await extract(sess, schema, **options)
         if options.get("scroll_to_bottom"):
-            await sess.step(StepRequest(type="scroll_down", source="person"))
+            await sess.scroll_to_bottom()
         obs = await sess.observe(screenshot=False)
         return obs.markdown
 
