@@ -127,6 +127,13 @@ async def test_the_wire_format_as_notte_sent_it(served, pages_server):
         r = await http.post("/env/scrape", json={})
         assert r.status_code == 400
 
+        # A session made for one failed call does not outlive it.
+        live = {"X_MULTION_API_KEY": TOKEN}  # the same engine, listed through MultiOn's routes
+        before = (await http.get("/v1/web/sessions", headers=live)).json()["session_ids"]
+        r = await http.post("/env/step", json={"action_id": "B99"})
+        assert r.status_code == 400 and "B99" in r.json()["detail"]
+        assert (await http.get("/v1/web/sessions", headers=live)).json()["session_ids"] == before
+
         r = await http.post("/env/step", json={"session_id": "nope", "action_id": "B1"})
         assert r.status_code == 404
         r = await http.post("/session/close", json={"session_id": sid})

@@ -6,9 +6,10 @@ Bad input answers 400 (as that API did), an unknown session 404, a closed one
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -186,6 +187,19 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             raise SessionGone(f"session {req.session_id} is {session.status.value}")
         return session
 
+    @contextlib.asynccontextmanager
+    async def using(req: SessionRequest) -> AsyncIterator[Session]:
+        """The request's session; one made for a single call is closed if the call fails."""
+        created = req.session_id is None
+        session = await open_session(req)
+        try:
+            yield session
+        except StepdeckError:
+            if created and not req.keep_alive:
+                with contextlib.suppress(StepdeckError):
+                    await provider.close_session(session.id)
+            raise
+
     async def finish(req: SessionRequest, session: Session) -> Session:
         # The first API closed a session after each call unless told to keep it.
         if not req.keep_alive:
@@ -208,56 +222,58 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
     @api.post("/env/observe", response_model=ObserveResponse)
     async def observe(request: Request) -> ObserveResponse:
         req = await _body(request, ObserveRequest)
-        session = await open_session(req)
-        if req.url:
-            await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
-        shot = req.screenshot is not False
-        obs = await provider.observe(session.id, screenshot=shot)
-        session = await finish(req, session)
-        return observe_response(session, obs, screenshot=shot, max_nb_actions=req.max_nb_actions)
+        async with using(req) as session:
+            if req.url:
+                await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
+            shot = req.screenshot is not False
+            obs = await provider.observe(session.id, screenshot=shot)
+            session = await finish(req, session)
+            return observe_response(
+                session, obs, screenshot=shot, max_nb_actions=req.max_nb_actions
+            )
 
     @api.post("/env/step", response_model=ObserveResponse)
     async def step(request: Request) -> ObserveResponse:
         req = await _body(request, EnvStepRequest)
-        session = await open_session(req)
-        neutral = neutral_step(req.action_id, req.value, req.enter)
-        result = await provider.step(session.id, neutral) if neutral else None
-        shot = req.screenshot is not False
-        if neutral is not None and neutral.type == "done":
-            req.keep_alive = False  # S8: terminate the session
-        obs = result.observation if result else None
-        if obs is None or (shot and obs.screenshot is None):
-            obs = await provider.observe(session.id, screenshot=shot)
-        session = await finish(req, session)
-        return observe_response(
-            session,
-            obs,
-            screenshot=shot,
-            max_nb_actions=req.max_nb_actions,
-            error=None if result is None or result.success else (result.message or "failed"),
-        )
+        async with using(req) as session:
+            neutral = neutral_step(req.action_id, req.value, req.enter)
+            result = await provider.step(session.id, neutral) if neutral else None
+            shot = req.screenshot is not False
+            if neutral is not None and neutral.type == "done":
+                req.keep_alive = False  # S8: terminate the session
+            obs = result.observation if result else None
+            if obs is None or (shot and obs.screenshot is None):
+                obs = await provider.observe(session.id, screenshot=shot)
+            session = await finish(req, session)
+            return observe_response(
+                session,
+                obs,
+                screenshot=shot,
+                max_nb_actions=req.max_nb_actions,
+                error=None if result is None or result.success else (result.message or "failed"),
+            )
 
     @api.post("/env/scrape", response_model=ObserveResponse)
     async def scrape(request: Request) -> ObserveResponse:
         req = await _body(request, ScrapeRequest)
         if req.session_id is None and req.url is None:
             raise InvalidRequest("Either url or session_id needs to be provided")
-        session = await open_session(req)
-        if req.url:
-            await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
-        markdown = await provider.scrape(session.id)
-        structured: Any = None
-        if req.response_format:
-            options = {"instructions": req.instructions} if req.instructions else {}
-            items = await provider.scrape(session.id, schema=req.response_format, **options)
-            structured = items if isinstance(items, list) else [items]
-        shot = bool(req.screenshot)
-        obs = await provider.observe(session.id, screenshot=shot)
-        session = await finish(req, session)
-        data = DataSpaceResponse(
-            markdown=markdown if isinstance(markdown, str) else json.dumps(markdown),
-            structured=structured,
-        )
-        return observe_response(session, obs, screenshot=shot, space=False, data=data)
+        async with using(req) as session:
+            if req.url:
+                await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
+            markdown = await provider.scrape(session.id)
+            structured: Any = None
+            if req.response_format:
+                options = {"instructions": req.instructions} if req.instructions else {}
+                items = await provider.scrape(session.id, schema=req.response_format, **options)
+                structured = items if isinstance(items, list) else [items]
+            shot = bool(req.screenshot)
+            obs = await provider.observe(session.id, screenshot=shot)
+            session = await finish(req, session)
+            data = DataSpaceResponse(
+                markdown=markdown if isinstance(markdown, str) else json.dumps(markdown),
+                structured=structured,
+            )
+            return observe_response(session, obs, screenshot=shot, space=False, data=data)
 
     return api
