@@ -57,6 +57,15 @@ async def test_dialogs_are_dismissed_and_recorded(provider, pages_server):
     assert dialogs == ["alert: Hello from alert", "confirm: Sure?", "prompt: Your name?"]
 
 
+async def test_a_leave_page_guard_does_not_trap_the_session(provider, pages_server):
+    sid, obs = await open_page(provider, f"{pages_server}/dialogs.html")
+    await provider.step(sid, StepRequest(id=find(obs, "Guard").id))
+    r = await provider.step(sid, StepRequest(id=find(obs, "Leave").id))
+    assert r.observation.metadata.title == "Form page"
+    dialogs = [c.text for c in await provider.console(sid) if c.level == "dialog"]
+    assert [d.split(":")[0] for d in dialogs] == ["beforeunload"]
+
+
 async def test_popups_become_tabs(provider, pages_server):
     sid, obs = await open_page(provider, f"{pages_server}/links.html")
     r = await provider.step(sid, StepRequest(id=find(obs, "Open in a new tab").id))

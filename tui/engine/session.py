@@ -51,6 +51,7 @@ from tui.model import (
 )
 
 MAX_LOG = 2000  # console/network entries kept per session
+WALK_TIMEOUT = 20.0  # seconds: a page whose scripts never yield must not hang the session
 REFUSED_SCHEMES = ("file", "chrome", "javascript", "view-source", "chrome-extension", "devtools")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)(:\d+)?(/|$)")
@@ -272,7 +273,10 @@ class EngineSession:
         self.console.append(entry)
         self.emit("console", level="dialog", text=text)
         with contextlib.suppress(PlaywrightError):
-            await dialog.dismiss()
+            if dialog.type == "beforeunload":
+                await dialog.accept()  # dismissing would cancel the navigation the step asked for
+            else:
+                await dialog.dismiss()
 
     def _on_crash(self, page: Page) -> None:
         self.fail("the tab crashed")
@@ -394,7 +398,12 @@ class EngineSession:
     async def _walk(self, page: Page) -> Perceived:
         for attempt in range(3):
             try:
-                return await perceive(page)
+                return await asyncio.wait_for(perceive(page), WALK_TIMEOUT)
+            except TimeoutError:
+                raise StepTimeout(
+                    f"The page did not answer within {WALK_TIMEOUT:.0f} s (its scripts may be stuck)",
+                    "goto elsewhere, reload, or close the tab",
+                ) from None
             except PlaywrightError as exc:
                 # A navigation in flight destroys the context: wait for the new document.
                 if "context was destroyed" not in str(exc) and "navigat" not in str(exc).lower():
