@@ -624,19 +624,21 @@ class StepdeckApp(App[int]):
         self.push_screen(HelpScreen(self.key_rows()))
 
     def key_rows(self) -> list[tuple[str, str, str]]:
-        """(keys, description, binding id) for every binding the app defines."""
-        from tui.ui.tabs.actions import ActionTable
-        from tui.ui.widgets.command_bar import CommandBar as Bar
-
-        rows = []
-        for owner in (StepdeckApp, Bar, ActionTable):
-            for binding in owner.BINDINGS:
-                if not isinstance(binding, Binding) or not binding.id:
+        """(keys, description, binding id) for every stepdeck binding on screen, app first."""
+        rows, seen = [], set()
+        nodes = [self, *self.screen.walk_children()]
+        for node in nodes:
+            for cls in type(node).__mro__:
+                if not cls.__module__.startswith("tui.") or "BINDINGS" not in cls.__dict__:
                     continue
-                keys = self.keymap.get(binding.id, binding.key)
-                shown = " ".join(
-                    self.get_key_display(Binding(k.strip(), "")) for k in keys.split(",")
-                )
-                rows.append((shown, binding.tooltip or binding.description, binding.id))
-        rows.append(("ctrl+p", "Command palette: jump, run, create, close", "(textual)"))
+                for binding in cls.__dict__["BINDINGS"]:
+                    if not isinstance(binding, Binding) or not binding.id or binding.id in seen:
+                        continue
+                    seen.add(binding.id)
+                    keys = self.keymap.get(binding.id, binding.key)
+                    shown = " ".join(
+                        self.get_key_display(Binding(k.strip(), "")) for k in keys.split(",")
+                    )
+                    rows.append((shown, binding.tooltip or binding.description, binding.id))
+        rows.append(("^p", "Command palette", "(textual)"))
         return rows

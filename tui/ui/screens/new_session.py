@@ -28,20 +28,25 @@ class NewSessionScreen(ModalScreen[tuple[str, CreateSession] | None]):
             yield Label("New session", classes="dialog-title")
             with Grid(id="new-session-form"):
                 yield Label("url")
-                yield Input(self.default_url, placeholder="example.com", id="new-url")
+                yield Input(self.default_url, placeholder="example.com", id="new-url", compact=True)
                 yield Label("viewport")
                 with Horizontal(id="new-viewport"):
-                    yield Input("1280", id="new-width", type="integer", max_length=5)
+                    yield Input("1280", id="new-width", type="integer", max_length=5, compact=True)
                     yield Label("×")
-                    yield Input("800", id="new-height", type="integer", max_length=5)
+                    yield Input("800", id="new-height", type="integer", max_length=5, compact=True)
                 yield Label("first command")
-                yield Input(placeholder="optional, e.g. B3 or search for lamps", id="new-command")
+                yield Input(
+                    placeholder="optional, e.g. B3 or search for lamps",
+                    id="new-command",
+                    compact=True,
+                )
                 yield Label("provider")
                 yield Select(
                     self.providers,
                     value=self.providers[0][1],
                     allow_blank=False,
                     id="new-provider",
+                    compact=True,
                 )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", id="new-create")

@@ -15,9 +15,9 @@ class CommandBar(Input):
     """An Input with id completion and a history walked with up/down."""
 
     BINDINGS = [
-        Binding("up", "history(-1)", "Previous", show=False, id="command.history_back"),
-        Binding("down", "history(1)", "Next", show=False, id="command.history_forward"),
-        Binding("escape", "leave", "Leave", show=False, id="command.leave"),
+        Binding("up", "history(-1)", "Previous command", show=False, id="command.history_back"),
+        Binding("down", "history(1)", "Next command", show=False, id="command.history_forward"),
+        Binding("escape", "leave", "Leave the command bar", show=False, id="command.leave"),
     ]
 
     def __init__(self, **kwargs) -> None:
