@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui.engine.perception import strip_controls, to_markdown
+from tui.engine.session import normalize_url
+from tui.errors import InvalidRequest
 
 
 def test_markdown_blocks():
@@ -28,3 +32,16 @@ def test_markdown_blocks():
 def test_control_characters_are_dropped():
     assert strip_controls("a\x1b[31mb\tc\nd\x07") == "a[31mb\tc\nd"
     assert to_markdown("<p>x\x1b[0my</p>") == "x[0my"
+
+
+def test_typed_urls_are_made_absolute():
+    assert normalize_url("example.com") == "https://example.com"
+    assert normalize_url("localhost:8000/x") == "http://localhost:8000/x"
+    assert normalize_url("127.0.0.1:9/") == "http://127.0.0.1:9/"
+    assert normalize_url("shop.test:8443/a") == "https://shop.test:8443/a"
+    assert normalize_url("http://a.test/") == "http://a.test/"
+    assert normalize_url("about:blank") == "about:blank"
+    assert normalize_url("file:///tmp/x.html", ("file",)) == "file:///tmp/x.html"
+    for bad in ("FILE:///etc/passwd", "view-source:http://a.test", "", "  "):
+        with pytest.raises(InvalidRequest):
+            normalize_url(bad)
