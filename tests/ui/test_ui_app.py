@@ -41,6 +41,13 @@ async def test_demo_session_shows_page_actions_and_header(shop):
         app.query_one(TabbedContent).active = tab.TAB_ID
         await settle(pilot)
     assert app.is_running and app.current is view
+    app.set_focus(None)
+    await pilot.press("z")  # enlarge the screenshot, and back
+    await pilot.pause()
+    assert app.screen.maximized is app.query_one("#tab-shot-body")
+    await pilot.press("z")
+    await pilot.pause()
+    assert app.screen.maximized is None
 
 
 async def test_step_by_id_follows_a_link(shop):

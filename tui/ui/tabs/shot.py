@@ -14,6 +14,7 @@ from tui.ui.tabs.base import SessionTab
 class ShotTab(SessionTab):
     TITLE = "Shot"
     TAB_ID = "tab-shot"
+    ALLOW_MAXIMIZE = True  # z enlarges the screenshot to the whole screen
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
