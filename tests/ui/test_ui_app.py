@@ -238,6 +238,10 @@ async def test_palette_jumps_to_a_session(shop, demo_base):
     await pilot.press("enter")
     await settle(pilot)
     assert app.selected != first
+    await pilot.press("escape", "slash", *"catalog")  # the sidebar filter
+    await pilot.pause()
+    shown = [o.id for o in app.query_one("#session-options", OptionList).options if not o.disabled]
+    assert shown == [app.selected]
     await pilot.press("ctrl+p")
     await pilot.pause()
     await pilot.press(*"Go to session: Stepdeck")
