@@ -39,3 +39,17 @@ async def test_full_chromium_runs_sessions(pages_server):
         obs = await p.observe(s.id)
         assert obs.metadata.title == "Form page" and obs.screenshot
         assert p.engine.host.executable == FULL_CHROMIUM
+
+
+async def test_headed_without_a_display_says_so(monkeypatch):
+    from tui.engine.browser import NoChromium
+
+    if not os.access(FULL_CHROMIUM, os.X_OK):
+        pytest.skip("full chromium is not installed")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    p = LocalProvider(headed=True)
+    with pytest.raises(NoChromium) as err:
+        await p.start()
+    assert "display" in err.value.message
+    await p.aclose()

@@ -165,6 +165,11 @@ class BrowserHost:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             if self.executable is None or "Executable doesn't exist" in str(exc):
                 raise NoChromium(f"No Chromium to launch: {first}") from exc
+            if self.headed and ("X server" in str(exc) or "DISPLAY" in str(exc)):
+                raise NoChromium(
+                    "--headed needs a display and there is none",
+                    "run without --headed, or under xvfb-run, or set DISPLAY",
+                ) from exc
             raise NoChromium(f"Chromium at {self.executable} failed to start: {first}") from exc
 
     async def _attach(self) -> Browser:
