@@ -11,6 +11,7 @@ import base64
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from tests.dialects.conftest import Misbehaving, Reply
@@ -97,7 +98,15 @@ DIALECTS = [
 ]
 
 
-def _client(dialect: Dialect, base_url: str, monkeypatch: pytest.MonkeyPatch, timeout=2.0):
+SLOW = 1.5  # seconds a "slow" reply waits: well past the impatient client's timeout
+
+
+def _impatient(client) -> None:
+    """Shorten the client's timeout (after any set-up call, which may be slow under load)."""
+    client._http.client.timeout = httpx.Timeout(0.4)
+
+
+def _client(dialect: Dialect, base_url: str, monkeypatch: pytest.MonkeyPatch, timeout=10.0):
     monkeypatch.setenv(dialect.key_env, "sk-test")
     config = ProviderConfig(
         name=dialect.name,
@@ -138,7 +147,7 @@ FAULTS = [
     ),
     Fault("500", lambda r: Reply(500, {"message": "boom"}), ServerError, True),
     Fault("503", lambda r: Reply(503, b"Service Unavailable"), ServerError, True),
-    Fault("slow", lambda r: Reply(200, {}, delay=1.0), StepTimeout, True),
+    Fault("slow", lambda r: Reply(200, {}, delay=SLOW), StepTimeout, True),
     Fault("dropped", lambda r: Reply(drop=True), Unreachable, True),
     Fault("invalid-json", lambda r: Reply(200, b"<html>not json</html>"), BadResponse, False),
     Fault("truncated-json", lambda r: Reply(200, b'{"session_id": "s1", "tit'), BadResponse, False),
@@ -148,9 +157,11 @@ FAULTS = [
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 async def test_a_step_is_sent_once_and_fails_typed(dialect, fault, misbehaving, monkeypatch):
-    client = _client(dialect, misbehaving.url, monkeypatch, timeout=0.3)
+    client = _client(dialect, misbehaving.url, monkeypatch)
     try:
         sid = await dialect.prepare(misbehaving, client)
+        if fault.name == "slow":
+            _impatient(client)
         misbehaving.on(dialect.step_method, dialect.step_path, fault.reply(False))
         with pytest.raises(fault.error) as caught:
             await dialect.do_step(client, sid)
@@ -172,9 +183,11 @@ async def test_a_step_is_sent_once_and_fails_typed(dialect, fault, misbehaving, 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 @pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
 async def test_a_read_is_retried_only_when_safe(dialect, fault, misbehaving, monkeypatch):
-    client = _client(dialect, misbehaving.url, monkeypatch, timeout=0.3)
+    client = _client(dialect, misbehaving.url, monkeypatch)
     try:
         sid = await dialect.prepare(misbehaving, client)
+        if fault.name == "slow":
+            _impatient(client)
         misbehaving.on(dialect.read_method, dialect.read_path, fault.reply(True))
         with pytest.raises(fault.error):
             await dialect.do_read(client, sid)
@@ -340,8 +353,9 @@ async def test_multion_streamed_step_refused_for_billing(misbehaving, monkeypatc
 
 
 async def test_multion_stream_timeout_is_not_retried(misbehaving, monkeypatch):
-    misbehaving.on("POST", "/session/s1", Reply(200, {}, delay=1.0))
-    client = _client(DIALECTS[0], misbehaving.url, monkeypatch, timeout=0.3)
+    misbehaving.on("POST", "/session/s1", Reply(200, {}, delay=SLOW))
+    client = _client(DIALECTS[0], misbehaving.url, monkeypatch)
+    _impatient(client)
     try:
         with pytest.raises(StepTimeout, match="did not finish"):
             await client.step("s1", StepRequest(type="command", cmd="buy"), on_progress=print)
