@@ -482,3 +482,78 @@ async def test_multion_screenshot_urls_are_fetched_without_the_key(misbehaving, 
         await client.aclose()
     assert "x_multion_api_key" in misbehaving.headers[0]
     assert "x_multion_api_key" not in misbehaving.headers[1]
+
+
+# -- shapes from older or other servers ---------------------------------------------------
+
+
+async def test_notte_env_reads_the_december_2024_shapes(misbehaving, monkeypatch):
+    """The first servers answered `{session_id, error}` and sent `data` as plain text."""
+    misbehaving.on("POST", "/session/start", Reply(200, {"session_id": "s1", "error": None}))
+    observation = {
+        "session_id": "s1",
+        "title": "Shop",
+        "url": "http://shop.test/",
+        "timestamp": "2024-12-31T10:00:00",
+        "screenshot": PNG,
+        "data": "# Shop\n\nSocks, 3 EUR",
+        "space": {
+            "description": "A shop",
+            "category": "homepage",
+            "actions": [
+                {"id": "L1", "description": "Open the cart", "category": "Navigation"},
+                {
+                    "id": "I1",
+                    "description": "Search",
+                    "category": "Search",
+                    "params": [{"name": "query", "type": "string", "values": []}],
+                },
+                {"id": "S1", "description": "Go to a url", "category": "Special Browser Actions"},
+            ],
+        },
+    }
+    misbehaving.on("POST", "/env/observe", Reply(200, observation))
+    client = _client(DIALECTS[2], misbehaving.url, monkeypatch)
+    try:
+        session = await client.create_session(CreateSession())
+        obs = await client.observe(session.id)
+    finally:
+        await client.aclose()
+    assert obs.markdown.startswith("# Shop")
+    assert [a.id for a in obs.actions] == ["L1", "I1"]  # S1 is a browser action, not the page's
+    assert obs.action("I1").takes_value
+    assert obs.screenshot == base64.b64decode(PNG)
+    sent = misbehaving.bodies[-1][2]
+    assert sent["session_id"] == "s1" and sent["keep_alive"] is True
+
+
+@pytest.mark.parametrize(
+    ("said", "status"),
+    [
+        ("ASK_USER", StepStatus.ASK_USER),
+        ("CONTINUE", StepStatus.CONTINUE),
+        ("DONE", StepStatus.DONE),
+        ("thinking", StepStatus.CONTINUE),
+    ],
+)
+async def test_multion_step_statuses(said, status, misbehaving, monkeypatch):
+    reply = {
+        "status": said,
+        "message": "Which size?",
+        "session_id": "s1",
+        "url": "http://shop.test/p/1",
+        "screenshot": "",
+    }
+    misbehaving.on("POST", "/session/s1", Reply(200, reply))
+    client = _multion(misbehaving, monkeypatch)
+    try:
+        result = await client.step("s1", StepRequest(type="command", cmd="buy socks"))
+    finally:
+        await client.aclose()
+    assert result.status == status
+    assert result.message == "Which size?"
+    assert misbehaving.bodies[-1][2] == {
+        "cmd": "buy socks",
+        "include_screenshot": True,
+        "stream": False,
+    }
