@@ -13,6 +13,8 @@ from tui.store import Store
 
 sys.path.insert(0, str(Path(__file__).parent))  # debug_helpers
 
+from debug_helpers import TOKEN
+
 
 def id_of(observation, description: str, prefix: str = "") -> str:
     """The id the page gives the element described so (ids shift when the demo changes)."""
@@ -59,3 +61,34 @@ def debug_app(store):
         return StepdeckApp([provider], images="none", store=store, start_url=start_url)
 
     return make
+
+
+@pytest.fixture
+async def served(local_provider, stepdeck_home):
+    """`stepdeck serve`'s app over `local_provider` on a loopback port, recording in the store.
+
+    Its own Store on the same file, as a separate server process would have.
+    """
+    import asyncio
+
+    import uvicorn
+
+    from tui.server import create_app
+
+    with Store() as server_store:
+        app = create_app(local_provider, TOKEN, store=server_store, manage_provider=False)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+TOKEN = "debug-test-token"  # what the served app accepts
+
 
 async def settle(pilot) -> None:
     """Wait until the app booted, every worker (the tabs' too) answered and the screen caught up."""

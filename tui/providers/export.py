@@ -162,7 +162,11 @@ def in_window[T: (ConsoleMessage, NetworkRequest)](
 
 
 def _summary(actions: list) -> list[ActionSummary]:
-    return [ActionSummary(id=a.id, description=a.description, role=a.role) for a in actions]
+    # model_construct: these come from validated Actions, and a long session has thousands.
+    return [
+        ActionSummary.model_construct(id=a.id, description=a.description, role=a.role)
+        for a in actions
+    ]
 
 
 def _start_url(steps: list[StoredStep], network: list[NetworkRequest]) -> str | None:

@@ -107,7 +107,13 @@ class Moment:
 
 def merge(stored: list, results: list[StepResult]) -> list[Moment]:
     """Stored steps, plus this app's results the store does not hold (yet), by time."""
-    moments = [Moment.from_stored(s) for s in stored]
+    moments: list[Moment] = []
+    kept: set = set()
+    for s in stored:
+        # A step both the app and `stepdeck serve` recorded shows once.
+        if (s.started_at, s.description) not in kept:
+            moments.append(Moment.from_stored(s))
+        kept.add((s.started_at, s.description))
     seen = {s.started_at for s in stored}
     extra = [r for r in results if r.started_at not in seen]
     for n, result in enumerate(extra, len(moments) + 1):
@@ -242,11 +248,17 @@ class TimelineTab(SessionTab):
             self.draw(view)
 
     def on_show(self) -> None:
-        self.draw(self.view)
+        # Other clients (through `stepdeck serve`) add steps too: read the store again.
+        self._mark = self._mark_of(self.view)
+        self.refresh_timeline(force=True)
 
     def draw(self, view: SessionView | None) -> None:
-        self._mark = (view.key, view.step_count, len(view.results)) if view else None
+        self._mark = self._mark_of(view)
         self.refresh_timeline()
+
+    @staticmethod
+    def _mark_of(view: SessionView | None) -> object:
+        return (view.key, view.step_count, len(view.results)) if view else None
 
     def refresh_timeline(self, force: bool = False) -> None:
         """Load the selected session's steps again if they may have changed."""

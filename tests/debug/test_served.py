@@ -1,0 +1,39 @@
+"""The debugging tabs on a session served by `stepdeck serve` and stepped by another client."""
+
+from __future__ import annotations
+
+import httpx
+from debug_helpers import TOKEN, open_tab, settle
+
+from tui.dialects.notte.client import connect
+from tui.ui.app import StepdeckApp
+from tui.ui.tabs.network import NetworkTab
+from tui.ui.tabs.timeline import TimelineTab
+
+
+async def test_timeline_shows_steps_another_client_made(served, demo_server, store):
+    app = StepdeckApp(
+        [connect(served, TOKEN)], images="none", store=store, start_url=f"{demo_server}/shop"
+    )
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        session_id = app.current.session.id
+        cart = f"{demo_server}/shop/cart"
+
+        # Another client (an agent, say) steps the same session over HTTP.
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(base_url=served, headers=headers, timeout=30) as other:
+            reply = await other.post(
+                f"/sessions/{session_id}/page/execute", json={"type": "goto", "url": cart}
+            )
+        assert reply.status_code == 200, reply.text
+
+        await open_tab(pilot, "tab-timeline")
+        tab = app.query_one(TimelineTab)
+        assert [m.description for m in tab.moments] == [f"goto {cart}"]
+        assert tab.moments[0].url == cart and tab.moments[0].stored
+        assert "Cart" in tab.detail_text
+
+        app.action_refresh()
+        await open_tab(pilot, "tab-network")
+        assert any(r.url == cart and r.status == 200 for r in app.query_one(NetworkTab).requests)
