@@ -69,7 +69,7 @@ async def test_fill_with_value_and_enter_searches(shop):
     await type_command(pilot, "I1 kindle --enter")
     assert "search?q=kindle" in app.current.url
     assert "Kindle" in app.query_one(PageView).text
-    assert "DONE" in header(app) and "1 steps" in header(app)
+    assert "DONE" in header(app) and "1 step ·" in header(app)
 
 
 async def test_typed_browser_actions(shop, demo_base):

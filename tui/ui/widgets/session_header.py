@@ -79,7 +79,8 @@ class SessionHeader(Horizontal):
             busy = view.busy
             word = "running…" if view.busy else view.status_word
             text.append(f"{word}", style=STATUS_STYLES.get(word, "bold"))
-            text.append(f" · {view.step_count} steps · ", style="dim")
+            steps = view.step_count
+            text.append(f" · {steps} step{'' if steps == 1 else 's'} · ", style="dim")
             text.append(view.name, style="bold")
             text.append("\n")
             text.append(clean(view.url) or "(no page yet)", style="underline")
