@@ -139,3 +139,17 @@ async def test_log_in_from_any_shop_page(shop):
     assert "Hi, ada" in r.observation.markdown
     assert "secret" not in r.message  # the password is typed, never repeated
     assert "secret" not in repr([s.model_dump() for s in r.steps])
+
+
+async def test_cart_is_per_session(shop, agent_provider, demo_server):
+    from tests.agent.conftest import Shop
+    from tui.model import CreateSession
+
+    await shop.command("search for kindle, open the first result and add to cart")
+    other = await agent_provider.create_session(CreateSession(url=demo_server + "/shop/cart"))
+    try:
+        stranger = Shop(agent_provider, other.id, demo_server)
+        assert "Your cart is empty" in (await stranger.page()).markdown
+        assert "Kindle Paperwhite" in (await shop.page()).markdown  # still in the first one
+    finally:
+        await agent_provider.close_session(other.id)
