@@ -49,7 +49,7 @@ def age(since: datetime, now: datetime) -> str:
     return f"{seconds // 86400}d"
 
 
-@dataclass
+@dataclass(repr=False)
 class SessionView:
     """One session as the app shows it: the session, its last look and its steps."""
 
@@ -59,6 +59,11 @@ class SessionView:
     results: list[StepResult] = field(default_factory=list)
     busy: bool = False
     error: str | None = None  # the last failure, shown in the header
+
+    def __repr__(self) -> str:
+        # Short on purpose: workers put their arguments' repr in their description,
+        # and the full one would print the screenshot bytes and every step.
+        return f"SessionView({self.key!r}, steps={len(self.results)})"
 
     @property
     def key(self) -> str:

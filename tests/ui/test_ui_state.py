@@ -1,0 +1,33 @@
+"""What the widgets read: page data made terminal-safe, ages, names, status marks."""
+
+from datetime import UTC, datetime, timedelta
+
+from tui.model import Observation, PageMeta, Session, StepResult, StepStatus
+from tui.ui.state import SessionView, age, clean
+
+
+def test_escape_sequences_are_shown_not_run():
+    shown = clean("a\x1b[31mred\x1b[0m \x1b]0;title\x07 b\x00c")
+    assert "\x1b" not in shown and "\x00" not in shown and "\x07" not in shown
+    assert "␛[31mred" in shown and "b␀c" in shown
+
+
+def test_markup_is_left_alone_for_text_objects():
+    assert clean("[bold]x[/]") == "[bold]x[/]"
+
+
+def test_age_is_short():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert age(now - timedelta(seconds=5), now) == "5s"
+    assert age(now - timedelta(minutes=3), now) == "3m"
+    assert age(now - timedelta(hours=2), now) == "2h"
+    assert age(now - timedelta(days=4), now) == "4d"
+
+
+def test_view_names_status_and_a_short_repr():
+    view = SessionView("local", Session(id="abc", url="https://example.org/x"))
+    assert view.name == "example.org" and view.mark == "●"
+    view.observation = Observation(metadata=PageMeta(title="Hi"), screenshot=b"\x89PNG" * 10_000)
+    view.results.append(StepResult(status=StepStatus.ASK_USER, message="which?"))
+    assert view.name == "Hi" and view.asking and view.mark == "?"
+    assert len(repr(view)) < 80  # workers print their arguments
