@@ -153,3 +153,11 @@ async def test_cart_is_per_session(shop, agent_provider, demo_server):
         assert "Kindle Paperwhite" in (await shop.page()).markdown  # still in the first one
     finally:
         await agent_provider.close_session(other.id)
+
+
+async def test_add_a_named_product_to_the_cart(shop):
+    await shop.command("search for airpods")
+    r = await shop.command("add the AirPods Max to the cart")
+    assert r.status == StepStatus.DONE, r.message
+    assert [s.type for s in r.steps] == ["click", "click"]
+    assert "AirPods Max" in r.observation.markdown and "Cart (1)" in r.observation.markdown

@@ -330,6 +330,16 @@ def parse_command(text: str) -> list[Clause]:
     """A whole command -> its clauses, in order."""
     clauses: list[Clause] = []
     for part in split_chain(text):
+        # "add the AirPods Max to the cart": open that product, then add it.
+        m = re.fullmatch(
+            r"(?:please\s+)?add\s+(?!it\b|this\b|that\b|them\b|one\b)(.+?)\s+to\s+(?:the\s+|my\s+)?(cart|basket|bag)",
+            part,
+            re.I,
+        )
+        if m:
+            clauses.append(_click(part, m.group(1), "link"))
+            clauses.append(Clause("click", part, target="add to cart", prefer="button"))
+            continue
         clauses.append(parse_clause(part, clauses[-1] if clauses else None))
     return clauses
 
