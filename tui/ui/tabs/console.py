@@ -87,6 +87,7 @@ class ConsoleTab(SessionTab):
         super().__init__(**kwargs)
         self.view: SessionView | None = None
         self._mark: object = None
+        self._dirty = False
         self.messages: list[ConsoleMessage] = []
 
     def compose(self) -> ComposeResult:
@@ -118,6 +119,8 @@ class ConsoleTab(SessionTab):
             self.load(view)
 
     def on_show(self) -> None:
+        if self._dirty:
+            self._fill()
         # Entries arrive between steps too: look again whenever the tab comes into view.
         if self.view is not None:
             self.load(self.view)
@@ -126,7 +129,8 @@ class ConsoleTab(SessionTab):
     def error_count(self) -> int:
         return sum(1 for m in self.messages if m.level in ERROR_LEVELS)
 
-    @work(exclusive=True, group="console", exit_on_error=False)
+    # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
+    @work(exclusive=True, group="console", exit_on_error=False, description="console")
     async def load(self, view: SessionView) -> None:
         provider = getattr(self.app, "providers", {}).get(view.provider)
         if provider is None:
@@ -153,7 +157,10 @@ class ConsoleTab(SessionTab):
         self.messages = event.messages
         self.query_one("#console-note", Static).update(event.note)
         self.query_one("#console-note", Static).display = bool(event.note)
-        self._fill()
+        if pane_active(self):
+            self._fill()
+        else:
+            self._dirty = True  # filled when next shown; only the badge counts now
         set_badge(self, self.error_count)
 
     def shown_messages(self) -> list[ConsoleMessage]:
@@ -168,6 +175,7 @@ class ConsoleTab(SessionTab):
         ]
 
     def _fill(self) -> None:
+        self._dirty = False
         table = self.query_one(ConsoleTable)
         table.clear()
         for m in self.shown_messages():

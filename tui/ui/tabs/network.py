@@ -17,7 +17,7 @@ from tui.model import NetworkRequest
 from tui.providers.base import StepdeckError
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
-from tui.ui.tabs.console import clock, set_badge
+from tui.ui.tabs.console import clock, pane_active, set_badge
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 STATUS_CLASSES = [
@@ -87,6 +87,7 @@ class NetworkTab(SessionTab):
         super().__init__(**kwargs)
         self.view: SessionView | None = None
         self._mark: object = None
+        self._dirty = False
         self.requests: list[NetworkRequest] = []
 
     def compose(self) -> ComposeResult:
@@ -120,6 +121,8 @@ class NetworkTab(SessionTab):
             self.load(view)
 
     def on_show(self) -> None:
+        if self._dirty:
+            self._fill()
         # Entries arrive between steps too: look again whenever the tab comes into view.
         if self.view is not None:
             self.load(self.view)
@@ -128,7 +131,8 @@ class NetworkTab(SessionTab):
     def bad_count(self) -> int:
         return sum(1 for r in self.requests if is_bad(r))
 
-    @work(exclusive=True, group="network", exit_on_error=False)
+    # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
+    @work(exclusive=True, group="network", exit_on_error=False, description="network")
     async def load(self, view: SessionView) -> None:
         provider = getattr(self.app, "providers", {}).get(view.provider)
         if provider is None:
@@ -156,7 +160,10 @@ class NetworkTab(SessionTab):
         note = self.query_one("#network-note", Static)
         note.update(event.note)
         note.display = bool(event.note)
-        self._fill()
+        if pane_active(self):
+            self._fill()
+        else:
+            self._dirty = True  # filled when next shown; only the badge counts now
         set_badge(self, self.bad_count)
 
     def shown_requests(self) -> list[NetworkRequest]:
@@ -173,6 +180,7 @@ class NetworkTab(SessionTab):
         ]
 
     def _fill(self) -> None:
+        self._dirty = False
         table = self.query_one(NetworkTable)
         table.clear()
         for r in self.shown_requests():

@@ -270,7 +270,8 @@ class TimelineTab(SessionTab):
             return
         self.load(self.view)
 
-    @work(exclusive=True, group="timeline", exit_on_error=False)
+    # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
+    @work(exclusive=True, group="timeline", exit_on_error=False, description="timeline")
     async def load(self, view: SessionView) -> None:
         store = getattr(self.app, "store", None)
         note = ""
@@ -361,7 +362,7 @@ class TimelineTab(SessionTab):
             return
         self._export(self.view)
 
-    @work(group="timeline-export", exit_on_error=False)
+    @work(group="timeline-export", exit_on_error=False, description="export")
     async def _export(self, view: SessionView) -> None:
         from tui.providers.export import export_session  # only when asked for
 
