@@ -56,9 +56,9 @@ def debug_app(store):
     from tui.providers.local import LocalProvider
     from tui.ui.app import StepdeckApp
 
-    def make(start_url: str | None = None) -> StepdeckApp:
+    def make(start_url: str | None = None, images: str = "none") -> StepdeckApp:
         provider = LocalProvider(nav_timeout_ms=10_000, action_timeout_ms=3_000)
-        return StepdeckApp([provider], images="none", store=store, start_url=start_url)
+        return StepdeckApp([provider], images=images, store=store, start_url=start_url)
 
     return make
 

@@ -68,7 +68,7 @@ async def test_network_tab_filters_by_status(debug_app, pages_server):
 
 
 async def test_timeline_travels_back_to_an_older_page(debug_app, pages_server, store):
-    app = debug_app(f"{pages_server}/links.html")
+    app = debug_app(f"{pages_server}/links.html", images="halfcell")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         await run(pilot, StepRequest(type="goto", url=f"{pages_server}/form.html"))
@@ -92,6 +92,11 @@ async def test_timeline_travels_back_to_an_older_page(debug_app, pages_server, s
         assert "a console error" in text  # the console during that step
         assert "GET 200" in text and "form.html" in text  # its network
         assert "submitted" not in text.split("## Page after this step")[1].lower()
+        # ... and the screenshot saved with that step, beside the text.
+        image = tab.query_one("#timeline-shot-image")
+        assert tab.query_one("#timeline-shot-box").has_class("-with-image")
+        assert image.image is not None
+        assert tab.moments[0].screenshot() == store.steps("local", session_id)[0].screenshot()
 
         await pilot.press("e")  # export from the timeline
         await settle(pilot)
