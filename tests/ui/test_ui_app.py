@@ -78,6 +78,8 @@ async def test_typed_browser_actions(shop, demo_base):
     assert app.current.url.endswith("/social")
     await type_command(pilot, "back")
     assert app.current.url.endswith("/shop")
+    # completion offers the page's ids while typing
+    assert await app.command_bar.suggester.get_suggestion("i") == "I1"  # takes casefolded input
     # history: up brings back the last line
     app.command_bar.focus()
     await pilot.press("up")
@@ -113,23 +115,24 @@ async def test_table_selection_runs_a_link(shop):
     assert app.current.url.endswith("/shop/login")
 
 
-async def test_new_session_then_close_it(shop, demo_base):
+async def test_new_session_with_a_first_command_then_close_it(shop, demo_base):
     app, pilot = shop
     first = app.selected
     await pilot.press("f2")
     await pilot.pause()
-    app.screen.query_one("#new-url", Input).value = f"{demo_base}/catalog"
+    app.screen.query_one("#new-url", Input).value = f"{demo_base}/shop"
+    app.screen.query_one("#new-command", Input).value = "I1 kindle --enter"
     await pilot.press("enter")
     await settle(pilot)
     assert len(app.views) == 2
-    assert app.selected != first and app.current.url.endswith("/catalog")
+    assert app.selected != first and "search?q=kindle" in app.current.url
     await pilot.press("escape", "x")  # out of the bar; close asks first
     await pilot.pause()
     await pilot.press("y")
     await settle(pilot)
     assert list(app.views) == [first] and app.selected == first
     prompts = [str(o.prompt) for o in app.query_one(OptionList).options]
-    assert not any("Catalog" in p for p in prompts)
+    assert not any("kindle" in p for p in prompts)
 
 
 async def test_reply_for_another_session_is_not_shown(shop, demo_base):
