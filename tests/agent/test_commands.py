@@ -161,3 +161,7 @@ async def test_add_a_named_product_to_the_cart(shop):
     assert r.status == StepStatus.DONE, r.message
     assert [s.type for s in r.steps] == ["click", "click"]
     assert "AirPods Max" in r.observation.markdown and "Cart (1)" in r.observation.markdown
+    await shop.goto("/shop/product/kindle-paperwhite")
+    r = await shop.command("add the Kindle Paperwhite to my cart")  # already on its page
+    assert r.status == StepStatus.DONE and [s.type for s in r.steps] == ["click"]
+    assert "Cart (2)" in r.observation.markdown

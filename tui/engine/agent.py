@@ -142,6 +142,7 @@ class Clause:
     ordinal: int | None = None
     noun: str | None = None
     prefer: str = ""  # "link" or "button": what the verb suggests on a tie
+    skip_if_here: bool = False  # "open X" that is needless when the page already is X
 
 
 def _protect_quotes(text: str) -> tuple[str, list[str]]:
@@ -337,7 +338,9 @@ def parse_command(text: str) -> list[Clause]:
             re.I,
         )
         if m:
-            clauses.append(_click(part, m.group(1), "link"))
+            opener = _click(part, m.group(1), "link")
+            opener.skip_if_here = True
+            clauses.append(opener)
             clauses.append(Clause("click", part, target="add to cart", prefer="button"))
             continue
         clauses.append(parse_clause(part, clauses[-1] if clauses else None))
@@ -720,7 +723,12 @@ def _pool(obs: Observation, clause: Clause) -> list[Action]:
     if clause.verb in ("check", "uncheck"):
         boxes = [a for a in obs.actions if _kind(a) == "checkbox"]
         return boxes or [a for a in obs.actions if _kind(a) == "button"]
-    return [a for a in obs.actions if not _is_text_input(a)] or list(obs.actions)
+    # An image is rarely what "open X" means (a product photo repeats its name): leave
+    # figures out unless the command asks for a picture.
+    pictures = re.search(r"\b(image|picture|photo|logo|icon|figure)\b", clause.target, re.I)
+    return [
+        a for a in obs.actions if not _is_text_input(a) and (pictures or _kind(a) != "figure")
+    ] or list(obs.actions)
 
 
 def _option(a: Action, wanted: str) -> str | None:
@@ -806,6 +814,8 @@ async def _run_clauses(
                         pick = pick_target(
                             obs, clause, pool=_pool(obs, clause), query=run.mem.last_query
                         )
+                    if pick.action is None and clause.skip_if_here and _is_here(obs, clause.target):
+                        continue
                     if pick.action is None:
                         return await _ask(
                             run,
@@ -957,6 +967,14 @@ async def _login(run: _Run, clause: Clause) -> None:
         await run.do(
             StepRequest(type="fill", id=password.id, value=clause.key, enter=True), "signed in"
         )
+
+
+def _is_here(obs: Observation, what: str) -> bool:
+    """Is the page itself about `what` (its title or first heading)?"""
+    heading = re.search(r"^#{1,3} (.+)$", obs.markdown or "", re.M)
+    here = f"{obs.metadata.title} {heading.group(1) if heading else ''}"
+    want = tokens(what)
+    return bool(want) and coverage(want, tokens(here))[0] >= 0.99
 
 
 async def _stop(run: _Run, clause: Clause) -> StepResult:
