@@ -137,7 +137,7 @@ async def test_log_in_from_any_shop_page(shop):
     assert r.status == StepStatus.DONE, r.message
     assert [s.type for s in r.steps] == ["click", "fill", "fill"]
     assert "Hi, ada" in r.observation.markdown
-    assert "secret" not in r.message  # the password is typed, never repeated
+    assert "secret" not in r.message and "signed in" in r.message
     assert "secret" not in repr([s.model_dump() for s in r.steps])
 
 
@@ -165,3 +165,11 @@ async def test_add_a_named_product_to_the_cart(shop):
     r = await shop.command("add the Kindle Paperwhite to my cart")  # already on its page
     assert r.status == StepStatus.DONE and [s.type for s in r.steps] == ["click"]
     assert "Cart (2)" in r.observation.markdown
+
+
+async def test_typing_a_password_never_echoes_it(shop):
+    await shop.goto("/shop/login")
+    r = await shop.command("fill username with ada and password with hunter2, then click sign in")
+    assert r.status == StepStatus.DONE, r.message
+    assert "typed a password into 'Password'" in r.message and "hunter2" not in r.message
+    assert "Hi, ada" in r.observation.markdown

@@ -108,3 +108,8 @@ def test_table_rows_map_fields_by_column_header():
         {"item": "Apples", "qty": 3, "price": 1.2, "url": "http://x.test/p/a"},
         {"item": "Pears", "qty": 12, "price": 0.9, "url": "http://x.test/p/b"},
     ]
+
+
+def test_field_colon_value():
+    (c,) = parse_command("write about you: I like engines")
+    assert (c.verb, c.target, c.value) == ("fill", "about you", "I like engines")

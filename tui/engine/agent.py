@@ -281,6 +281,8 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
         r"(?:fill(?: in| out)?|set|enter|change)\s+(.+?)\s+(?:with|to|as|=)\s+(.+)", t, re.I
     ):
         return Clause("fill", raw, target=_clean_target(m.group(1)), value=_unquote(m.group(2)))
+    if m := re.fullmatch(r"(?:fill(?: in)?|type|write|enter)\s+(?:the )?([^:]+?):\s*(.+)", t, re.I):
+        return Clause("fill", raw, target=_clean_target(m.group(1)), value=_unquote(m.group(2)))
     if m := re.fullmatch(r"(?:type|write|enter)\s+(.+)", t, re.I):
         return Clause("fill", raw, value=_unquote(m.group(1)))
     if m := re.fullmatch(
@@ -855,9 +857,10 @@ async def _act(run: _Run, clause: Clause, a: Action) -> None:
     if clause.verb == "fill" and _is_select(a):
         clause = Clause("select", clause.raw, target=clause.target, value=clause.value)
     if clause.verb == "fill":
+        shown = "a password" if _is_password(a) else repr(clause.value)
         await run.do(
             StepRequest(type="fill", id=a.id, value=clause.value or "", enter=clause.enter),
-            f"typed {clause.value!r} into {label!r}",
+            f"typed {shown} into {label!r}",
         )
     elif clause.verb == "select" and _is_select(a):
         option = _option(a, clause.value or "")
