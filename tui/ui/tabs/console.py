@@ -69,8 +69,8 @@ class ConsoleTab(SessionTab):
     TAB_ID = "tab-console"
 
     DEFAULT_CSS = """
-    ConsoleTab .filters { height: 3; }
-    ConsoleTab #console-level { width: 22; }
+    ConsoleTab .filters { height: 1; margin-bottom: 1; }
+    ConsoleTab #console-level { width: 18; margin-right: 1; }
     ConsoleTab #console-text { width: 1fr; }
     ConsoleTab ConsoleTable { height: 1fr; }
     ConsoleTab .note { color: $text-muted; padding: 0 1; height: auto; }
@@ -93,9 +93,12 @@ class ConsoleTab(SessionTab):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
             yield Select(
-                [(level, level) for level in LEVELS], prompt="all levels", id="console-level"
+                [(level, level) for level in LEVELS],
+                prompt="all levels",
+                id="console-level",
+                compact=True,
             )
-            yield Input(placeholder="filter text…", id="console-text")
+            yield Input(placeholder="filter text…", id="console-text", compact=True)
         yield Static("", id="console-note", classes="note", markup=False)
         table = ConsoleTable(id="console-table", cursor_type="row", zebra_stripes=True)
         table.add_column("time", key="time")

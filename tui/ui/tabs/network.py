@@ -68,9 +68,9 @@ class NetworkTab(SessionTab):
     TAB_ID = "tab-network"
 
     DEFAULT_CSS = """
-    NetworkTab .filters { height: 3; }
-    NetworkTab #network-method { width: 16; }
-    NetworkTab #network-status { width: 24; }
+    NetworkTab .filters { height: 1; margin-bottom: 1; }
+    NetworkTab #network-method { width: 16; margin-right: 1; }
+    NetworkTab #network-status { width: 24; margin-right: 1; }
     NetworkTab #network-text { width: 1fr; }
     NetworkTab NetworkTable { height: 1fr; }
     NetworkTab .note { color: $text-muted; padding: 0 1; height: auto; }
@@ -92,9 +92,11 @@ class NetworkTab(SessionTab):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
-            yield Select([(m, m) for m in METHODS], prompt="any method", id="network-method")
-            yield Select(STATUS_CLASSES, prompt="any status", id="network-status")
-            yield Input(placeholder="filter url…", id="network-text")
+            yield Select(
+                [(m, m) for m in METHODS], prompt="any method", id="network-method", compact=True
+            )
+            yield Select(STATUS_CLASSES, prompt="any status", id="network-status", compact=True)
+            yield Input(placeholder="filter url…", id="network-text", compact=True)
         yield Static("", id="network-note", classes="note", markup=False)
         table = NetworkTable(id="network-table", cursor_type="row", zebra_stripes=True)
         table.add_column("time", key="time")

@@ -187,10 +187,10 @@ class TimelineTab(SessionTab):
     TAB_ID = "tab-timeline"
 
     DEFAULT_CSS = """
-    TimelineTab TimelineTable { height: 2fr; min-height: 5; }
-    TimelineTab #timeline-detail { height: 3fr; }
+    TimelineTab TimelineTable { height: auto; max-height: 40%; min-height: 3; }
+    TimelineTab #timeline-detail { height: 1fr; border-top: hkey $primary-background-lighten-2; }
     TimelineTab TimelinePage { width: 1fr; border: none; }
-    TimelineTab #timeline-shot-box { width: 2fr; display: none; }
+    TimelineTab #timeline-shot-box { width: 1fr; display: none; }
     TimelineTab #timeline-shot-box.-with-image { display: block; }
     TimelineTab #timeline-shot-image { width: auto; height: 1fr; }
     TimelineTab .note { color: $text-muted; padding: 0 1; height: auto; }
