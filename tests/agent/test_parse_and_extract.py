@@ -113,3 +113,15 @@ def test_table_rows_map_fields_by_column_header():
 def test_field_colon_value():
     (c,) = parse_command("write about you: I like engines")
     assert (c.verb, c.target, c.value) == ("fill", "about you", "I like engines")
+
+
+def test_switch_phrases():
+    verbs = [(c.verb, c.target) for c in parse_command(
+        "turn on dark mode, switch the newsletter off, enable alerts, disable sounds"
+    )]  # fmt: skip
+    assert verbs == [
+        ("check", "dark mode"),
+        ("uncheck", "the newsletter"),
+        ("check", "alerts"),
+        ("uncheck", "sounds"),
+    ]

@@ -291,6 +291,15 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
         return Clause("select", raw, target=_clean_target(m.group(2)), value=_unquote(m.group(1)))
     if m := re.fullmatch(r"(un)?(?:check|tick)(?: the)?\s+(.+)", t, re.I):
         return Clause("uncheck" if m.group(1) else "check", raw, target=_clean_target(m.group(2)))
+    if m := re.fullmatch(
+        r"(?:turn|switch) (on|off)\s+(.+)|(?:turn|switch)\s+(.+?) (on|off)", t, re.I
+    ):
+        state, what = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        verb = "check" if state.lower() == "on" else "uncheck"
+        return Clause(verb, raw, target=_clean_target(what))
+    if m := re.fullmatch(r"(enable|disable)\s+(.+)", t, re.I):
+        verb = "check" if m.group(1).lower() == "enable" else "uncheck"
+        return Clause(verb, raw, target=_clean_target(m.group(2)))
     if m := re.fullmatch(r"(?:accept|agree to)\s+(.+)", t, re.I):
         return Clause("check", raw, target=_clean_target(m.group(1)))
     if m := re.fullmatch(r"submit(?: (?:it|the form|the (.+)))?", t, re.I):
