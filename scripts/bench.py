@@ -158,8 +158,9 @@ async def raw_observe(page, walk: str = RAW_WALK) -> float:
     from tui.engine.perception import to_markdown
 
     t = time.perf_counter()
-    data = json.loads(await page.evaluate(walk))
-    to_markdown(data["html"], data["url"])
+    meta, _, html = (await page.evaluate(walk)).partition("\x00")  # stepdeck's walk: JSON NUL HTML
+    data = json.loads(meta)
+    to_markdown(html or data["html"], data["url"])
     await page.screenshot(type="png")
     return (time.perf_counter() - t) * 1000
 

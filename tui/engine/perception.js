@@ -1,5 +1,5 @@
 // One walk over the page: the action space, page metadata and the HTML with
-// hidden elements marked, returned as ONE JSON string (an array of objects
+// hidden elements marked, returned as ONE string (JSON, NUL, HTML) (an array of objects
 // crossing the CDP bridge costs ~16x more than one string).
 //
 // Ids are numbered per prefix in page order, so an unchanged page gets the
@@ -236,10 +236,13 @@
     },
     actions,
   };
+  // The HTML travels after the JSON, split by a NUL (JSON.stringify never writes a raw one):
+  // escaping a megabyte of HTML into JSON and back would cost more than the walk.
+  let html = "";
   if (withHtml && de) {
     for (const el of hidden) el.setAttribute("data-sd-hidden", "");
-    out.html = de.outerHTML;
+    html = de.outerHTML;
     for (const el of hidden) el.removeAttribute("data-sd-hidden");
   }
-  return JSON.stringify(out);
+  return JSON.stringify(out) + (withHtml ? "\u0000" + html : "");
 }

@@ -86,7 +86,9 @@ def _action(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_walk(text: str) -> Perceived:
-    data = json.loads(text)
+    """The walk's answer: JSON, then (when asked for) a NUL and the page's HTML."""
+    meta, sep, html = text.partition("\x00")
+    data = json.loads(meta)
     items = data.get("actions") or []
     return Perceived(
         title=strip_controls(data.get("title") or ""),
@@ -94,7 +96,7 @@ def parse_walk(text: str) -> Perceived:
         viewport=Viewport(**data.get("viewport") or {}),
         actions=_ACTIONS.validate_python([_action(i) for i in items]),
         raw={i["id"]: i for i in items},
-        html=data.get("html"),
+        html=html if sep else None,
     )
 
 

@@ -587,6 +587,7 @@ class Engine:
         self._listeners: list[Callable[[Event], None]] = []
         self._sweeper: asyncio.Task[None] | None = None
         self._closing: set[asyncio.Task[Any]] = set()
+        self._wake = asyncio.Event()
 
     async def start(self) -> None:
         await self.host.ensure()
@@ -643,6 +644,7 @@ class Engine:
             viewport=viewport,
         )
         self.sessions[sess.id] = sess
+        self._wake.set()
         page = await context.new_page()
         sess.attach(page)
         sess.emit("session", action="created")
@@ -693,7 +695,11 @@ class Engine:
         while True:
             live = [s for s in self.sessions.values() if s.live]
             shortest = min((s.idle_timeout_minutes * 60 for s in live), default=120.0)
-            await asyncio.sleep(max(0.1, min(30.0, shortest / 4)))
+            # A new session (maybe with a shorter timeout) wakes the sweep early.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.1, min(30.0, shortest / 4)))
+            self._wake.clear()
+            live = [s for s in self.sessions.values() if s.live]
             for sess in live:
                 if sess.expired() and not sess.lock.locked():
                     self.schedule_expire(sess)
