@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from tui.model import Action, BrowserAction
 from tui.ui.state import SessionView, clean
@@ -50,6 +50,7 @@ class ActionsTab(SessionTab):
         self._shown_for: object = None
 
     def compose(self) -> ComposeResult:
+        yield Static("", id="action-note", markup=False)
         yield Input(compact=True, placeholder="filter actions…", id="action-filter")
         table = ActionTable(id="action-table", cursor_type="row", zebra_stripes=True)
         table.add_column("id", key="id")
@@ -59,6 +60,14 @@ class ActionsTab(SessionTab):
         yield table
 
     def draw(self, view: SessionView | None) -> None:
+        reason = self.missing(view, "action_space")
+        note = self.query_one("#action-note", Static)
+        note.display = reason is not None
+        if reason:
+            note.update(
+                f"No element ids on this provider: {reason}. Browser actions and "
+                "requests in words still work."
+            )
         observation = view.observation if view else None
         if observation is self._shown_for and observation is not None:
             return

@@ -45,5 +45,13 @@ class SessionTab(Vertical):
             self._stale = False
             self.draw(self.view)
 
+    def missing(self, view: SessionView | None, capability: str) -> str | None:
+        """Why the session's provider lacks `capability` (None when it has it)."""
+        provider = getattr(self.app, "providers", {}).get(view.provider) if view else None
+        caps = getattr(provider, "capabilities", None)
+        if caps is None or getattr(caps, capability, True):
+            return None
+        return caps.reason(capability)
+
     def draw(self, view: SessionView | None) -> None:
         """Render the session into this pane (tabs that override `show` may skip this)."""

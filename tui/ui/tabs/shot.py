@@ -30,13 +30,15 @@ class ShotTab(SessionTab):
         png = view.observation.screenshot if view and view.observation else None
         note = self.query_one("#shot-note", Static)
         images = self.query("#shot-image")
-        if not images:
-            note.update("screenshots are off (--images none)" if png else "(no screenshot)")
-            return
-        image = images.first()
-        if png == self._shown:
-            return
-        self._shown = png
-        note.display = png is None
-        image.display = png is not None
-        image.image = io.BytesIO(png) if png else None
+        if png is None:
+            reason = self.missing(view, "screenshot")
+            note.update(f"No screenshots here: {reason}" if reason else "(no screenshot yet)")
+        elif not images:
+            note.update("Screenshots are off (--images none).")
+        note.display = png is None or not images
+        if images:
+            image = images.first()
+            image.display = png is not None
+            if png != self._shown:
+                self._shown = png
+                image.image = io.BytesIO(png) if png else None
