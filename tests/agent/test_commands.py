@@ -102,6 +102,16 @@ async def test_answer_by_id_or_name(shop):
     assert r.observation.metadata.title == "AirPods 4 - Stepdeck Store"
 
 
+async def test_a_question_lapses_when_the_person_goes_elsewhere(shop):
+    await shop.command("search for airpods")
+    r = await shop.command("open airpods and add to cart")
+    assert r.status == StepStatus.ASK_USER
+    await shop.goto("/catalog")  # by hand, e.g. a click in the app
+    r = await shop.command("the second one")  # no longer an answer: a command of its own
+    assert r.status == StepStatus.DONE and len(r.steps) == 1  # nothing added to the cart
+    assert r.observation.metadata.title == "AirPods Max - Stepdeck Store"
+
+
 async def test_missing_target_asks_the_person(shop):
     r = await shop.command("click the unicorn button")
     assert r.status == StepStatus.ASK_USER

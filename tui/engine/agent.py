@@ -599,6 +599,7 @@ class Pending:
     candidates: list[Action] = field(default_factory=list)
     action: Action | None = None  # the element to confirm
     model: Any = None  # the model loop's conversation, for "model-confirm"
+    url: str = ""  # where the question was asked: elsewhere, it no longer applies
 
 
 @dataclass
@@ -752,6 +753,7 @@ def _option(a: Action, wanted: str) -> str | None:
 
 
 async def _ask(run: _Run, pending: Pending, question: str) -> StepResult:
+    pending.url = (await run.observe()).metadata.url
     run.mem.pending = pending
     if pending.kind in ("confirm", "model-confirm"):
         choices = ["yes", "no"]
@@ -1058,6 +1060,8 @@ async def run_command(target: CommandTarget, request: StepRequest) -> StepResult
     run = _Run(target, request)
     text = (request.cmd or "").strip()
     pending = run.mem.pending
+    if pending is not None and (await run.observe()).metadata.url != pending.url:
+        pending = run.mem.pending = None  # the person went elsewhere meanwhile
     if pending is not None:
         result = await _resume(run, pending, text)
         if result is not None:
