@@ -13,7 +13,25 @@ session's log like any other step; the returned result lists them in `steps`
 Statuses: DONE (carried out), CONTINUE (a chain stopped early; the message says
 why), ASK_USER (ambiguous or missing target, or a destructive step to confirm;
 `candidates` lists the answers). The next command sent to the same target
-answers the question and resumes the same command.
+answers the question and resumes the same command: a candidate as shown
+("L5 AirPods Max"), its id, a number or ordinal ("2", "the second"), words from
+it, or yes/no for a confirmation (`request.confirm=True` also confirms). A
+question lapses when the page changed in between.
+
+What the rules understand (clauses chained by "and", "then", commas, ";"):
+    go to / open example.com      back, forward, reload, scroll (up|down|to the bottom)
+    search for X                  click / press / open / go to <named thing>
+    type X into F, fill F with X  select X from F, choose X (a radio or option)
+    check / uncheck / turn on X   press enter|escape|tab…, wait 2 seconds
+    draft a post saying X         submit it, log in as U with password P
+    add X to the cart             stop at the payment page (checks where it is)
+    the first result, the second link, the last button  (positions)
+Quotes keep values whole: type "salt and pepper" into search.
+A step that looks destructive (pay, place order, publish, delete, send, buy)
+asks first unless the command says so ("... and place the order").
+
+With STEPDECK_LLM_URL set (see `tui.engine.llm`), a model chooses each action
+instead, as JSON, for up to `request.max_steps` (or STEPDECK_LLM_MAX_STEPS, 10).
 """
 
 from __future__ import annotations
