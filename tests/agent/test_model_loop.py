@@ -64,10 +64,18 @@ async def test_model_that_never_answers_json_gives_up(shop, scripted_model):
     assert [e.type for e in await shop.provider.action_log(shop.id)] == ["llm"] * 3
 
 
-async def test_model_can_ask_the_person(shop, scripted_model):
-    scripted_model.script = ['{"action": "ask_user", "message": "Which colour do you want?"}']
+async def test_model_can_ask_the_person_and_hears_the_answer(shop, scripted_model):
+    scripted_model.script = [
+        '{"action": "ask_user", "message": "Which colour do you want?"}',
+        '{"action": "done", "message": "Noted: blue."}',
+    ]
     r = await shop.command("buy headphones in my favourite colour")
     assert r.status == StepStatus.ASK_USER and "Which colour" in r.message
+    r = await shop.command("blue")
+    assert r.status == StepStatus.DONE and "Noted: blue." in r.message
+    conversation = scripted_model.received[-1]["messages"]
+    assert "Task: buy headphones" in conversation[1]["content"]  # the same conversation
+    assert conversation[-1]["content"].startswith("The person answered: blue")
 
 
 async def test_model_stops_at_max_steps(shop, scripted_model, monkeypatch):

@@ -611,7 +611,7 @@ def says_so(command_text: str, kind: str) -> bool:
 class Pending:
     """A question the person has to answer before the command goes on."""
 
-    kind: str  # "choose" or "confirm" (rules), "model-confirm" (model loop)
+    kind: str  # "choose" or "confirm" (rules); "model-confirm" or "model-ask" (model loop)
     command: str
     clauses: list[Clause]  # the clause asked about first, then the rest of the chain
     candidates: list[Action] = field(default_factory=list)
@@ -1032,6 +1032,14 @@ _NO = r"(n|no|nope|cancel|stop|abort|don't|do not|never ?mind)(,? (thanks|please
 async def _resume(run: _Run, pending: Pending, answer: str) -> StepResult | None:
     """Answer the pending question; None when the answer is a new command instead."""
     low = answer.strip().lower()
+    if pending.kind == "model-ask":
+        run.mem.pending = None
+        convo: _Conversation = pending.model
+        page = describe_page(await run.observe())
+        convo.messages.append(
+            {"role": "user", "content": f"The person answered: {answer}\n\n{page}"}
+        )
+        return await _model_continue(run, convo)
     if pending.kind in ("confirm", "model-confirm"):
         if run.request.confirm or re.fullmatch(_YES, low):
             run.mem.pending = None
@@ -1264,9 +1272,11 @@ async def _model_continue(run: _Run, convo: _Conversation) -> StepResult:
             if terminal == "done":
                 return await run.finish(StepStatus.DONE, run.summary(message or "Done."))
             if terminal == "ask_user":
-                run.mem.pending = None
-                return await run.finish(
-                    StepStatus.ASK_USER, run.summary(message or "The model needs you.")
+                # The person's answer goes back into this conversation.
+                return await _ask(
+                    run,
+                    Pending("model-ask", convo.task, [], model=convo),
+                    message or "The model needs you.",
                 )
             assert req is not None
             element = obs.action(req.id) if req.id else None
