@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
-from debug_helpers import TOKEN, open_tab, settle
+from debug_helpers import TOKEN, open_tab, run, settle
 
 from tui.dialects.notte.client import connect
+from tui.model import StepRequest
+from tui.providers.export import export_session, load_export
 from tui.ui.app import StepdeckApp
 from tui.ui.tabs.network import NetworkTab
 from tui.ui.tabs.timeline import TimelineTab
@@ -19,8 +21,10 @@ async def test_timeline_shows_steps_another_client_made(served, demo_server, sto
         await settle(pilot)
         session_id = app.current.session.id
         cart = f"{demo_server}/shop/cart"
+        # The person steps once from the app (the server records it; the app may too) ...
+        await run(pilot, StepRequest(type="goto", url=f"{demo_server}/shop/login"))
 
-        # Another client (an agent, say) steps the same session over HTTP.
+        # ... then another client (an agent, say) steps the same session over HTTP.
         headers = {"Authorization": f"Bearer {TOKEN}"}
         async with httpx.AsyncClient(base_url=served, headers=headers, timeout=30) as other:
             reply = await other.post(
@@ -30,10 +34,18 @@ async def test_timeline_shows_steps_another_client_made(served, demo_server, sto
 
         await open_tab(pilot, "tab-timeline")
         tab = app.query_one(TimelineTab)
-        assert [m.description for m in tab.moments] == [f"goto {cart}"]
-        assert tab.moments[0].url == cart and tab.moments[0].stored
+        login = f"goto {demo_server}/shop/login"
+        assert [m.description for m in tab.moments] == [login, f"goto {cart}"]  # each once
+        assert tab.moments[-1].url == cart and tab.moments[-1].stored
         assert "Cart" in tab.detail_text
 
         app.action_refresh()
         await open_tab(pilot, "tab-network")
         assert any(r.url == cart and r.status == 200 for r in app.query_one(NetworkTab).requests)
+
+        # The export holds both steps once, whoever recorded them.
+        result = await export_session(session_id, provider="serve", store=store)
+        assert [st.description for st in load_export(result.folder).steps] == [
+            login,
+            f"goto {cart}",
+        ]

@@ -244,8 +244,21 @@ async def export_session(
     )
 
 
+def once(stored: list[StoredStep]) -> list[StoredStep]:
+    """Each step once: the app and `stepdeck serve` may both have recorded it."""
+    seen: set = set()
+    out = []
+    for step in stored:
+        mark = (step.started_at, step.description)
+        if mark not in seen:
+            seen.add(mark)
+            out.append(step)
+    return out
+
+
 def _write_steps(folder: Path, stored: list[StoredStep], export: ExportedSession) -> None:
     locations.ensure(folder)
+    stored = once(stored)
     before: list[ActionSummary] | None = None  # the action space the step acted on
     for i, step in enumerate(stored):
         name = f"{step.seq:05d}"

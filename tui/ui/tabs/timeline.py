@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
 from tui.providers.base import StepdeckError
+from tui.providers.export import export_session, once
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
 from tui.ui.tabs.console import clock, pane_active
@@ -106,14 +107,8 @@ class Moment:
 
 
 def merge(stored: list, results: list[StepResult]) -> list[Moment]:
-    """Stored steps, plus this app's results the store does not hold (yet), by time."""
-    moments: list[Moment] = []
-    kept: set = set()
-    for s in stored:
-        # A step both the app and `stepdeck serve` recorded shows once.
-        if (s.started_at, s.description) not in kept:
-            moments.append(Moment.from_stored(s))
-        kept.add((s.started_at, s.description))
+    """Stored steps (each once), plus this app's results the store does not hold yet, by time."""
+    moments = [Moment.from_stored(s) for s in once(stored)]
     seen = {s.started_at for s in stored}
     extra = [r for r in results if r.started_at not in seen]
     for n, result in enumerate(extra, len(moments) + 1):
@@ -364,8 +359,6 @@ class TimelineTab(SessionTab):
 
     @work(group="timeline-export", exit_on_error=False, description="export")
     async def _export(self, view: SessionView) -> None:
-        from tui.providers.export import export_session  # only when asked for
-
         provider = getattr(self.app, "providers", {}).get(view.provider)
         live = provider if provider is not None and view.session.status.is_live else None
         try:
