@@ -56,6 +56,9 @@ async def test_paying_asks_for_confirmation_unless_the_command_says_so(shop):
     assert r.observation.metadata.title == "Payment - Stepdeck Store"  # nothing paid yet
     r = await shop.command("no")
     assert r.status == StepStatus.CONTINUE and "Payment" in r.observation.metadata.title
+    r = await shop.command("press enter")  # Enter would submit the payment form too
+    assert r.status == StepStatus.ASK_USER and "Enter may submit 'Pay now" in r.message
+    await shop.command("no")
     r = await shop.command("place the order")
     assert r.status == StepStatus.DONE, r.message
     assert "Thank you for your order" in r.observation.markdown

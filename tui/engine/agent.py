@@ -797,6 +797,22 @@ async def _run_clauses(
             elif clause.verb == "scroll":
                 await run.do(StepRequest(type=f"scroll_{clause.value}"), f"scrolled {clause.value}")
             elif clause.verb == "press":
+                # Enter submits the form in focus: on a page that pays or publishes, ask first.
+                risky = next((a for a in obs.actions if destructive_kind(a)), None)
+                kind = destructive_kind(risky) if risky and clause.key == "Enter" else None
+                if (
+                    kind
+                    and not confirmed
+                    and not run.request.confirm
+                    and not says_so(command, kind)
+                ):
+                    return await _ask(
+                        run,
+                        Pending("confirm", command, rest),
+                        f"Enter may submit {_label(risky)!r}, which looks like it will {kind}: "
+                        "shall I go ahead?",
+                    )
+                confirmed = False
                 await run.do(StepRequest(type="press_key", key=clause.key), f"pressed {clause.key}")
             elif clause.verb == "wait":
                 await run.do(
