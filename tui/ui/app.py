@@ -43,8 +43,8 @@ from tui.ui.screens.error import ErrorScreen
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.new_session import NewSessionScreen
 from tui.ui.state import SessionView, clean, session_key
-from tui.ui.tabs import TABS, SessionTab
-from tui.ui.widgets.command_bar import CommandBar
+from tui.ui.tabs import TABS, ActionsTab, SessionTab
+from tui.ui.widgets.command_bar import PLACEHOLDER, CommandBar
 from tui.ui.widgets.session_header import SessionHeader
 from tui.ui.widgets.session_list import SessionList
 
@@ -66,7 +66,14 @@ _BROWSER_FIELD |= {"switch_tab": "index", "close_tab": "index"}
 
 
 class StepdeckApp(App[int]):
-    """A terminal cockpit for browser sessions."""
+    """A terminal cockpit for browser sessions.
+
+    `providers`: where sessions live (the first one gets `start_url` and new
+    sessions by default). `images`: a renderer name (auto, tgp, sixel, halfcell,
+    unicode, none) or an Image widget class. `store`: records sessions and steps
+    when given. `keymap`: binding id -> keys. `clock`: "now" for ages (fixed in
+    snapshots).
+    """
 
     CSS_PATH = "app.tcss"
     TITLE = "stepdeck"
@@ -232,8 +239,6 @@ class StepdeckApp(App[int]):
         if view and view.asking:
             self.command_bar.placeholder = "answer the question above…"
         else:
-            from tui.ui.widgets.command_bar import PLACEHOLDER
-
             self.command_bar.placeholder = PLACEHOLDER
 
     def _show_error(self, what: str, error: StepdeckError, modal: bool = False) -> None:
@@ -557,8 +562,8 @@ class StepdeckApp(App[int]):
 
         self.push_screen(AskValueScreen(action.description, param, current), browser_answer)
 
-    @on(TABS[1].Run)
-    def _action_picked(self, event) -> None:
+    @on(ActionsTab.Run)
+    def _action_picked(self, event: ActionsTab.Run) -> None:
         self.run_picked_action(event.action)
 
     # --- actions (bindings) ---------------------------------------------------------------
