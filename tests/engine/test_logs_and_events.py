@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.engine.conftest import eventually, find, open_page
-from tui.errors import ActionNotFound
+from tui.errors import ActionNotFound, SessionGone
 from tui.model import CreateSession, StepRequest
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -139,3 +139,13 @@ async def test_list_sessions_and_labels(provider, pages_server):
     assert listed[s.id].label == "mine"
     assert listed[s.id].url.endswith("/form.html")
     assert listed[s.id].title == "Form page"
+
+
+async def test_closing_a_paused_session_releases_held_steps(provider, pages_server):
+    sid, _ = await open_page(provider, f"{pages_server}/form.html")
+    await provider.set_paused(sid, True)
+    held = asyncio.create_task(provider.step(sid, StepRequest(type="reload", source="agent")))
+    await asyncio.sleep(0.1)
+    await provider.close_session(sid)
+    with pytest.raises(SessionGone):
+        await asyncio.wait_for(held, 5)

@@ -630,8 +630,20 @@ class Engine:
         """A new session (its own context), optionally opened at `url`."""
         target = normalize_url(url, self.allow_schemes) if url else None
         await self.start()
-        browser = await self.host.ensure()
-        context = await browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+        for attempt in (1, 2):
+            browser = await self.host.ensure()
+            try:
+                context = await browser.new_context(
+                    viewport={"width": viewport[0], "height": viewport[1]}
+                )
+                break
+            except PlaywrightError as exc:
+                # The browser died between ensure() and here: relaunch once.
+                if attempt == 2 or self.host.connected:
+                    raise BrowserCrashed(
+                        f"Could not open a session: {str(exc).splitlines()[0]}",
+                        "try again; if it keeps failing, restart stepdeck",
+                    ) from exc
         context.set_default_timeout(self.action_timeout_ms)
         context.set_default_navigation_timeout(self.nav_timeout_ms)
         sess = EngineSession(

@@ -193,10 +193,7 @@ class LocalProvider:
             return
         gate = self._resume.setdefault(sess.id, asyncio.Event())
         sess.emit("paused", held=request.describe(), source=request.source)
-        while sess.paused:
-            await gate.wait()
-            if not sess.live:
-                break
+        await gate.wait()  # set by resume, close, or the provider closing
         sess.check_live()
 
     def _release(self, session_id: str) -> None:
