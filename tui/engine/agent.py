@@ -1297,7 +1297,11 @@ async def _model_continue(run: _Run, convo: _Conversation) -> StepResult:
             assert req is not None
             element = obs.action(req.id) if req.id else None
             kind = destructive_kind(element) if element and req.type == "click" else None
-            if kind and not run.request.confirm and not says_so(convo.task, kind):
+            if req.enter or (req.type == "press_key" and (req.key or "").lower() == "enter"):
+                # Enter submits the form in focus: a page that pays or publishes asks first.
+                element = next((a for a in obs.actions if destructive_kind(a)), None)
+                kind = destructive_kind(element) if element else None
+            if kind and element and not run.request.confirm and not says_so(convo.task, kind):
                 convo.proposed = req
                 return await _ask(
                     run,
