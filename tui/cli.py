@@ -123,8 +123,18 @@ def replay(export_json: str, provider: str, start_url: str | None) -> None:
 
     settings = load_settings()
     configs = {c.name: c for c in settings.all_providers()}
+    if provider == "serve":  # a running `stepdeck serve` (settings.server_url)
+        from tui.dialects.notte.client import connect
+        from tui.errors import StepdeckError
+
+        try:
+            client = connect(settings.server_url)
+        except StepdeckError as exc:
+            raise click.ClickException(str(exc)) from None
+        sys.exit(run_replay(export_json, client, start_url))
     if provider not in configs:
-        raise click.BadParameter(f"pick one of: {', '.join(configs)}", param_hint="--provider")
+        choices = ", ".join([*configs, "serve"])
+        raise click.BadParameter(f"pick one of: {choices}", param_hint="--provider")
     sys.exit(run_replay(export_json, build_provider(configs[provider], settings), start_url))
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
+from click.testing import CliRunner
 from debug_helpers import TOKEN, open_tab, run, settle
 
+from tui.cli import main
 from tui.dialects.notte.client import connect
 from tui.model import StepRequest
 from tui.providers.export import export_session, load_export
@@ -49,3 +53,25 @@ async def test_timeline_shows_steps_another_client_made(served, demo_server, sto
             login,
             f"goto {cart}",
         ]
+
+
+async def test_replay_command_on_stepdeck_serve(
+    served, shop_session, local_provider, store, monkeypatch, tmp_path
+):
+    session, results = shop_session
+    exported = await export_session(session.id, store=store, live=local_provider, out=tmp_path)
+    monkeypatch.setenv("STEPDECK_SERVER_URL", served)
+    monkeypatch.setenv("STEPDECK_TOKEN", TOKEN)
+
+    args = ["replay", str(exported.json_path), "--provider", "serve"]
+    run = await asyncio.to_thread(CliRunner().invoke, main, args)
+
+    assert run.exit_code == 0, run.output
+    first, *outcomes = run.output.splitlines()
+    replayed = first.split()[-1]  # "replaying 2 steps on serve session <id>"
+    assert first.startswith("replaying 2 steps on serve session")
+    assert [line.split()[0] for line in outcomes] == ["ok", "ok"]
+    # The server recorded the replay like any client's steps.
+    assert [s.url for s in store.steps("serve", replayed)] == [
+        r.observation.metadata.url for r in results
+    ]
