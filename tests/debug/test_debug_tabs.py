@@ -165,3 +165,4 @@ async def test_raw_tab_shows_the_last_request_and_response(debug_app, demo_serve
         assert response["status"] == "DONE" and response["success"] is True
         assert response["observation"]["metadata"]["url"].endswith("/shop/search?q=kindle")
         assert response["observation"]["screenshot"].startswith("<PNG, ")
+        assert doc["capabilities"]["action_space"] is True

@@ -48,8 +48,8 @@ def result_json(result: StepResult) -> dict[str, Any]:
     return data
 
 
-def raw_document(view: SessionView | None, exchange: Any = None) -> str:
-    """The JSON the tab shows for a session."""
+def raw_document(view: SessionView | None, exchange: Any = None, capabilities: Any = None) -> str:
+    """The JSON the tab shows for a session: last request, response, wire, capabilities."""
     if view is None:
         return ""
     doc: dict[str, Any] = {"provider": view.provider, "session": view.session.id}
@@ -63,6 +63,8 @@ def raw_document(view: SessionView | None, exchange: Any = None) -> str:
         doc["response"] = result_json(last)
     if exchange is not None:
         doc["wire"] = _plain(exchange)
+    if capabilities is not None:
+        doc["capabilities"] = _plain(capabilities)
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str)
 
 
@@ -109,7 +111,8 @@ class RawTab(SessionTab):
         if mark == self._mark:
             return
         self._mark = mark
-        self.text = clean(raw_document(view, exchange))
+        capabilities = getattr(provider, "capabilities", None)
+        self.text = clean(raw_document(view, exchange, capabilities))
         area = self.query_one(RawView)
         area.load_text(self.text)
         area.scroll_home(animate=False)
