@@ -100,10 +100,22 @@ def parse_walk(text: str) -> Perceived:
     )
 
 
+async def walk(page: Page, *, html: bool = True) -> str:
+    """The walk's raw answer (parse it with `parse_walk`, or `perceive_text` off the loop)."""
+    return await page.evaluate(walk_script(), {"html": html})
+
+
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
     """Walk the page once; `html=False` skips serializing the document."""
-    text = await page.evaluate(walk_script(), {"html": html})
-    return parse_walk(text)
+    return parse_walk(await walk(page, html=html))
+
+
+def perceive_text(text: str) -> tuple[Perceived, str]:
+    """Parse a walk and convert its HTML to markdown: CPU work for a worker thread."""
+    perceived = parse_walk(text)
+    markdown = to_markdown(perceived.html or "", perceived.url)
+    perceived.html = None  # the markdown keeps what matters; don't hold a MB of HTML
+    return perceived, markdown
 
 
 # --- HTML -> markdown -------------------------------------------------------------------

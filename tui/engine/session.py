@@ -25,7 +25,7 @@ from playwright.async_api import ConsoleMessage as PWConsoleMessage
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.browser import BrowserHost
-from tui.engine.perception import Perceived, perceive, strip_controls, to_markdown
+from tui.engine.perception import Perceived, perceive_text, strip_controls, walk
 from tui.errors import (
     BrowserCrashed,
     InvalidRequest,
@@ -377,13 +377,13 @@ class EngineSession:
         )
         try:
             try:
-                perceived = await self._walk(page)
-                markdown = await asyncio.to_thread(to_markdown, perceived.html or "", perceived.url)
+                text = await self._walk(page)
+                # Parsing and markdown are CPU work: off the event loop, so a UI never stalls.
+                perceived, markdown = await asyncio.to_thread(perceive_text, text)
             finally:
                 png = await shot_task if shot_task is not None else None
         except PlaywrightError as exc:
             raise self.translate(exc, "observe") from exc
-        perceived.html = None  # the markdown keeps what matters; don't hold a MB of HTML
         self.perceived = perceived
         meta = perceived.meta()
         self._titles[page] = perceived.title
@@ -395,10 +395,10 @@ class EngineSession:
         self.last_observation = obs
         return obs
 
-    async def _walk(self, page: Page) -> Perceived:
+    async def _walk(self, page: Page) -> str:
         for attempt in range(3):
             try:
-                return await asyncio.wait_for(perceive(page), WALK_TIMEOUT)
+                return await asyncio.wait_for(walk(page), WALK_TIMEOUT)
             except TimeoutError:
                 raise StepTimeout(
                     f"The page did not answer within {WALK_TIMEOUT:.0f} s (its scripts may be stuck)",
