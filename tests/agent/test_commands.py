@@ -186,3 +186,11 @@ async def test_typing_a_password_never_echoes_it(shop):
     assert r.status == StepStatus.DONE, r.message
     assert "typed a password into 'Password'" in r.message and "hunter2" not in r.message
     assert "Hi, ada" in r.observation.markdown
+
+
+async def test_chain_stops_early_with_its_reason(shop):
+    await shop.goto("/social")
+    r = await shop.command("scroll down, search for kindle and open the first result")
+    assert r.status == StepStatus.CONTINUE and r.success
+    assert "Scrolled down." in r.message and "no search box" in r.message
+    assert [s.type for s in r.steps] == ["scroll_down"]

@@ -944,7 +944,12 @@ def _choose(obs: Observation, clause: Clause, query: str | None) -> Pick:
 
 
 def _search_box(obs: Observation) -> Action | None:
-    inputs = [a for a in obs.actions if _is_text_input(a)]
+    # A post box or a password field is no search box, even when it is the only input.
+    inputs = [
+        a
+        for a in obs.actions
+        if _is_text_input(a) and (a.tag or "").lower() != "textarea" and not _is_password(a)
+    ]
     for a in inputs:
         if (a.role or "").lower() == "searchbox" or "search" in _label(a).lower():
             return a
