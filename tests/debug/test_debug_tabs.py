@@ -98,12 +98,18 @@ async def test_timeline_travels_back_to_an_older_page(debug_app, pages_server, s
         assert image.image is not None
         assert tab.moments[0].screenshot() == store.steps("local", session_id)[0].screenshot()
 
+        # A new step while looking at an older one: the timeline grows, the view stays.
+        await run(pilot, StepRequest(type="back"))
+        assert len(tab.moments) == 3 and tab.picked == 0
+        assert "# Step 1 · goto" in tab.detail_text
+
         await pilot.press("e")  # export from the timeline
         await settle(pilot)
         export = load_export(tab.last_export)
-        assert [s.request.url for s in export.steps] == [
-            f"{pages_server}/form.html",
-            f"{pages_server}/submitted.html",
+        assert [s.description for s in export.steps] == [
+            f"goto {pages_server}/form.html",
+            f"goto {pages_server}/submitted.html",
+            "back",
         ]
         assert (tab.last_export / "report.md").exists()
 

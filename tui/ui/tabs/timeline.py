@@ -215,6 +215,7 @@ class TimelineTab(SessionTab):
         self.console: list[ConsoleMessage] = []
         self.network: list[NetworkRequest] = []
         self.picked: int | None = None
+        self._moments_key = ""  # the session `moments` belong to
         self.last_export = None  # the folder of the last export from this tab
 
     def compose(self) -> ComposeResult:
@@ -297,6 +298,10 @@ class TimelineTab(SessionTab):
         current = self.view.key if self.view else ""
         if event.key != current:
             return
+        # Someone looking at an older step stays there when a new one arrives.
+        same = event.key == self._moments_key and self.picked is not None
+        stay = self.picked if same and self.picked < len(self.moments) - 1 else None
+        self._moments_key = event.key
         self.moments, self.console, self.network = event.moments, event.console, event.network
         text = event.note
         if not text and self.view is not None and not self.moments:
@@ -316,8 +321,9 @@ class TimelineTab(SessionTab):
                 Text(clean(m.url)[:120], no_wrap=True, overflow="ellipsis"),
             )
         if self.moments:
-            table.move_cursor(row=len(self.moments) - 1)
-            self.travel(len(self.moments) - 1)
+            row = stay if stay is not None and stay < len(self.moments) else len(self.moments) - 1
+            table.move_cursor(row=row)
+            self.travel(row)
         else:
             self.picked = None
             self.query_one(TimelinePage).load_text("")
