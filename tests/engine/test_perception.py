@@ -37,3 +37,14 @@ async def test_demo_shop_search(provider, demo_server):
     assert find(obs, "Sign in").category == "Navigation"
     r = await provider.step(sid, StepRequest(id=search.id, value="lamp", enter=True))
     assert "/shop/search?q=lamp" in r.observation.metadata.url
+
+
+async def test_demo_cart_lives_in_one_session_only(provider, demo_server):
+    sid, obs = await open_page(provider, f"{demo_server}/shop/product/airpods-pro")
+    r = await provider.step(sid, StepRequest(id=find(obs, "Quantity").id, value="2"))
+    r = await provider.step(sid, StepRequest(id=find(r.observation, "Add to cart").id))
+    r = await provider.step(sid, StepRequest(type="goto", url=f"{demo_server}/shop"))
+    assert find(r.observation, "Cart (2)").role == "link"
+    # another session is another browser context: its own cookies, an empty cart
+    _other, obs = await open_page(provider, f"{demo_server}/shop")
+    assert find(obs, "Cart (0)").role == "link"
