@@ -230,11 +230,15 @@ async def export_session(
         network=network,
         notes=notes,
     )
-    await asyncio.to_thread(_write_steps, folder, stored, export)
     json_path = folder / "session.json"
     markdown_path = folder / "report.md"
-    json_path.write_text(export.model_dump_json(indent=2))
-    markdown_path.write_text(markdown_report(export))
+
+    def write() -> None:  # files (screenshots, pages, JSON) off the event loop
+        _write_steps(folder, stored, export)
+        json_path.write_text(export.model_dump_json(indent=2))
+        markdown_path.write_text(markdown_report(export))
+
+    await asyncio.to_thread(write)
     return ExportResult(
         folder=folder,
         json_path=json_path,
