@@ -264,3 +264,20 @@ async def test_ask_user_question_is_answered_in_the_command_bar(shop):
     await type_command(pilot, "L1")  # while asked, whatever is typed is the answer
     answer = app.current.results[-1].request
     assert answer.type == "command" and answer.cmd == "L1"
+
+
+async def test_a_browser_that_cannot_start_is_one_clear_error(demo_base):
+    from tui.providers.local import LocalProvider
+    from tui.ui.app import StepdeckApp
+
+    app = StepdeckApp(
+        [LocalProvider(chromium="/nonexistent/chromium")], images="none", start_url=demo_base
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        modals = app.screen_stack[1:]
+        assert len(modals) == 1 and "Chromium" in modals[0].message
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen_stack == app.screen_stack[:1] and app.is_running
+        assert "No session selected" in header(app)

@@ -268,6 +268,7 @@ class StepdeckApp(App[int]):
 
     @work(group="boot", exclusive=True, exit_on_error=False)
     async def _boot(self) -> None:
+        started = []
         for index, provider in enumerate(list(self.providers.values())):
             try:
                 await provider.start()
@@ -277,10 +278,13 @@ class StepdeckApp(App[int]):
                 what = f"Starting {provider.label}"
                 self.post_message(self.Failed(what, as_error(exc), modal=index == 0))
                 continue
+            started.append(provider.name)
             self.post_message(self.SessionsLoaded(provider.name, sessions))
-        if self.start_url and self.providers:
-            await self._create_now(next(iter(self.providers)), CreateSession(url=self.start_url))
+        first = next(iter(self.providers), None)
+        if self.start_url and first in started:  # one error is enough when it cannot start
+            await self._create_now(first, CreateSession(url=self.start_url))
         self.booted.set()
+        self.call_later(self._redraw_main)  # "Starting…" becomes what there is
 
     async def _create_now(self, provider_name: str, request: CreateSession) -> None:
         provider = self.providers[provider_name]
