@@ -557,7 +557,13 @@ class EngineSession:
             self.status = status
             self.closed_at = utcnow()
             self.emit("status", status=status.value)
+            self.emit("session", action="closed", status=status.value)
         self._resolve_nav()
+        # An ended session stays listed (with its logs); its pixels and elements are let go.
+        self.perceived = None
+        if self.last_observation is not None:  # a copy: callers may still hold the original
+            self.last_observation = self.last_observation.model_copy(update={"screenshot": None})
+        self._inflight.clear()
         with contextlib.suppress(PlaywrightError, Exception):
             await self.context.close()
 
