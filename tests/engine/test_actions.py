@@ -130,3 +130,16 @@ async def test_a_removed_element_is_looked_up_again(provider, pages_server):
     with pytest.raises(ActionNotFound) as err:
         await provider.step(sid, StepRequest(id=last.id))
     assert last.id not in err.value.known
+
+
+async def test_same_origin_frames_are_part_of_the_page(provider, pages_server):
+    sid, obs = await open_page(provider, f"{pages_server}/frames.html")
+    field = find(obs, "Inner field")
+    button = find(obs, "Inner button")
+    assert field.category == "Frame"
+    r = await provider.step(sid, StepRequest(id=field.id, value="hi"))
+    r = await provider.step(sid, StepRequest(id=button.id))
+    assert r.observation.metadata.title == "inner hi"
+    # the selector works with Playwright's own locators
+    page = provider.session_target(sid).page
+    assert await page.locator(field.selector).input_value() == "hi"

@@ -14,7 +14,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from playwright.async_api import ElementHandle, Page, Request
+from playwright.async_api import ElementHandle, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.perception import perceive, to_markdown
@@ -125,7 +125,9 @@ async def _find(page: Page, action_id: str) -> ElementHandle | None:
     return element
 
 
-async def _resolve(sess: EngineSession, action_id: str) -> tuple[ElementHandle, dict[str, Any]]:
+async def _resolve(
+    sess: EngineSession, action_id: str
+) -> tuple[ElementHandle | Locator, dict[str, Any]]:
     page = await sess.ensure_page()
     action_id = action_id.strip().upper()
     raw = sess.perceived.raw.get(action_id) if sess.perceived else None
@@ -138,6 +140,11 @@ async def _resolve(sess: EngineSession, action_id: str) -> tuple[ElementHandle, 
     if element is None or raw is None:
         known = [a.id for a in sess.perceived.actions] if sess.perceived else []
         raise ActionNotFound(action_id, known)
+    if raw.get("frame") and raw.get("selector"):
+        # Inside a frame, Playwright must act through the frame (a handle taken from the
+        # top document would click at the wrong place): its frame-piercing selector does.
+        _release(element)
+        return page.locator(raw["selector"]), raw
     return element, raw
 
 
@@ -254,8 +261,10 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
 _pending: set[asyncio.Task[None]] = set()
 
 
-def _release(element: ElementHandle) -> None:
+def _release(element: ElementHandle | Locator) -> None:
     """Dispose of a handle without waiting for the browser's answer (one round trip less)."""
+    if not isinstance(element, ElementHandle):
+        return
 
     async def dispose() -> None:
         with contextlib.suppress(PlaywrightError):
@@ -267,7 +276,11 @@ def _release(element: ElementHandle) -> None:
 
 
 async def _select(
-    element: ElementHandle, action_id: str, raw: dict[str, Any], value: str, timeout: float
+    element: ElementHandle | Locator,
+    action_id: str,
+    raw: dict[str, Any],
+    value: str,
+    timeout: float,
 ) -> str:
     labels: list[str] = raw.get("options") or []
     values: list[str] = raw.get("optionValues") or []

@@ -30,12 +30,14 @@
     if (s && s.trim()) return cut(clean(s));
     const by = el.getAttribute("aria-labelledby");
     if (by) {
-      s = by.split(/\s+/).map((id) => { const n = document.getElementById(id); return n ? n.textContent : ""; }).join(" ");
+      s = by.split(/\s+/).map((id) => { const n = el.ownerDocument.getElementById(id); return n ? n.textContent : ""; }).join(" ");
       if (clean(s)) return cut(clean(s));
     }
     const isField = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
     if (isField) {
-      const label = (el.id && labelFor.get(el.id)) || el.closest("label");
+      const own = el.ownerDocument;
+      const label = (el.id && (own === document ? labelFor.get(el.id)
+        : own.querySelector(`label[for="${CSS.escape(el.id)}"]`))) || el.closest("label");
       if (label && clean(label.textContent)) return cut(clean(label.textContent));
       if (el.placeholder) return cut(clean(el.placeholder));
       if (tag === "INPUT" && (el.type === "submit" || el.type === "button" || el.type === "reset") && el.value)
@@ -105,6 +107,7 @@
     return "Dialog";
   };
   const categories = new Map();
+  const frameOf = new Map();  // a frame's body -> its iframe element
 
   // Returns the prefix (L/B/I/F/O/M) of an interactive element, or "".
   const kindOf = (el, tag, inClickable) => {
@@ -163,9 +166,16 @@
   const roots = document.body ? [document.body] : [];
   const all = document.body ? document.body.getElementsByTagName("*") : [];
   let lastHidden = null;
+  const frames = [];
   for (let i = 0; i < all.length; i++) {
     const el = all[i];
     if (el.shadowRoot) roots.push(el.shadowRoot);
+    if (el.tagName === "IFRAME") {
+      // Same-origin frames are walked too (cross-origin ones cannot be read from here).
+      let doc = null;
+      try { doc = el.contentDocument; } catch (e) { doc = null; }
+      if (doc && doc.body) frames.push([el, doc.body]);
+    }
     if (withHtml && el.offsetParent === null && !(lastHidden && lastHidden.contains(el))
         && !SKIP.has(el.tagName) && !el.checkVisibility()) {
       hidden.push(el);
@@ -173,11 +183,21 @@
     }
   }
 
+  for (const [frame, body] of frames) {
+    if (frame.getBoundingClientRect().width > 0) {
+      roots.push(body);
+      frameOf.set(body, frame);
+    }
+  }
+
   // Candidates by one native selector, in page order; classified and checked one by one.
   const CANDIDATES = "a, button, summary, input, select, textarea, img[alt], [role], [onclick], [tabindex], [contenteditable]";
-  for (const box of document.querySelectorAll(CATEGORY_SEL)) {
-    const cat = categoryName(box);
-    for (const el of box.querySelectorAll(CANDIDATES)) categories.set(el, cat);
+  for (const root of roots) {
+    for (const box of (root.ownerDocument || root).querySelectorAll(CATEGORY_SEL)) {
+      if (root !== document.body && !root.contains(box)) continue;
+      const cat = categoryName(box);
+      for (const el of box.querySelectorAll(CANDIDATES)) categories.set(el, cat);
+    }
   }
   const CLICKABLE = "a[href], button, summary, [onclick], [role=button], [role=link], [role=option], [role=tab], [role=menuitem], [role=checkbox], [role=radio], [role=switch]";
   for (const root of roots) {
@@ -215,6 +235,12 @@
       }
       if (el.disabled || el.getAttribute("aria-disabled") === "true") a.disabled = true;
       a.selector = selectorOf(el);
+      const frame = frameOf.get(root);
+      if (frame) {
+        a.selector = selectorOf(frame) + " >> internal:control=enter-frame >> " + a.selector;
+        if (!a.category) a.category = "Frame";
+        a.frame = true;
+      }
       actions.push(a);
     }
   }
