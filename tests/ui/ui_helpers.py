@@ -7,6 +7,12 @@ HOSTILE_TITLE = "[bold red]Pwned[/] \x1b[31mred\x1b[0m"
 
 async def settle(pilot) -> None:
     """Wait until every worker has answered and the screen has caught up."""
-    await pilot.app.booted.wait()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    app = pilot.app
+    await app.booted.wait()
+    # A worker's answer is a message, whose handler may start the next worker
+    # (a new session's first command): wait until a round starts nothing new.
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            break
