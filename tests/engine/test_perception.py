@@ -35,6 +35,7 @@ async def test_demo_shop_search(provider, demo_server):
     search = find(obs, "Search products")
     assert (search.id, search.role) == ("I1", "searchbox")
     assert find(obs, "Sign in").category == "Navigation"
+    assert search.category == "Form: search"  # named after its action, /shop/search
     r = await provider.step(sid, StepRequest(id=search.id, value="lamp", enter=True))
     assert "/shop/search?q=lamp" in r.observation.metadata.url
 

@@ -97,8 +97,14 @@
   const categoryName = (box) => {
     const tag = box.localName;
     if (tag === "form") {
-      const n = clean(box.getAttribute("aria-label") || box.getAttribute("name") || box.id || box.getAttribute("action") || "");
-      return n ? "Form: " + n : "Form";
+      const legend = box.querySelector("legend");
+      let n = clean(box.getAttribute("aria-label") || box.getAttribute("name") || box.id || (legend && legend.textContent) || "");
+      if (!n && box.getAttribute("action")) {
+        // "/shop/cart/add" -> "cart add": the path says what the form does
+        const parts = box.getAttribute("action").split(/[?#]/)[0].split("/").filter(Boolean);
+        n = parts.slice(parts.length > 1 ? 1 : 0).join(" ");
+      }
+      return n ? "Form: " + cut(n) : "Form";
     }
     if (tag === "nav") return "Navigation";
     if (tag === "header") return "Header";
