@@ -98,6 +98,20 @@ def error_for(response: httpx.Response, *, provider: str, key_env: str | None) -
     return ServerError(f"{provider} answered {status}: {said}")
 
 
+def _redacted(value: Any, depth: int = 0) -> Any:
+    """A JSON body fit to show: long strings (base64 screenshots) cut, depth bounded."""
+    if depth > 8:
+        return "…"
+    if isinstance(value, str):
+        return value if len(value) <= 500 else f"{value[:80]}… ({len(value):,} chars)"
+    if isinstance(value, Mapping):
+        return {k: _redacted(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        shown = [_redacted(v, depth + 1) for v in value[:50]]
+        return [*shown, f"… {len(value) - 50} more"] if len(value) > 50 else shown
+    return value
+
+
 def _retryable(exc: Exception) -> bool:
     return isinstance(exc, RateLimited | ServerError | Unreachable | StepTimeout)
 
@@ -122,6 +136,9 @@ class HttpClient:
         self.provider = provider
         self.key_env = key_env
         self.base_url = base_url.rstrip("/")
+        # The last request and reply, for the app's Raw tab. Headers are never kept:
+        # they carry the key.
+        self.last_exchange: dict[str, Any] | None = None
         self._client = httpx.AsyncClient(
             base_url=self.base_url,
             headers=dict(headers or {}),
@@ -175,17 +192,30 @@ class HttpClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_once(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        exchange: dict[str, Any] = {
+            "request": {
+                "method": method,
+                "url": f"{self.base_url}/{path.lstrip('/')}",
+                "params": kwargs.get("params") or None,
+                "json": _redacted(kwargs.get("json")),
+            },
+            "response": None,
+        }
+        self.last_exchange = exchange
         try:
             response = await self._client.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
+            exchange["response"] = {"error": "timeout"}
             raise StepTimeout(
                 f"{self.provider} did not answer {method} {path} in time",
                 "the provider is slow or the page is stuck; try again",
             ) from exc
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            exchange["response"] = {"error": f"{type(exc).__name__}: {exc}"}
             raise Unreachable(f"cannot reach {self.provider} at {self.base_url}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise Unreachable(f"{self.provider}: {exc}") from exc
+        exchange["response"] = {"status": response.status_code, "json": _body_for_show(response)}
         if response.status_code >= 400:
             raise error_for(response, provider=self.provider, key_env=self.key_env)
         return response
@@ -200,6 +230,15 @@ class HttpClient:
         """Send a request and parse the JSON reply into `model` (or return the JSON)."""
         response = await self.request(method, path, **kwargs)
         return parse(response, model, provider=self.provider)
+
+
+def _body_for_show(response: httpx.Response) -> Any:
+    if "json" not in response.headers.get("content-type", ""):
+        return f"({response.headers.get('content-type', 'no content type')}, {len(response.content):,} bytes)"
+    try:
+        return _redacted(response.json())
+    except (ValueError, UnicodeDecodeError):
+        return f"(invalid JSON, {len(response.content):,} bytes)"
 
 
 def parse(response: httpx.Response, model: Any, *, provider: str) -> Any:

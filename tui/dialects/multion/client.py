@@ -141,6 +141,11 @@ class MultionClient:
     async def start(self) -> None:
         return None
 
+    @property
+    def last_exchange(self) -> dict | None:
+        """The last request and reply on the wire (no headers), for the Raw tab."""
+        return self._http.last_exchange if self._http is not None else None
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

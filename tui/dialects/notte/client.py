@@ -150,6 +150,11 @@ class NotteClient:
             return False
         return isinstance(body, dict) and "dialects" in body
 
+    @property
+    def last_exchange(self) -> dict | None:
+        """The last request and reply on the wire (no headers), for the Raw tab."""
+        return self._http.last_exchange if self._http is not None else None
+
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
