@@ -281,3 +281,14 @@ async def test_a_browser_that_cannot_start_is_one_clear_error(demo_base):
         await pilot.pause()
         assert app.screen_stack == app.screen_stack[:1] and app.is_running
         assert "No session selected" in header(app)
+
+
+async def test_a_session_closed_elsewhere_ends_here(shop):
+    app, pilot = shop
+    view = app.current
+    await app.providers[view.provider].close_session(view.session.id)  # e.g. its idle timeout
+    await type_command(pilot, "B1")
+    assert not view.session.status.is_live and view.mark == "○"
+    assert any("new session" in t.lower() or "(n)" in t for t in toasts(app))
+    await type_command(pilot, "B1")  # refused at once, the command kept
+    assert app.command_bar.value == "B1" and len(view.results) == 1

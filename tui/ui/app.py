@@ -29,12 +29,13 @@ from tui.model import (
     Observation,
     Param,
     Session,
+    SessionStatus,
     StepRequest,
     StepResult,
     StepStatus,
     utcnow,
 )
-from tui.providers.base import Provider, StepdeckError
+from tui.providers.base import Provider, SessionGone, SessionNotFound, StepdeckError
 from tui.ui.commands import SessionCommands
 from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
@@ -445,6 +446,8 @@ class StepdeckApp(App[int]):
             return
         view.busy = False
         view.error = clean(event.error.message)
+        if isinstance(event.error, SessionGone | SessionNotFound):
+            view.session.status = SessionStatus.ENDED  # no more steps; the store keeps it
         view.results.append(
             StepResult(
                 status=StepStatus.ERROR,
