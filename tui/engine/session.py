@@ -456,7 +456,7 @@ class EngineSession:
             t0 = time.perf_counter()
             entry = LogEntry(
                 index=len(self.log),
-                type=request.type if request.type != "auto" or not request.id else "auto",
+                type=request.type,
                 params=request.model_dump(
                     exclude_defaults=True, exclude={"type", "source", "confirm"}
                 ),
