@@ -137,6 +137,7 @@ async def test_same_origin_frames_are_part_of_the_page(provider, pages_server):
     field = find(obs, "Inner field")
     button = find(obs, "Inner button")
     assert field.category == "Frame"
+    assert obs.markdown.endswith("Inner field\n\nInner button")
     r = await provider.step(sid, StepRequest(id=field.id, value="hi"))
     r = await provider.step(sid, StepRequest(id=button.id))
     assert r.observation.metadata.title == "inner hi"

@@ -275,6 +275,8 @@
     for (const el of hidden) el.setAttribute("data-sd-hidden", "");
     html = de.outerHTML;
     for (const el of hidden) el.removeAttribute("data-sd-hidden");
+    // Same-origin frames' text follows the page's (an HTML parser puts it at the end of body).
+    for (const body of frameOf.keys()) html += "<section>" + body.innerHTML + "</section>";
   }
   return JSON.stringify(out) + (withHtml ? "\u0000" + html : "");
 }
