@@ -133,7 +133,10 @@ async def test_a_removed_element_is_looked_up_again(provider, pages_server):
 
 
 async def test_same_origin_frames_are_part_of_the_page(provider, pages_server):
-    sid, obs = await open_page(provider, f"{pages_server}/frames.html")
+    sid, _ = await open_page(provider, f"{pages_server}/frames.html")
+    page = provider.session_target(sid).page
+    await page.wait_for_load_state("load")  # the frame's document arrives after the page's
+    obs = await provider.observe(sid, screenshot=False)
     field = find(obs, "Inner field")
     button = find(obs, "Inner button")
     assert field.category == "Frame"
@@ -142,5 +145,4 @@ async def test_same_origin_frames_are_part_of_the_page(provider, pages_server):
     r = await provider.step(sid, StepRequest(id=button.id))
     assert r.observation.metadata.title == "inner hi"
     # the selector works with Playwright's own locators
-    page = provider.session_target(sid).page
     assert await page.locator(field.selector).input_value() == "hi"

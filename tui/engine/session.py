@@ -123,6 +123,7 @@ class EngineSession:
         self.steps = 0
         self.tabs = Tabs()
         self._titles: dict[Page, str] = {}
+        self._fresh: set[Page] = set()  # popups not yet observed: still loading, maybe
         self.log: list[LogEntry] = []
         self.console: deque[ConsoleMessage] = deque(maxlen=MAX_LOG)
         self.network: deque[NetworkRequest] = deque(maxlen=MAX_LOG)
@@ -238,6 +239,7 @@ class EngineSession:
             return
         self.attach(page)
         self.tabs.active = len(self.tabs.pages) - 1
+        self._fresh.add(page)
         self.emit("tab", action="opened", index=self.tabs.active, url=page.url)
 
     def _on_close(self, page: Page) -> None:
@@ -246,6 +248,7 @@ class EngineSession:
         index = self.tabs.pages.index(page)
         self.tabs.pages.remove(page)
         self._titles.pop(page, None)
+        self._fresh.discard(page)
         if self.tabs.active >= index and self.tabs.active > 0:
             self.tabs.active -= 1
         if self.live:
@@ -368,6 +371,13 @@ class EngineSession:
 
     async def observe_unlocked(self, *, screenshot: bool = True) -> Observation:
         page = await self.ensure_page()
+        if page in self._fresh:
+            # A popup opened by the page: let its document arrive before describing it.
+            self._fresh.discard(page)
+            with contextlib.suppress(PlaywrightError):
+                await page.wait_for_load_state(
+                    "domcontentloaded", timeout=self.engine.nav_timeout_ms
+                )
         # The screenshot is asked for first: the browser captures it while the walk's answer
         # travels back and the markdown (CPU work, off the event loop) is converted.
         shot_task = (
