@@ -15,14 +15,15 @@ from tui.ui.tabs.base import SessionTab
 
 
 def _params(params) -> str:
+    """`value`, or `value: Price, Name, Newest…` for a select."""
     out = []
     for p in params:
-        out.append(
-            f"{p.name}∈{{{', '.join(p.values[:4])}{'…' if len(p.values) > 4 else ''}}}"
-            if p.values
-            else p.name
-        )
-    return ", ".join(out)
+        if p.values:
+            more = "…" if len(p.values) > 4 else ""
+            out.append(f"{p.name}: {', '.join(p.values[:4])}{more}")
+        else:
+            out.append(p.name)
+    return "; ".join(out)
 
 
 class ActionTable(DataTable):
