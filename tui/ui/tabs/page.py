@@ -30,7 +30,13 @@ class PageTab(SessionTab):
 
     def compose(self) -> ComposeResult:
         yield PageView(
-            "", language="markdown", read_only=True, soft_wrap=True, id="page-view", theme="css"
+            "",
+            language="markdown",
+            read_only=True,
+            soft_wrap=True,
+            highlight_cursor_line=False,
+            id="page-view",
+            theme="css",
         )
 
     def draw(self, view: SessionView | None) -> None:
