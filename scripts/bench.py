@@ -243,9 +243,17 @@ async def _engine_rows() -> list[Row]:
 
     engine = Engine()
     try:
-        t = time.perf_counter()
         await engine.start()
-        rows.append(Row(section, "Chromium launch", (time.perf_counter() - t) * 1000))
+        timings = engine.host.timings
+        rows.append(Row(section, "Playwright driver start", timings.get("driver_ms")))
+        rows.append(
+            Row(
+                section,
+                "Chromium launch",
+                timings.get("launch_ms"),
+                note=Path(engine.host.executable or "?").name,
+            )
+        )
         browser = engine.host.browser
         assert browser is not None
 
@@ -298,17 +306,18 @@ async def _engine_rows() -> list[Row]:
                     raw=median_ms(raw_same),
                     target=target,
                     note=f"{len(obs.actions)} actions, {len(obs.markdown) // 1024} KB md; "
-                    + best_note(eng, raw_same),
+                    "raw = stepdeck's walk run by hand; " + best_note(eng, raw_same),
                 )
             )
             rows.append(
                 Row(
                     section,
-                    "  raw with a minimal walk",
-                    median_ms(raw_same),
+                    "  same, raw = a minimal walk",
+                    median_ms(eng),
                     raw=median_ms(raw),
-                    note="stepdeck's walk (names, visibility, categories, selectors) vs "
-                    "tag+text+href only; " + best_note(raw_same, raw),
+                    target=target,
+                    note="raw walk: tag+text+href only (no names, visibility, categories, "
+                    "selectors); " + best_note(eng, raw),
                 )
             )
             await sess.close()

@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,6 +129,7 @@ class BrowserHost:
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
+        self.timings: dict[str, float] = {}  # the last start: Playwright driver, browser launch
 
     @property
     def browser(self) -> Browser | None:
@@ -146,9 +148,15 @@ class BrowserHost:
             if self.connected:
                 assert self._browser is not None
                 return self._browser
+            t0 = time.perf_counter()
             if self._pw is None:
                 self._pw = await async_playwright().start()
+            t1 = time.perf_counter()
             self._browser = await (self._attach() if self.cdp_url else self._launch())
+            self.timings = {
+                "driver_ms": (t1 - t0) * 1000,
+                "launch_ms": (time.perf_counter() - t1) * 1000,
+            }
             self._browser.on("disconnected", self._disconnected)
             return self._browser
 
