@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tui.errors import ActionNotFound, InvalidRequest, SessionGone
@@ -88,3 +90,33 @@ async def test_scrape_markdown_and_scroll_to_bottom(local_provider, pages_server
     obs = await local_provider.observe(s.id, screenshot=False)
     vp = obs.metadata.viewport
     assert vp.scroll_y + vp.height >= vp.page_height - 1
+
+
+async def test_sessions_step_in_parallel_in_one_browser(local_provider, pages_server):
+    sessions = await asyncio.gather(
+        *(
+            local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+            for _ in range(4)
+        )
+    )
+    results = await asyncio.gather(
+        *(
+            local_provider.step(s.id, StepRequest(id="I1", value=f"user {i}"))
+            for i, s in enumerate(sessions)
+        )
+    )
+    for i, r in enumerate(results):
+        assert f"typed: user {i}" in r.observation.markdown
+    assert len({s.id for s in await local_provider.list_sessions()}) == 4
+    assert len(local_provider.engine.host.browser.contexts) == 4
+
+
+async def test_steps_on_one_session_run_one_at_a_time(local_provider, pages_server):
+    s = await local_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    obs = await local_provider.observe(s.id, screenshot=False)
+    button = next(a for a in obs.actions if a.description == "Click me")
+    await asyncio.gather(*(local_provider.step(s.id, StepRequest(id=button.id)) for _ in range(3)))
+    final = await local_provider.observe(s.id, screenshot=False)
+    assert "Clicked 3 times" in final.markdown
+    log = await local_provider.action_log(s.id)
+    assert [e.index for e in log] == [0, 1, 2] and all(e.success for e in log)
