@@ -12,7 +12,7 @@ import pytest
 
 from tests.engine.conftest import eventually, open_page
 from tui.engine.browser import HEADLESS_SHELL, find_chromium
-from tui.errors import BrowserCrashed, SessionGone, SessionNotFound
+from tui.errors import BrowserCrashed, SessionGone, SessionNotFound, StepTimeout
 from tui.model import CreateSession, SessionStatus, StepRequest
 from tui.providers.local import LocalProvider
 
@@ -140,3 +140,20 @@ async def test_missing_chromium_is_a_clear_error(tmp_path):
         await p.start()
     assert "chromium-headless-shell" in err.value.hint
     await p.aclose()
+
+
+async def test_a_page_whose_scripts_never_yield(pages_server):
+    async with LocalProvider(action_timeout_ms=1_000) as p:
+        p.engine.walk_timeout_s = 1.0
+        sid, obs = await open_page(p, f"{pages_server}/stuck.html")
+        with pytest.raises(StepTimeout) as err:
+            # the click lands; the page freezes right after, during the step's observation
+            # or before the next one
+            await p.step(sid, StepRequest(id=obs.actions[0].id))
+            await asyncio.sleep(0.2)
+            await p.observe(sid)
+        assert err.value.hint
+        closed = await p.close_session(sid)
+        assert closed.status == SessionStatus.CLOSED
+        _, obs = await open_page(p, f"{pages_server}/form.html")
+        assert obs.metadata.title == "Form page"

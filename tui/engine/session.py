@@ -381,7 +381,7 @@ class EngineSession:
         # The screenshot is asked for first: the browser captures it while the walk's answer
         # travels back and the markdown (CPU work, off the event loop) is converted.
         shot_task = (
-            asyncio.ensure_future(page.screenshot(type="png", timeout=15_000))
+            asyncio.ensure_future(page.screenshot(type="png", timeout=self._shot_timeout_ms()))
             if screenshot
             else None
         )
@@ -390,8 +390,13 @@ class EngineSession:
                 text = await self._walk(page)
                 # Parsing and markdown are CPU work: off the event loop, so a UI never stalls.
                 perceived, markdown = await asyncio.to_thread(perceive_text, text)
-            finally:
                 png = await shot_task if shot_task is not None else None
+            except BaseException:
+                if shot_task is not None:  # a stuck page must not hold the caller 15 s more
+                    shot_task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await shot_task
+                raise
         except PlaywrightError as exc:
             raise self.translate(exc, "observe") from exc
         self.perceived = perceived
@@ -408,10 +413,11 @@ class EngineSession:
     async def _walk(self, page: Page) -> str:
         for attempt in range(3):
             try:
-                return await asyncio.wait_for(walk(page), WALK_TIMEOUT)
+                return await asyncio.wait_for(walk(page), self.engine.walk_timeout_s)
             except TimeoutError:
                 raise StepTimeout(
-                    f"The page did not answer within {WALK_TIMEOUT:.0f} s (its scripts may be stuck)",
+                    f"The page did not answer within {self.engine.walk_timeout_s:.0f} s "
+                    "(its scripts may be stuck)",
                     "goto elsewhere, reload, or close the tab",
                 ) from None
             except PlaywrightError as exc:
@@ -423,6 +429,9 @@ class EngineSession:
                 with contextlib.suppress(PlaywrightError):
                     await page.wait_for_load_state("domcontentloaded", timeout=5_000)
         raise AssertionError("unreachable")
+
+    def _shot_timeout_ms(self) -> float:
+        return min(15_000.0, self.engine.walk_timeout_s * 1000)
 
     async def scroll_to_bottom(self, rounds: int = 10) -> None:
         """Scroll until the page stops growing (pages that load more on scroll)."""
@@ -451,7 +460,7 @@ class EngineSession:
             self.touch()
             page = await self.ensure_page()
             try:
-                return await page.screenshot(type="png", timeout=15_000)
+                return await page.screenshot(type="png", timeout=self._shot_timeout_ms())
             except PlaywrightError as exc:
                 raise self.translate(exc, "screenshot") from exc
 
@@ -599,6 +608,7 @@ class Engine:
         self.idle_timeout_minutes = idle_timeout_minutes
         self.nav_timeout_ms = nav_timeout_ms
         self.action_timeout_ms = action_timeout_ms
+        self.walk_timeout_s = WALK_TIMEOUT
         self.sessions: dict[str, EngineSession] = {}
         self._listeners: list[Callable[[Event], None]] = []
         self._sweeper: asyncio.Task[None] | None = None
