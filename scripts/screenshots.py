@@ -2,17 +2,24 @@
 
     .venv/bin/python scripts/screenshots.py [--no-png]
 
-Runs the real app headless over the embedded engine and the demo shop; the
-PNGs are the SVGs rendered by the same headless Chromium.
+Runs the real app headless over the embedded engine and the demo shop (with a
+store in a throwaway STEPDECK_HOME, for the timeline); the PNGs are the SVGs
+rendered by the same headless Chromium. The console shot visits
+tests/pages/form.html, served on 127.0.0.1, since the demo logs nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import os
 import sys
 import tempfile
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,8 +43,16 @@ async def _type(app, pilot, line: str) -> None:
     await _settle(app, pilot)
 
 
-async def take(base: str) -> list[Path]:
+async def _tab(app, pilot, tab_id: str) -> None:
+    from textual.widgets import TabbedContent
+
+    app.query_one(TabbedContent).active = tab_id
+    await _settle(app, pilot)
+
+
+async def take(base: str, pages: str) -> list[Path]:
     from tui.providers.local import LocalProvider
+    from tui.store import Store
     from tui.ui.app import StepdeckApp
 
     shots: list[Path] = []
@@ -46,20 +61,32 @@ async def take(base: str) -> list[Path]:
         app.save_screenshot(f"{name}.svg", str(OUT))
         shots.append(OUT / f"{name}.svg")
 
-    app = StepdeckApp([LocalProvider()], images="halfcell", start_url=f"{base}/shop")
+    store = Store()
+    app = StepdeckApp([LocalProvider()], images="halfcell", store=store, start_url=f"{base}/shop")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await _settle(app, pilot)
         save(app, "main")
         await _type(app, pilot, "I1 kindle --enter")
-        await pilot.press("escape", "2")
-        await _settle(app, pilot)
+        await _tab(app, pilot, "tab-actions")
         save(app, "actions")
-        await pilot.press("3")
-        await _settle(app, pilot)
+        await _tab(app, pilot, "tab-shot")
         save(app, "shot")
-        await pilot.press("1")
+        await _tab(app, pilot, "tab-page")
         await _type(app, pilot, "B99")
         save(app, "error")
+        app.clear_notifications()
+        # A 404, back, then a page that logs to its console: the debugging tabs.
+        await _type(app, pilot, f"goto {base}/shop/nothing-here")
+        await _type(app, pilot, "back")
+        await _type(app, pilot, f"goto {pages}/form.html")
+        app.clear_notifications()
+        await _tab(app, pilot, "tab-timeline")
+        save(app, "timeline")
+        await _tab(app, pilot, "tab-console")
+        save(app, "console")
+        await _tab(app, pilot, "tab-network")
+        save(app, "network")
+    store.close()
     return shots
 
 
@@ -83,6 +110,25 @@ def to_png(svgs: list[Path]) -> None:
     asyncio.run(run())
 
 
+@contextlib.contextmanager
+def _serve(folder: Path) -> Iterator[str]:
+    """Static files of `folder` on 127.0.0.1 (a thread); yields the base url."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-png", action="store_true", help="only the SVGs")
@@ -92,8 +138,8 @@ def main() -> int:
     from tui.demo.server import DemoServer
 
     OUT.mkdir(exist_ok=True)
-    with DemoServer() as server:
-        svgs = asyncio.run(take(str(server).rstrip("/")))
+    with DemoServer() as server, _serve(ROOT / "tests" / "pages") as pages:
+        svgs = asyncio.run(take(str(server).rstrip("/"), pages))
     if not args.no_png:
         to_png(svgs)
     for svg in svgs:
