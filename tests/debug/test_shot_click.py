@@ -68,3 +68,18 @@ def test_page_point_maps_cells_to_viewport_pixels():
     # Outside the picture (the letterbox), or a picture with no size: no click.
     assert page_point(Offset(64, 0), cells, (1280, 800)) is None
     assert page_point(Offset(0, 0), Size(0, 0), (1280, 800)) is None
+
+
+async def test_z_enlarges_the_screenshot_and_z_again_restores_it(debug_app, pages_server):
+    app = debug_app(f"{pages_server}/clickxy.html", images="halfcell")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.command_bar.focus()
+        await pilot.press("escape")  # leave the command bar, as a person does before a key
+        await pilot.press("z")
+        assert isinstance(app.screen.maximized, ShotTab)
+        await pilot.press("z")  # the same key restores (not typed into the hidden bar)
+        assert app.screen.maximized is None
+        assert app.command_bar.value == ""
+        await pilot.press("z", "escape")  # escape restores too
+        assert app.screen.maximized is None

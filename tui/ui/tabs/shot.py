@@ -78,6 +78,26 @@ class ShotTab(SessionTab):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._shown: bytes | None = None
+        self._focus_before = None  # what had focus before z enlarged this pane
+
+    def on_mount(self) -> None:
+        self.watch(self.screen, "maximized", self._maximized, init=False)
+
+    def _maximized(self, maximized) -> None:
+        """Enlarged (z): take focus, so keys reach the app, not the hidden command bar.
+
+        Without this a second z (or any letter) would be typed into the command
+        bar, which keeps focus while hidden behind the enlarged screenshot.
+        """
+        if maximized is self:
+            self._focus_before = self.screen.focused
+            self.can_focus = True
+            self.focus()
+        elif self.can_focus:
+            self.can_focus = False
+            before, self._focus_before = self._focus_before, None
+            if before is not None and before.is_attached and before.focusable:
+                before.focus()
 
     def compose(self) -> ComposeResult:
         image_class = getattr(self.app, "image_class", None)
