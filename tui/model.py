@@ -158,6 +158,7 @@ class Observation(_Model):
     markdown: str = ""
     screenshot: bytes | None = None  # PNG
     description: str = ""  # a provider's prose summary of the space, where it gives one
+    note: str = ""  # something the observation lacks and why (e.g. "no screenshot: ...")
 
     def action(self, action_id: str) -> Action | None:
         for a in self.actions:
@@ -188,6 +189,7 @@ class Session(_Model):
     idle_timeout_minutes: float = 15
     error: str | None = None
     paused: bool = False
+    start_url: str = ""  # where the session was opened (replay starts there)
 
 
 class CreateSession(_Model):
@@ -280,6 +282,9 @@ class StepResult(_Model):
     candidates: list[str] = Field(default_factory=list)  # for ASK_USER: what the person may pick
     data: Any = None  # structured output (extraction, scrape)
     steps: list[LogEntry] = Field(default_factory=list)  # sub-steps a command ran
+    # What the page logged and fetched while this step ran (time travel keeps them).
+    console: list[ConsoleMessage] = Field(default_factory=list)
+    network: list[NetworkRequest] = Field(default_factory=list)
 
 
 class LogEntry(_Model):

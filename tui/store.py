@@ -34,7 +34,7 @@ from tui.model import (
     StepStatus,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -161,6 +161,11 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(_SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(sessions)")}
+            if "start_url" not in columns:  # a version-1 store: one column more, same data
+                self._db.execute(
+                    "ALTER TABLE sessions ADD COLUMN start_url TEXT NOT NULL DEFAULT ''"
+                )
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._closed = False
 
@@ -187,9 +192,12 @@ class Store:
             self._db.execute(
                 """
                 INSERT INTO sessions (provider, session_id, label, status, created_at,
-                    closed_at, url, title, steps, viewer_url, replay_url, error, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    closed_at, url, title, steps, viewer_url, replay_url, error, updated_at,
+                    start_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (provider, session_id) DO UPDATE SET
+                    start_url = CASE WHEN start_url = '' THEN excluded.start_url
+                        ELSE start_url END,
                     label = CASE WHEN excluded.label != '' THEN excluded.label ELSE label END,
                     status = excluded.status,
                     closed_at = COALESCE(excluded.closed_at, closed_at),
@@ -215,6 +223,7 @@ class Store:
                     session.replay_url,
                     session.error,
                     now,
+                    session.start_url,
                 ),
             )
 
@@ -268,6 +277,7 @@ class Store:
             viewer_url=row["viewer_url"],
             replay_url=row["replay_url"],
             error=row["error"],
+            start_url=row["start_url"] or "",
         )
 
     # -- steps ----------------------------------------------------------------
@@ -283,11 +293,16 @@ class Store:
     ) -> StoredStep:
         """Save one finished step (and its screenshot) in one transaction.
 
+        The console messages and requests of the step come from `result.console` and
+        `result.network` unless given here.
+
         The screenshot file is written first; the row that names it commits
         after, so a row never points at a file that was not finished.
         """
         obs = result.observation
         meta = obs.metadata if obs else None
+        console = result.console if console is None else console
+        network = result.network if network is None else network
         with self._lock:
             # Take the write lock first: another process (the server) may share this store.
             self._db.execute("BEGIN IMMEDIATE")

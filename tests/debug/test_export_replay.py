@@ -88,9 +88,10 @@ async def test_export_command_reads_the_store(store, shop_session, demo_server, 
     assert export.session.id == session.id and len(export.steps) == 2
     assert "store only" in export.notes[0]
 
-    assert export.start_url is None  # the store alone does not know where it started
+    # The store keeps the session's start url: the export replays from there unaided.
+    assert export.start_url == f"{demo_server}/shop"
     # ... and `stepdeck replay` runs it again on a new session of its own engine.
-    args = ["replay", str(out / "session.json"), "--start-url", f"{demo_server}/shop"]
+    args = ["replay", str(out / "session.json")]
     run = await asyncio.to_thread(CliRunner().invoke, main, args)
     assert run.exit_code == 0, run.output
     lines = run.output.splitlines()

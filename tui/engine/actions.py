@@ -34,6 +34,7 @@ TEXT_TYPES = {"select", "textarea", "contenteditable"}
 class Outcome:
     message: str = ""
     data: Any = None
+    secret: bool = False  # a value went into a password field
 
 
 async def run_action(sess: EngineSession, req: StepRequest) -> Outcome:
@@ -255,7 +256,7 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
         raise
     finally:
         _release(element)
-    return Outcome(message=message)
+    return Outcome(message=message, secret=raw.get("type") == "password")
 
 
 _pending: set[asyncio.Task[None]] = set()

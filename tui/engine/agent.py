@@ -161,6 +161,7 @@ class Clause:
     noun: str | None = None
     prefer: str = ""  # "link" or "button": what the verb suggests on a tie
     skip_if_here: bool = False  # "open X" that is needless when the page already is X
+    verbless: bool = False  # no verb recognised: taken as a click on a named thing
 
 
 def _protect_quotes(text: str) -> tuple[str, list[str]]:
@@ -177,15 +178,51 @@ def _restore(text: str, quoted: list[str]) -> str:
     return re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], text)
 
 
+_CHAIN_SEP = re.compile(
+    r"(\s*(?:;|,\s*(?:and\s+then|and|then)?|\.\s+|\s+and\s+then\s+|\s+then\s+|\s+and\s+)\s*)",
+    re.I,
+)
+
+
 def split_chain(text: str) -> list[str]:
-    """'search for X and open the first result, then go back' -> three clauses."""
+    """'search for X and open the first result, then go back' -> three clauses.
+
+    A bare "and" splits only when what follows is a command of its own: "check Terms and
+    Conditions" and "click Save and Continue" name one thing each.
+    """
     protected, quoted = _protect_quotes(text.strip())
-    parts = re.split(
-        r"\s*(?:;|,\s*(?:and\s+then|and|then)?|\.\s+|\s+and\s+then\s+|\s+then\s+|\s+and\s+)\s*",
-        protected,
-        flags=re.I,
-    )
-    return [_restore(p, quoted).strip(" .") for p in parts if p and p.strip(" .")]
+    pieces = _CHAIN_SEP.split(protected)
+    parts: list[str] = []
+    for i in range(0, len(pieces), 2):
+        piece = pieces[i]
+        if not piece or not piece.strip(" ."):
+            continue
+        sep = pieces[i - 1] if i else ""
+        if parts and re.fullmatch(r"\s*and\s*", sep, re.I) and not _is_command(piece, parts[-1]):
+            parts[-1] = f"{parts[-1]} and {piece}"
+        else:
+            parts.append(piece)
+    return [_restore(p, quoted).strip(" .") for p in parts]
+
+
+# Verbs the parser takes as a click on a named thing, that still start a command of their own
+# after "and" ("... and publish it", "... and place the order").
+_ACTION_VERBS = {
+    "publish", "post", "share", "tweet", "send", "pay", "buy", "purchase", "place", "order",
+    "confirm", "delete", "remove", "sign", "log", "login", "logout", "complete", "finish",
+    "checkout", "close", "dismiss", "download", "upload", "book", "reserve", "subscribe",
+    "apply", "reply", "comment", "like", "save", "clear", "reset", "empty", "find", "read",
+}  # fmt: skip
+
+
+def _is_command(text: str, before: str) -> bool:
+    """Whether `text` (quotes protected) reads as a command of its own after `before`."""
+    clause = _parse_clause(text, _parse_clause(before, None))
+    if not clause.verbless:
+        return True
+    words = re.sub(r"^(?:please|now|also|then|first|finally|next)\s+", "", text.strip(), flags=re.I)
+    first = words.split()[0].lower() if words.split() else ""
+    return first in _ACTION_VERBS
 
 
 def _clean_target(text: str) -> str:
@@ -344,7 +381,9 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
     if previous and previous.verb == "fill":
         if m := re.fullmatch(r"(.+?)\s+(?:with|to|as|=)\s+(.+)", t, re.I):
             return Clause("fill", raw, target=_clean_target(m.group(1)), value=_unquote(m.group(2)))
-    return _click(raw, t, "")
+    clause = _click(raw, t, "")
+    clause.verbless = True
+    return clause
 
 
 def _click(raw: str, target: str, prefer: str) -> Clause:

@@ -25,6 +25,7 @@ from playwright.async_api import ConsoleMessage as PWConsoleMessage
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.browser import BrowserHost
+from tui.engine.masking import is_secret_element, mask_text, masked
 from tui.engine.perception import Perceived, perceive_text, strip_controls, walk
 from tui.errors import (
     BrowserCrashed,
@@ -127,6 +128,12 @@ class EngineSession:
         self.log: list[LogEntry] = []
         self.console: deque[ConsoleMessage] = deque(maxlen=MAX_LOG)
         self.network: deque[NetworkRequest] = deque(maxlen=MAX_LOG)
+        # How many console messages / requests ever arrived (the deques forget the oldest):
+        # a step takes what arrived between its start and its end.
+        self.console_seen = 0
+        self.network_seen = 0
+        self.secrets: set[str] = set()  # values typed into password fields: masked everywhere
+        self.start_url = ""
         self._inflight: dict[Request, tuple[NetworkRequest, float]] = {}
         self._nav_waiters: list[asyncio.Future[None]] = []
         self.lock = asyncio.Lock()
@@ -191,6 +198,7 @@ class EngineSession:
             idle_timeout_minutes=self.idle_timeout_minutes,
             error=self.error,
             paused=self.paused,
+            start_url=self.start_url,
         )
 
     def tab_list(self) -> list[Tab]:
@@ -260,12 +268,12 @@ class EngineSession:
             level = "warning"
         loc = msg.location or {}
         entry = ConsoleMessage(level=level, text=msg.text, url=loc.get("url", ""))
-        self.console.append(entry)
+        self._add_console(entry)
         self.emit("console", level=entry.level, text=entry.text)
 
     def _on_page_error(self, error: Exception) -> None:
         entry = ConsoleMessage(level="pageerror", text=str(error))
-        self.console.append(entry)
+        self._add_console(entry)
         self.emit("console", level=entry.level, text=entry.text)
 
     async def _on_dialog(self, dialog: Dialog) -> None:
@@ -273,7 +281,7 @@ class EngineSession:
         entry = ConsoleMessage(
             level="dialog", text=text, url=dialog.page.url if dialog.page else ""
         )
-        self.console.append(entry)
+        self._add_console(entry)
         self.emit("console", level="dialog", text=text)
         with contextlib.suppress(PlaywrightError):
             if dialog.type == "beforeunload":
@@ -299,6 +307,7 @@ class EngineSession:
         )
         self._inflight[request] = (entry, time.monotonic())
         self.network.append(entry)
+        self.network_seen += 1
 
     def _on_response(self, response: Response) -> None:
         item = self._inflight.get(response.request)
@@ -330,6 +339,33 @@ class EngineSession:
         if request.is_navigation_request():
             self._resolve_nav()
         self.emit("network", url=entry.url, method=entry.method, failure=entry.failure)
+
+    def _add_console(self, entry: ConsoleMessage) -> None:
+        if self.secrets:
+            entry.text = mask_text(entry.text, self.secrets) or ""
+        self.console.append(entry)
+        self.console_seen += 1
+
+    def marks(self) -> tuple[int, int]:
+        """Where the console and network logs stand now (see `since`)."""
+        return self.console_seen, self.network_seen
+
+    def since(self, marks: tuple[int, int]) -> tuple[list[ConsoleMessage], list[NetworkRequest]]:
+        """Console messages and requests that arrived after `marks` (copies)."""
+        console_new = min(self.console_seen - marks[0], len(self.console))
+        network_new = min(self.network_seen - marks[1], len(self.network))
+        console = list(self.console)[len(self.console) - console_new :] if console_new else []
+        network = list(self.network)[len(self.network) - network_new :] if network_new else []
+        return (
+            [c.model_copy() for c in console],
+            [n.model_copy() for n in network],
+        )
+
+    def is_secret(self, request: StepRequest) -> bool:
+        """Whether the step types into a password field (as far as the last walk knows)."""
+        if not request.id or request.value is None or self.perceived is None:
+            return False
+        return is_secret_element(self.perceived.raw.get(request.id.strip().upper()))
 
     def fail(self, reason: str) -> None:
         """Mark the session `error` (tab or browser crash)."""
@@ -390,7 +426,7 @@ class EngineSession:
                 text = await self._walk(page)
                 # Parsing and markdown are CPU work: off the event loop, so a UI never stalls.
                 perceived, markdown = await asyncio.to_thread(perceive_text, text)
-                png = await shot_task if shot_task is not None else None
+                png, note = await self._shot_result(shot_task)
             except BaseException:
                 if shot_task is not None:  # a stuck page must not hold the caller 15 s more
                     shot_task.cancel()
@@ -405,10 +441,22 @@ class EngineSession:
         await self._refresh_titles()
         meta.tabs = self.tab_list()
         obs = Observation(
-            metadata=meta, actions=perceived.actions, markdown=markdown, screenshot=png
+            metadata=meta, actions=perceived.actions, markdown=markdown, screenshot=png, note=note
         )
         self.last_observation = obs
         return obs
+
+    async def _shot_result(self, task: asyncio.Future[bytes] | None) -> tuple[bytes | None, str]:
+        """The screenshot, or None and why: a failed screenshot never fails an observation."""
+        if task is None:
+            return None, ""
+        try:
+            return await task, ""
+        except PlaywrightError as exc:
+            if not self.engine.host.connected or "crash" in str(exc).lower():
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
+            return None, f"no screenshot: {first}"
 
     async def _walk(self, page: Page) -> str:
         for attempt in range(3):
@@ -473,16 +521,28 @@ class EngineSession:
             self.touch()
             started = utcnow()
             t0 = time.perf_counter()
+            marks = self.marks()
+            secret = self.is_secret(request)
+            if secret and request.value:
+                self.secrets.add(request.value)
+            shown = masked(request, secret=secret, secrets=self.secrets)
             entry = LogEntry(
                 index=len(self.log),
                 type=request.type,
-                params=request.model_dump(
+                params=shown.model_dump(
                     exclude_defaults=True, exclude={"type", "source", "confirm"}
                 ),
                 timestamp=started,
             )
             try:
                 outcome = await run_action(self, request)
+                if outcome.secret and request.value and not secret:
+                    # The walk before the action did not know the field: mask it now.
+                    self.secrets.add(request.value)
+                    shown = masked(request, secret=True, secrets=self.secrets)
+                    entry.params = shown.model_dump(
+                        exclude_defaults=True, exclude={"type", "source", "confirm"}
+                    )
                 obs = await self.observe_unlocked(screenshot=True)
             except StepdeckError as exc:
                 self._finish(entry, t0, error=exc)
@@ -494,21 +554,24 @@ class EngineSession:
             self.steps += 1
             self._finish(entry, t0, message=outcome.message, url=obs.metadata.url)
             self.touch()
+            console, network = self.since(marks)
             result = StepResult(
                 status=StepStatus.DONE,
                 success=True,
                 message=outcome.message,
-                request=request,
+                request=shown,
                 observation=obs,
                 started_at=started,
                 ended_at=utcnow(),
                 duration_ms=entry.duration_ms,
                 data=outcome.data,
+                console=console,
+                network=network,
             )
             self.emit(
                 "step",
                 index=entry.index,
-                action=request.describe(),
+                action=shown.describe(),
                 success=True,
                 url=obs.metadata.url,
                 ms=entry.duration_ms,
@@ -685,19 +748,45 @@ class Engine:
         self._wake.set()
         page = await context.new_page()
         sess.attach(page)
+        sess.start_url = target or ""
         sess.emit("session", action="created")
         if target:
             try:
                 await page.goto(target, wait_until="domcontentloaded")
             except PlaywrightError as exc:
-                # The session exists and stays usable; the log says why the start url failed.
-                err = sess.translate(exc, f"goto {target}")
-                sess.log.append(
-                    LogEntry(
-                        index=0, type="goto", params={"url": target}, success=False, error=str(err)
-                    )
-                )
+                # No session is left behind on Chromium's error page: close it, say why.
+                err = self._start_error(sess, exc, target)
+                await sess.close()
+                self.sessions.pop(sess.id, None)
+                raise err from exc
         return sess
+
+    def _start_error(self, sess: EngineSession, exc: PlaywrightError, url: str) -> StepdeckError:
+        text = str(exc)
+        if "Timeout" in text:
+            return StepTimeout(
+                f"{url} did not load within {self.nav_timeout_ms / 1000:.0f} s; no session opened",
+                "check that the site answers (open it in a browser), or start the session "
+                "without a url and goto it later",
+            )
+        err = sess.translate(exc, f"goto {url}")
+        if isinstance(err, InvalidRequest):
+            code = re.search(r"net::[A-Z_]+", text)
+            reason = code.group(0) if code else text.strip().splitlines()[0]
+            hint = "check the address and that the site is up"
+            if code and code.group(0) in (
+                "net::ERR_CONNECTION_REFUSED",
+                "net::ERR_ADDRESS_UNREACHABLE",
+            ):
+                hint = "nothing answers at that address: is the server running, and the port right?"
+            elif code and code.group(0) == "net::ERR_UNSAFE_PORT":
+                hint = (
+                    "Chromium never loads this port (it belongs to another protocol): use another"
+                )
+            elif code and code.group(0) == "net::ERR_NAME_NOT_RESOLVED":
+                hint = "the host name does not resolve: check its spelling (offline?)"
+            return InvalidRequest(f"Could not open {url} ({reason}); no session opened", hint)
+        return err
 
     def get(self, session_id: str) -> EngineSession:
         sess = self.sessions.get(session_id)

@@ -224,7 +224,7 @@ async def export_session(
     export = ExportedSession(
         provider=provider,
         session=session,
-        start_url=start_url or _start_url(stored, network),
+        start_url=start_url or session.start_url or _start_url(stored, network),
         action_log=action_log,
         console=console,
         network=network,

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from tui.engine.masking import mask_text, masked
 from tui.engine.session import Engine, EngineSession
 from tui.model import (
     ConsoleMessage,
@@ -112,12 +113,18 @@ class LocalProvider:
             from tui.engine.agent import run_command
 
             started = utcnow()
+            marks = sess.marks()
             result = await run_command(sess, request)
             if result.started_at > started:
                 result.started_at = started
+            # Passwords the command typed (or named) never travel back in clear.
+            result.request = masked(result.request, secrets=sess.secrets)
+            result.message = mask_text(result.message, sess.secrets) or ""
+            if not result.console and not result.network:
+                result.console, result.network = sess.since(marks)
             sess.emit(
                 "step",
-                action=request.describe(),
+                action=result.request.describe(),
                 success=result.success,
                 status=result.status.value,
                 command=True,
@@ -192,7 +199,9 @@ class LocalProvider:
         if not sess.paused or request.source == "person":
             return
         gate = self._resume.setdefault(sess.id, asyncio.Event())
-        sess.emit("paused", held=request.describe(), source=request.source)
+        sess.emit(
+            "paused", held=masked(request, secrets=sess.secrets).describe(), source=request.source
+        )
         await gate.wait()  # set by resume, close, or the provider closing
         sess.check_live()
 

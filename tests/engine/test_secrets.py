@@ -1,0 +1,81 @@
+"""A password typed into a page never comes back in clear: not in results, logs, events,
+the store or an export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.engine.conftest import find
+from tui.engine.masking import MASK
+from tui.model import CreateSession, StepRequest
+from tui.providers.export import export_session
+from tui.store import Store
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+SECRET = "s3cr3t-Pa55"
+
+
+async def test_a_password_fill_is_masked_everywhere(provider, demo_server, tmp_path):
+    events = []
+    unsubscribe = provider.engine.subscribe(events.append)
+    try:
+        s = await provider.create_session(CreateSession(url=f"{demo_server}/shop/login"))
+        obs = await provider.observe(s.id, screenshot=False)
+        user = next(
+            a for a in obs.actions if a.id.startswith("I") and "user" in a.description.lower()
+        )
+        password = next(a for a in obs.actions if "password" in a.description.lower())
+        r1 = await provider.step(s.id, StepRequest(id=user.id, value="bob"))
+        r2 = await provider.step(s.id, StepRequest(id=password.id, value=SECRET, enter=True))
+    finally:
+        unsubscribe()
+    assert r1.request.value == "bob"  # ordinary inputs are kept as typed
+    assert r2.request.value == MASK
+    assert "Signed in" in r2.observation.markdown or "bob" in r2.observation.markdown
+    log = await provider.action_log(s.id)
+    assert log[-1].params["value"] == MASK
+    assert SECRET not in json.dumps([e.model_dump(mode="json") for e in log])
+    assert SECRET not in json.dumps([e.model_dump(mode="json") for e in events])
+    assert SECRET not in r2.model_dump_json(exclude={"observation"})
+
+    store = Store(tmp_path / "db" / "stepdeck.db")
+    try:
+        store.record_session(await provider.get_session(s.id))
+        store.record_step("local", s.id, r1)
+        store.record_step("local", s.id, r2)
+        steps = store.steps("local", s.id)
+        assert steps[-1].request.value == MASK
+        out = await export_session(s.id, store=store, live=provider, out=tmp_path / "export")
+    finally:
+        store.close()
+    for path in (tmp_path / "db").glob("stepdeck.db*"):  # the database and its WAL
+        assert SECRET.encode() not in path.read_bytes(), path
+    for path in out.folder.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".md"):
+            assert SECRET not in path.read_text(), path
+
+
+async def test_a_login_command_masks_the_password_it_names(provider, demo_server):
+    s = await provider.create_session(CreateSession(url=f"{demo_server}/shop/login"))
+    r = await provider.step(
+        s.id, StepRequest(type="command", cmd=f"log in as bob with password {SECRET}")
+    )
+    assert r.success, r.message
+    assert SECRET not in r.model_dump_json(exclude={"observation"})
+    assert r.request.cmd == f"log in as bob with password {MASK}"
+    log = await provider.action_log(s.id)
+    assert SECRET not in json.dumps([e.model_dump(mode="json") for e in log])
+
+
+async def test_a_password_field_found_without_an_earlier_observe(provider, pages_server):
+    # Ids are stable for an unchanged page: learn the id in one session, fill it in a
+    # fresh one that never observed, so the engine learns it is a password while acting.
+    first = await provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    pw = find(await provider.observe(first.id, screenshot=False), "Password")
+    s = await provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    r = await provider.step(s.id, StepRequest(type="fill", id=pw.id, value=SECRET))
+    assert r.request.value == MASK
+    assert (await provider.action_log(s.id))[-1].params["value"] == MASK

@@ -1,0 +1,53 @@
+"""Secrets never leave the engine in clear.
+
+A value typed into a password field is replaced by `MASK` in everything the
+engine hands out: the step's echoed request, the action log, events, and so
+the store, exports and the server's JSON built from them. A command that
+names a password ("log in as bob with password hunter2") is masked the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tui.model import StepRequest
+
+MASK = "••••••"
+
+# "with password X", "with the password X", "password: X", "password=X"
+_PASSWORD_IN_TEXT = re.compile(
+    r"\b((?:with\s+(?:the\s+|a\s+)?)pass(?:word|phrase)\s+|pass(?:word|phrase)\s*[:=]\s*)(\S+)",
+    re.I,
+)
+
+
+def is_secret_element(raw: dict[str, Any] | None) -> bool:
+    """A walked element whose value is a secret (a password input)."""
+    if not raw:
+        return False
+    return raw.get("type") == "password"
+
+
+def mask_text(text: str | None, secrets: set[str] | frozenset[str] = frozenset()) -> str | None:
+    """Text (a command, a message) with known secrets and "with password X" hidden."""
+    if not text:
+        return text
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, MASK)
+    return _PASSWORD_IN_TEXT.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+
+def masked(
+    request: StepRequest, *, secret: bool = False, secrets: set[str] | frozenset[str] = frozenset()
+) -> StepRequest:
+    """The request as it may be shown or kept: secret values and passwords in commands hidden."""
+    update: dict[str, Any] = {}
+    if request.value and (secret or request.value in secrets):
+        update["value"] = MASK
+    if request.cmd:
+        cmd = mask_text(request.cmd, secrets)
+        if cmd != request.cmd:
+            update["cmd"] = cmd
+    return request.model_copy(update=update) if update else request
