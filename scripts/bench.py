@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import statistics
 import sys
 import threading
@@ -419,6 +420,39 @@ SECTIONS: dict[str, Callable[[], list[Row]]] = {
 }
 
 
+def verdict(row: Row) -> str | None:
+    """'pass' or 'miss' for a row with a target ("≤ 1.3x raw", "≤ 40 MB", "≤ 30 ms")."""
+    m = re.fullmatch(r"≤\s*([\d.]+)\s*(x raw|MB|ms)", row.target.strip())
+    if m is None:
+        return None
+    limit = float(m.group(1))
+    measured = row.ratio if m.group(2) == "x raw" else row.value
+    if measured is None:
+        return "miss"
+    return "pass" if measured <= limit else "miss"
+
+
+def print_summary(rows: list[Row]) -> None:
+    headers = ["section", "measurement", "target", "measured", "result"]
+    body = []
+    for r in rows:
+        result = verdict(r)
+        if result is None:
+            continue
+        if r.target.endswith("x raw"):
+            measured = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
+        else:
+            measured = f"{r.value:,.1f} {r.unit}" if r.value is not None else "-"
+        body.append([r.section, r.name.strip(), r.target, measured, result])
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(headers)
+    ]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for b in body:
+        print("  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)))
+
+
 def main(argv: list[str]) -> int:
     wanted = argv or list(SECTIONS)
     unknown = [w for w in wanted if w not in SECTIONS]
@@ -426,11 +460,15 @@ def main(argv: list[str]) -> int:
         print(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
         return 2
     rows: list[Row] = []
+    started = time.perf_counter()
     for name in wanted:
         t = time.perf_counter()
-        rows.extend(SECTIONS[name]())
-        print(f"[{name}: {time.perf_counter() - t:.1f} s]", file=sys.stderr)
-    print_table(rows)
+        section_rows = SECTIONS[name]()
+        rows.extend(section_rows)
+        print(f"\n## {name} ({time.perf_counter() - t:.1f} s)\n", flush=True)
+        print_table(section_rows)
+    print(f"\n## summary: targets ({time.perf_counter() - started:.0f} s in all)\n")
+    print_summary(rows)
     return 0
 
 
@@ -492,6 +530,61 @@ def bench_workflows() -> list[Row]:
 
 
 SECTIONS["workflows"] = bench_workflows
+
+
+# --- the app (scripts/bench_ui.py) and the server (scripts/bench_server.py) -----------------
+
+
+def bench_ui() -> list[Row]:
+    """Cold start to first paint; the time the app adds on top of the engine per step."""
+    from scripts.bench_ui import cold_start, step_overhead
+
+    cold = cold_start(runs=3)
+    over = step_overhead(steps=12)
+    return [
+        Row(
+            "ui",
+            "cold start to first paint",
+            cold["median_ms"],
+            note=f"median of {cold['runs']} processes; {cold['crashed_runs']} crashed",
+        ),
+        Row(
+            "ui",
+            "app overhead per step",
+            over["median_ms"],
+            target="≤ 30 ms",
+            note=f"p90 {over['p90_ms']} ms; fill step on the demo shop, {over['steps']} steps",
+        ),
+    ]
+
+
+def bench_server() -> list[Row]:
+    """Steps/s with 10 sessions stepped concurrently over HTTP; HTTP overhead per step."""
+    from scripts.bench_server import measure
+
+    both = measure(sessions=10, steps=6)
+    http, local = both["http"], both["local"]
+    return [
+        Row(
+            "server",
+            "10 sessions stepped concurrently",
+            http["steps_per_s"],
+            unit="steps/s",
+            raw=local["steps_per_s"],
+            note="raw = the same steps on a LocalProvider in this process",
+        ),
+        Row(
+            "server",
+            "one step over HTTP (scroll)",
+            http["median_ms"],
+            raw=local["median_ms"],
+            note=f"HTTP overhead {http['median_ms'] - local['median_ms']:+.1f} ms per step (median)",
+        ),
+    ]
+
+
+SECTIONS["ui"] = bench_ui
+SECTIONS["server"] = bench_server
 
 
 if __name__ == "__main__":

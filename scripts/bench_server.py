@@ -126,24 +126,38 @@ async def in_process(site: str, sessions: int, steps: int) -> dict[str, float]:
     }
 
 
+def measure(sessions: int = 10, steps: int = 10) -> dict[str, dict[str, float]]:
+    """Both measurements in one run: {"http": {...}, "local": {...}} (steps_per_s, median_ms)."""
+    sys.path.insert(0, str(ROOT))
+    from tui.demo.server import DemoServer
+
+    old_home = os.environ.get("STEPDECK_HOME")
+    with tempfile.TemporaryDirectory() as home, DemoServer() as demo:
+        os.environ["STEPDECK_HOME"] = home
+        try:
+            site = demo.url("/").rstrip("/")
+            proc, url = start_server(Path(home))
+            try:
+                http = asyncio.run(over_http(url, site, sessions, steps))
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=20)
+            local = asyncio.run(in_process(site, sessions, steps))
+        finally:
+            if old_home is None:
+                os.environ.pop("STEPDECK_HOME", None)
+            else:
+                os.environ["STEPDECK_HOME"] = old_home
+    return {"http": http, "local": local}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--steps", type=int, default=10, help="steps per session")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from tui.demo.server import DemoServer
-
-    with tempfile.TemporaryDirectory() as home, DemoServer() as demo:
-        os.environ["STEPDECK_HOME"] = home
-        site = demo.url("/").rstrip("/")
-        proc, url = start_server(Path(home))
-        try:
-            http = asyncio.run(over_http(url, site, args.sessions, args.steps))
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=20)
-        local = asyncio.run(in_process(site, args.sessions, args.steps))
+    both = measure(args.sessions, args.steps)
+    http, local = both["http"], both["local"]
 
     n = args.sessions
     print(f"stepdeck serve, {n} sessions stepped concurrently ({args.steps} steps each, scroll)")
