@@ -7,6 +7,9 @@
 // finds its element without walking again.
 (opts) => {
   const withHtml = !opts || opts.html !== false;
+  // split: answer the HTML now (so markdown conversion starts at once) and keep the
+  // action space for a second, short call (`take` below).
+  const split = !!(opts && opts.split);
   const MAX_TEXT = 120;
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "svg", "SVG", "IFRAME"]);
   const TEXT_INPUTS = new Set(["", "text", "search", "email", "url", "tel", "password", "number", "date",
@@ -22,7 +25,9 @@
     if (key && !labelFor.has(key)) labelFor.set(key, label);
   }
 
-  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
+  // C0 controls (but the whitespace ones) and DEL: an ESC in page text must never reach a terminal.
+  const CTRL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
+  const clean = (s) => (s || "").replace(/\s+/g, " ").replace(CTRL, "").trim();
   const cut = (s) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT - 1) + "…" : s);
 
   const name = (el, tag) => {
@@ -218,7 +223,7 @@
       if (!el.checkVisibility({ visibilityProperty: true })) continue;
       const id = kind + (++counters[kind]);
       byId.set(id, el);
-      const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag), category: categories.get(el) || "" };
+      const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag).replace(CTRL, ""), category: categories.get(el) || "" };
       if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
       if (tag === "INPUT") {
         a.type = el.type;
@@ -239,7 +244,17 @@
       } else if (el.hasAttribute("aria-checked")) {
         a.checked = el.getAttribute("aria-checked") === "true";
       }
-      if (el.disabled || el.getAttribute("aria-disabled") === "true") a.disabled = true;
+      if (el.disabled || el.getAttribute("aria-disabled") === "true") {
+        a.disabled = true;
+        a.description = (a.description + " (disabled)").trim();
+      }
+      if (a.value) a.value = a.value.replace(CTRL, "");
+      // Already shaped as the model's Action (its params), so Python validates without mapping.
+      if (kind === "I") {
+        a.params = [a.type === "select"
+          ? { name: "value", type: "options", default: a.value || null, values: a.options }
+          : { name: "value", type: a.type || "text" }];
+      }
       a.selector = selectorOf(el);
       const frame = frameOf.get(root);
       if (frame) {
@@ -277,6 +292,10 @@
     for (const el of hidden) el.removeAttribute("data-sd-hidden");
     // Same-origin frames' text follows the page's (an HTML parser puts it at the end of body).
     for (const body of frameOf.keys()) html += "<section>" + body.innerHTML + "</section>";
+  }
+  if (split) {
+    state.pending = out;
+    return location.href + "\u0000" + html;
   }
   return JSON.stringify(out) + (withHtml ? "\u0000" + html : "");
 }

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from playwright.async_api import Page
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tui.model import Action, PageMeta, Viewport
@@ -43,66 +43,69 @@ class Perceived:
     url: str
     viewport: Viewport
     actions: list[Action]
-    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> what the walk saw
     html: str | None = None
+    meta_json: str = ""  # the walk's JSON: `raw` reads it again only when a step needs it
+    _raw: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
+
+    @property
+    def raw(self) -> dict[str, dict[str, Any]]:
+        """id -> what the walk saw of that element (kind, type, options, frame, ...)."""
+        if self._raw is None:
+            items = json.loads(self.meta_json).get("actions") or [] if self.meta_json else []
+            self._raw = {i["id"]: i for i in items}
+        return self._raw
 
     def meta(self) -> PageMeta:
         return PageMeta(title=self.title, url=self.url, viewport=self.viewport)
 
 
-_ACTIONS = TypeAdapter(list[Action])
+class _Walk(BaseModel):
+    """The walk's JSON, validated in one go (its actions are already shaped as `Action`)."""
 
+    model_config = ConfigDict(extra="ignore")
 
-def _action(item: dict[str, Any]) -> dict[str, Any]:
-    """The walk's item as Action fields (validated all at once: one call, not 5,000)."""
-    params: list[dict[str, Any]] = []
-    if item["kind"] == "I":
-        if item.get("type") == "select":
-            params.append(
-                {
-                    "name": "value",
-                    "type": "options",
-                    "default": item.get("value") or None,
-                    "values": item.get("options") or [],
-                }
-            )
-        else:
-            params.append({"name": "value", "type": item.get("type") or "text"})
-    description = strip_controls(item.get("description") or "")
-    if item.get("disabled"):
-        description = f"{description} (disabled)".strip()
-    return {
-        "id": item["id"],
-        "description": description,
-        "category": item.get("category") or "",
-        "role": item.get("role") or "",
-        "tag": item.get("tag") or "",
-        "params": params,
-        "value": strip_controls(item["value"]) if item.get("value") else item.get("value"),
-        "checked": item.get("checked"),
-        "selector": item.get("selector"),
-        "href": item.get("href"),
-    }
+    title: str = ""
+    url: str = ""
+    viewport: Viewport = Field(default_factory=Viewport)
+    actions: list[Action] = Field(default_factory=list)
 
 
 def parse_walk(text: str) -> Perceived:
     """The walk's answer: JSON, then (when asked for) a NUL and the page's HTML."""
     meta, sep, html = text.partition("\x00")
-    data = json.loads(meta)
-    items = data.get("actions") or []
+    data = _Walk.model_validate_json(meta)
     return Perceived(
-        title=strip_controls(data.get("title") or ""),
-        url=data.get("url") or "",
-        viewport=Viewport(**data.get("viewport") or {}),
-        actions=_ACTIONS.validate_python([_action(i) for i in items]),
-        raw={i["id"]: i for i in items},
+        title=strip_controls(data.title),
+        url=data.url,
+        viewport=data.viewport,
+        actions=data.actions,
         html=html if sep else None,
+        meta_json=meta,
     )
 
 
 async def walk(page: Page, *, html: bool = True) -> str:
     """The walk's raw answer (parse it with `parse_walk`, or `perceive_text` off the loop)."""
     return await page.evaluate(walk_script(), {"html": html})
+
+
+# The second half of a split walk: the action space the walk kept, once.
+TAKE_JS = (
+    "() => { const s = window.__stepdeck; const out = s && s.pending;"
+    " if (!out) return null; s.pending = null; return JSON.stringify(out); }"
+)
+
+
+async def walk_html(page: Page) -> tuple[str, str]:
+    """First half of a split walk: (url, HTML with hidden elements marked); `take_walk` next."""
+    text = await page.evaluate(walk_script(), {"html": True, "split": True})
+    url, _, html = text.partition("\x00")
+    return url, html
+
+
+async def take_walk(page: Page) -> str | None:
+    """Second half of a split walk: its JSON (None when the document changed meanwhile)."""
+    return await page.evaluate(TAKE_JS)
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:

@@ -16,7 +16,7 @@ import re
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,14 @@ from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.browser import BrowserHost
 from tui.engine.masking import is_secret_element, mask_text, masked
-from tui.engine.perception import Perceived, perceive_text, strip_controls, walk
+from tui.engine.perception import (
+    Perceived,
+    parse_walk,
+    strip_controls,
+    take_walk,
+    to_markdown,
+    walk_html,
+)
 from tui.errors import (
     BrowserCrashed,
     InvalidRequest,
@@ -423,9 +430,7 @@ class EngineSession:
         )
         try:
             try:
-                text = await self._walk(page)
-                # Parsing and markdown are CPU work: off the event loop, so a UI never stalls.
-                perceived, markdown = await asyncio.to_thread(perceive_text, text)
+                perceived, markdown = await self._perceive(page)
                 png, note = await self._shot_result(shot_task)
             except BaseException:
                 if shot_task is not None:  # a stuck page must not hold the caller 15 s more
@@ -458,10 +463,31 @@ class EngineSession:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
             return None, f"no screenshot: {first}"
 
-    async def _walk(self, page: Page) -> str:
+    async def _perceive(self, page: Page) -> tuple[Perceived, str]:
+        """One walk, in two halves: the HTML comes back first and its markdown is converted
+        (in a worker thread) while the action space travels and is parsed (in another)."""
+        for _ in range(3):
+            url, html = await self._walk(page, lambda: walk_html(page))
+            # Markdown and parsing are CPU work: off the event loop, so a UI never stalls.
+            markdown = asyncio.ensure_future(asyncio.to_thread(to_markdown, html, url))
+            try:
+                text = await self._walk(page, lambda: take_walk(page))
+                if text is None:  # a new document arrived between the halves: walk it
+                    continue
+                perceived = await asyncio.to_thread(parse_walk, text)
+                return perceived, await markdown
+            finally:
+                if not markdown.done():
+                    markdown.cancel()
+        raise StepTimeout(
+            "The page kept changing while it was being read",
+            "observe again once it settles",
+        )
+
+    async def _walk(self, page: Page, call: Callable[[], Awaitable[Any]]) -> Any:
         for attempt in range(3):
             try:
-                return await asyncio.wait_for(walk(page), self.engine.walk_timeout_s)
+                return await asyncio.wait_for(call(), self.engine.walk_timeout_s)
             except TimeoutError:
                 raise StepTimeout(
                     f"The page did not answer within {self.engine.walk_timeout_s:.0f} s "
