@@ -122,6 +122,9 @@ class StoredStep(BaseModel):
     screenshot_path: Path | None = None
     console: list[ConsoleMessage] = Field(default_factory=list)
     network: list[NetworkRequest] = Field(default_factory=list)
+    # The console and network above are this step's own (its provider reported them with
+    # the step), not to be guessed from the session's logs by time.
+    logs: bool = False
 
     def screenshot(self) -> bytes | None:
         """The PNG saved with this step, if it is still on disk."""
@@ -301,6 +304,13 @@ class Store:
         """
         obs = result.observation
         meta = obs.metadata if obs else None
+        # The step's own logs: given here, or reported by the provider with the step (an empty
+        # list then still means "nothing happened", kept as [] rather than NULL).
+        own = (
+            console is not None
+            or network is not None
+            or bool({"console", "network"} & result.model_fields_set)
+        )
         console = result.console if console is None else console
         network = result.network if network is None else network
         with self._lock:
@@ -340,8 +350,12 @@ class Store:
                     meta.model_dump_json() if meta else None,
                     json.dumps(result.data, default=str) if result.data is not None else None,
                     str(shot_path) if shot_path else None,
-                    json.dumps([c.model_dump(mode="json") for c in console]) if console else None,
-                    json.dumps([n.model_dump(mode="json") for n in network]) if network else None,
+                    json.dumps([c.model_dump(mode="json") for c in console])
+                    if console or own
+                    else None,
+                    json.dumps([n.model_dump(mode="json") for n in network])
+                    if network or own
+                    else None,
                 )
                 self._db.execute(
                     """
@@ -430,6 +444,7 @@ class Store:
             screenshot_path=Path(row["screenshot_path"]) if row["screenshot_path"] else None,
             console=load("console") or [],
             network=load("network") or [],
+            logs=row.get("console") is not None or row.get("network") is not None,
         )
 
 

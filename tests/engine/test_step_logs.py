@@ -42,6 +42,30 @@ async def test_a_step_carries_its_own_console_and_network(provider, pages_server
     assert steps[1].network[0].url == f"{pages_server}/form.html"
     assert stored.start_url == f"{pages_server}/form.html"
     assert stored.status == "closed"
+    assert all(st.logs for st in steps)  # the steps' own logs, even the empty ones
+
+    # Time travel in the app reads them from the store, for an ended session too.
+    from tui.ui.tabs.timeline import Moment, moment_text
+
+    moment = Moment.from_stored(steps[1])
+    text = moment_text(moment, moment.console, moment.network)
+    assert "## Console during this step (2)" in text
+    assert "error: a console error" in text
+    assert f"GET 200 {pages_server}/form.html" in text
+
+
+async def test_a_step_without_its_own_logs_is_told_apart(tmp_path):
+    from tui.model import StepResult
+
+    store = Store(tmp_path / "stepdeck.db")
+    try:
+        remote = store.record_step("cloud", "s1", StepResult(request=StepRequest(type="back")))
+        own = store.record_step("local", "s2", StepResult(console=[], network=[]))
+        assert not remote.logs and own.logs
+        assert [st.logs for st in store.steps("cloud", "s1")] == [False]
+        assert [st.logs for st in store.steps("local", "s2")] == [True]
+    finally:
+        store.close()
 
 
 async def test_a_command_carries_the_logs_of_all_its_actions(provider, pages_server):

@@ -54,6 +54,7 @@ class Moment:
     console: list[ConsoleMessage] = field(default_factory=list)
     network: list[NetworkRequest] = field(default_factory=list)
     stored: bool = True
+    own_logs: bool = False  # console/network are the step's own (else: by time window)
 
     @classmethod
     def from_stored(cls, step) -> Moment:
@@ -74,6 +75,7 @@ class Moment:
             screenshot_path=step.screenshot_path,
             console=list(step.console),
             network=list(step.network),
+            own_logs=getattr(step, "logs", bool(step.console or step.network)),
         )
 
     @classmethod
@@ -94,7 +96,10 @@ class Moment:
             actions=list(obs.actions) if obs else [],
             metadata=obs.metadata if obs else None,
             png=obs.screenshot if obs else None,
+            console=list(result.console),
+            network=list(result.network),
             stored=False,
+            own_logs=bool({"console", "network"} & result.model_fields_set),
         )
 
     def screenshot(self) -> bytes | None:
@@ -141,9 +146,10 @@ def moment_text(moment: Moment, console: list[ConsoleMessage], network: list) ->
     lines += [f"- {a.id} {a.role} {a.description}".rstrip() for a in moment.actions[:200]]
     if len(moment.actions) > 200:
         lines.append(f"- … {len(moment.actions) - 200} more")
-    lines += ["", f"## Console from this step until the next ({len(console)})", ""]
+    span = "during this step" if moment.own_logs else "from this step until the next"
+    lines += ["", f"## Console {span} ({len(console)})", ""]
     lines += [f"- {clock(c.timestamp)} {c.level}: {c.text[:300]}" for c in console[-100:]]
-    lines += ["", f"## Network from this step until the next ({len(network)})", ""]
+    lines += ["", f"## Network {span} ({len(network)})", ""]
     for r in network[-200:]:
         status = r.failure or (str(r.status) if r.status is not None else "…")
         lines.append(f"- {clock(r.timestamp)} {r.method} {status} {r.url[:200]}")
@@ -338,8 +344,11 @@ class TimelineTab(SessionTab):
         """Show the page, actions, screenshot and logs as they were after step `index`."""
         self.picked = index
         moment = self.moments[index]
-        console = moment.console or during(self.moments, index, self.console)
-        network = moment.network or during(self.moments, index, self.network)
+        if moment.own_logs:  # recorded with the step: an ended session keeps them too
+            console, network = moment.console, moment.network
+        else:
+            console = moment.console or during(self.moments, index, self.console)
+            network = moment.network or during(self.moments, index, self.network)
         text = moment_text(moment, console, network)
         area = self.query_one(TimelinePage)
         area.language = "markdown" if len(text) <= HIGHLIGHT_LIMIT else None
