@@ -29,7 +29,7 @@ def test_a_password_stays_masked_over_http(serve, site):
         assert SECRET not in log.text and "bob" in log.text
         http.delete(f"/sessions/{sid}/stop")
     files = [p for p in serve.home.rglob("*") if p.is_file()]
-    assert any(p.name.endswith(".db") for p in files)  # the server's store, written to
+    assert any(p.name == "stepdeck.sqlite3" for p in files)  # the server's store
     for path in files:
         if path.suffix != ".png":
             assert SECRET.encode() not in path.read_bytes(), path
