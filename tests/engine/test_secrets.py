@@ -79,3 +79,13 @@ async def test_a_password_field_found_without_an_earlier_observe(provider, pages
     r = await provider.step(s.id, StepRequest(type="fill", id=pw.id, value=SECRET))
     assert r.request.value == MASK
     assert (await provider.action_log(s.id))[-1].params["value"] == MASK
+
+
+async def test_a_command_typing_into_a_password_field_is_masked(provider, demo_server):
+    s = await provider.create_session(CreateSession(url=f"{demo_server}/shop/login"))
+    r = await provider.step(
+        s.id, StepRequest(type="command", cmd=f"type {SECRET} into the password field")
+    )
+    assert r.success, r.message
+    assert r.request.cmd == f"type {MASK} into the password field"
+    assert SECRET not in r.model_dump_json(exclude={"observation"})
