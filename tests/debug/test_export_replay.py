@@ -104,3 +104,25 @@ def test_export_command_names_a_missing_session(store):
     run = CliRunner().invoke(main, ["export", "nosuchsession"])
     assert run.exit_code == 1
     assert "No session nosuchsession" in run.output
+
+
+async def test_replay_stops_at_a_password_it_never_kept(
+    local_provider, store, demo_server, tmp_path
+):
+    from tui.engine.masking import MASK
+    from tui.model import CreateSession, StepRequest
+
+    session = await local_provider.create_session(CreateSession(url=f"{demo_server}/shop/login"))
+    store.record_session(await local_provider.get_session(session.id))
+    page = await local_provider.observe(session.id, screenshot=False)
+    password = next(a for a in page.actions if "password" in a.description.lower())
+    typed = await local_provider.step(session.id, StepRequest(id=password.id, value="pw-123"))
+    store.record_step("local", session.id, typed)
+    exported = await export_session(session.id, store=store, live=local_provider, out=tmp_path)
+    assert "pw-123" not in exported.json_path.read_text()
+    assert load_export(exported.folder).steps[0].request.value == MASK
+
+    report = await replay(exported.json_path, local_provider)
+
+    assert [o.outcome for o in report.outcomes] == ["stopped"]
+    assert "password" in report.stopped.reason and "by hand" in report.stopped.reason

@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tui import locations
+from tui.engine.masking import MASK
 from tui.model import (
     ConsoleMessage,
     CreateSession,
@@ -424,6 +425,13 @@ async def replay_steps(
         if not st.success or st.status == StepStatus.ERROR:
             yield out.model_copy(update={"outcome": "skipped", "reason": "it failed when recorded"})
             continue
+        if request.value == MASK:
+            reason = (
+                "the value typed here went into a password field and was never kept; "
+                "type it by hand in this session, then replay the steps after it"
+            )
+            yield out.model_copy(update={"outcome": "stopped", "reason": reason})
+            return
         if request.id and request.type in ID_STEPS:
             try:
                 observation = await provider.observe(session_id, screenshot=False)
