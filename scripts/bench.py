@@ -282,7 +282,7 @@ async def _engine_rows() -> list[Row]:
         pages = [("form page", f"{server.base}/form", 15)]
         if demo_base:
             pages.append(("demo shop", f"{demo_base}/shop", 10))
-        pages.append(("5,000-element page (~1 MB)", f"{server.base}/big", 5))
+        pages.append(("5,000-element page (~1 MB)", f"{server.base}/big", 9))
         for label, url, n in pages:
             sess = await engine.create(url)
             ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
