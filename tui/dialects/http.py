@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -30,6 +30,7 @@ from tui.errors import (
     StepdeckError,
     StepTimeout,
     Unreachable,
+    Unsupported,
 )
 
 READ_RETRIES = 2  # extra attempts for reads after a 429/5xx/connection failure
@@ -261,3 +262,42 @@ def parse(response: httpx.Response, model: Any, *, provider: str) -> Any:
         raise BadResponse(
             f"{provider} sent a reply stepdeck cannot read: {loc}: {first.get('msg')}"
         ) from exc
+
+
+class HttpProvider:
+    """What every dialect client shares: its HttpClient, lifecycle, and plain refusals.
+
+    A client sets `self._http` and `self.capabilities`; a feature its API lacks
+    raises `Unsupported` with the reason its capabilities give, which the app
+    shows as a disabled tab rather than an error.
+    """
+
+    _http: HttpClient | None = None
+    capabilities: Any
+
+    async def start(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    @property
+    def last_exchange(self) -> dict | None:
+        """The last request and reply on the wire (no headers), for the Raw tab."""
+        return self._http.last_exchange if self._http is not None else None
+
+    def _refuse(self, capability: str) -> Unsupported:
+        return Unsupported(self.capabilities.reason(capability))
+
+    async def console(self, session_id: str) -> list:
+        raise self._refuse("console")
+
+    async def network(self, session_id: str) -> list:
+        raise self._refuse("network")
+
+    def events(self, session_id: str | None = None) -> AsyncIterator:
+        raise self._refuse("events")
+
+    async def set_paused(self, session_id: str, paused: bool) -> Any:
+        raise self._refuse("pause")

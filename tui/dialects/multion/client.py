@@ -19,7 +19,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 from pydantic import ValidationError
 
-from tui.dialects.http import HttpClient, error_for
+from tui.dialects.http import HttpClient, HttpProvider, error_for
 from tui.dialects.multion.models import (
     API_KEY_HEADER,
     BrowseOutput,
@@ -41,12 +41,9 @@ from tui.errors import (
 )
 from tui.model import (
     BROWSER_ACTIONS,
-    ConsoleMessage,
     CreateSession,
-    Event,
     Health,
     LogEntry,
-    NetworkRequest,
     Observation,
     PageMeta,
     Session,
@@ -96,7 +93,7 @@ def _status(value: str | None) -> StepStatus:
         return StepStatus.CONTINUE
 
 
-class MultionClient:
+class MultionClient(HttpProvider):
     """A MultiOn account (or `stepdeck serve`'s /v1/web) as a Provider."""
 
     def __init__(
@@ -137,17 +134,6 @@ class MultionClient:
         )
 
     # -- lifecycle -------------------------------------------------------------
-
-    async def start(self) -> None:
-        return None
-
-    @property
-    def last_exchange(self) -> dict | None:
-        """The last request and reply on the wire (no headers), for the Raw tab."""
-        return self._http.last_exchange if self._http is not None else None
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # -- sessions --------------------------------------------------------------
 
@@ -526,20 +512,8 @@ class MultionClient:
         """The steps this app sent (MultiOn keeps no action log of its own)."""
         return list(self._logs.get(session_id, []))
 
-    async def console(self, session_id: str) -> list[ConsoleMessage]:
-        raise Unsupported(self.capabilities.reason("console"))
-
-    async def network(self, session_id: str) -> list[NetworkRequest]:
-        raise Unsupported(self.capabilities.reason("network"))
-
     async def health(self, session_id: str) -> Health:
         sessions = {s.id for s in await self.list_sessions()}
         if session_id in sessions:
             return Health(ok=True, status=SessionStatus.ACTIVE, detail="listed by MultiOn")
         return Health(ok=False, status=SessionStatus.CLOSED, detail="MultiOn no longer lists it")
-
-    def events(self, session_id: str | None = None) -> AsyncIterator[Event]:
-        raise Unsupported(self.capabilities.reason("events"))
-
-    async def set_paused(self, session_id: str, paused: bool) -> Session:
-        raise Unsupported(self.capabilities.reason("pause"))

@@ -24,7 +24,7 @@ from httpx_sse import aconnect_sse
 from pydantic import ValidationError
 
 from tui import locations
-from tui.dialects.http import HttpClient, error_for, parse
+from tui.dialects.http import HttpClient, HttpProvider, error_for, parse
 from tui.dialects.notte.models import (
     ActionLogResponse,
     ConsoleResponse,
@@ -75,7 +75,7 @@ _CLOUD_MISSING = {
 }
 
 
-class NotteClient:
+class NotteClient(HttpProvider):
     """Notte's sessions as a Provider (`notte` dialect)."""
 
     def __init__(
@@ -149,11 +149,6 @@ class NotteClient:
         except StepdeckError:
             return False
         return isinstance(body, dict) and "dialects" in body
-
-    @property
-    def last_exchange(self) -> dict | None:
-        """The last request and reply on the wire (no headers), for the Raw tab."""
-        return self._http.last_exchange if self._http is not None else None
 
     async def aclose(self) -> None:
         if self._http is not None:

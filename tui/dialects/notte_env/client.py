@@ -10,23 +10,19 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
-from tui.dialects.http import HttpClient
+from tui.dialects.http import HttpClient, HttpProvider
 from tui.dialects.notte_env.models import SPECIAL_IDS, ObserveResponse, SessionResponse
 from tui.errors import SessionNotFound, Unsupported
 from tui.model import (
     BROWSER_ACTIONS,
     Action,
-    ConsoleMessage,
     CreateSession,
-    Event,
     Health,
     LogEntry,
-    NetworkRequest,
     Observation,
     PageMeta,
     Param,
@@ -98,7 +94,7 @@ def step_fields(request: StepRequest) -> dict[str, Any]:
     return {"action_id": request.type, "value": value}
 
 
-class NotteEnvClient:
+class NotteEnvClient(HttpProvider):
     """A host serving Notte's first API, as a Provider."""
 
     def __init__(
@@ -134,17 +130,6 @@ class NotteEnvClient:
                 "pause": "Notte's first API cannot hold steps",
             },
         )
-
-    async def start(self) -> None:
-        return None
-
-    @property
-    def last_exchange(self) -> dict | None:
-        """The last request and reply on the wire (no headers), for the Raw tab."""
-        return self._http.last_exchange if self._http is not None else None
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     # -- sessions --------------------------------------------------------------
 
@@ -306,18 +291,6 @@ class NotteEnvClient:
         """The steps this app sent (the first API keeps no log to read back)."""
         return list(self._logs.get(session_id, []))
 
-    async def console(self, session_id: str) -> list[ConsoleMessage]:
-        raise Unsupported(self.capabilities.reason("console"))
-
-    async def network(self, session_id: str) -> list[NetworkRequest]:
-        raise Unsupported(self.capabilities.reason("network"))
-
     async def health(self, session_id: str) -> Health:
         session = self._known(session_id)
         return Health(ok=session.status.is_live, status=session.status, detail="as last seen")
-
-    def events(self, session_id: str | None = None) -> AsyncIterator[Event]:
-        raise Unsupported(self.capabilities.reason("events"))
-
-    async def set_paused(self, session_id: str, paused: bool) -> Session:
-        raise Unsupported(self.capabilities.reason("pause"))

@@ -12,12 +12,11 @@ import asyncio
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 
-from tui.dialects.http import HttpClient
+from tui.dialects.http import HttpClient, HttpProvider
 from tui.dialects.thinkrun.models import (
     API_KEY_HEADER,
     LIVE_STATUSES,
@@ -47,7 +46,6 @@ from tui.model import (
     Action,
     ConsoleMessage,
     CreateSession,
-    Event,
     Health,
     LogEntry,
     NetworkRequest,
@@ -89,7 +87,7 @@ def _png(value: str) -> bytes:
         raise BadResponse("ThinkRun sent a screenshot that is not base64") from exc
 
 
-class ThinkRunClient:
+class ThinkRunClient(HttpProvider):
     """A ThinkRun account (or `stepdeck serve`'s /api) as a Provider."""
 
     def __init__(
@@ -126,17 +124,6 @@ class ThinkRunClient:
                 "extract": "ThinkRun's API has no structured extraction",
             },
         )
-
-    async def start(self) -> None:
-        return None
-
-    @property
-    def last_exchange(self) -> dict | None:
-        """The last request and reply on the wire (no headers), for the Raw tab."""
-        return self._http.last_exchange if self._http is not None else None
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
 
     def _path(self, session_id: str, tail: str = "") -> str:
         return f"api/sessions/{session_id}" + (f"/{tail}" if tail else "")
@@ -445,9 +432,3 @@ class ThinkRunClient:
         return Health(
             ok=h.healthy, status=session_status(h.status), detail=h.message or "", checks=checks
         )
-
-    def events(self, session_id: str | None = None) -> AsyncIterator[Event]:
-        raise Unsupported(self.capabilities.reason("events"))
-
-    async def set_paused(self, session_id: str, paused: bool) -> Session:
-        raise Unsupported(self.capabilities.reason("pause"))
