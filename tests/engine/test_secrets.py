@@ -89,3 +89,21 @@ async def test_a_command_typing_into_a_password_field_is_masked(provider, demo_s
     assert r.success, r.message
     assert r.request.cmd == f"type {MASK} into the password field"
     assert SECRET not in r.model_dump_json(exclude={"observation"})
+
+
+async def test_a_password_sent_by_get_is_scrubbed_from_urls(provider, pages_server):
+    # form.html's form is sent by GET: the next page's url carries the password.
+    s = await provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    obs = await provider.observe(s.id, screenshot=False)
+    pw = find(obs, "Password")
+    r = await provider.step(s.id, StepRequest(type="fill", id=pw.id, value=SECRET, enter=True))
+    assert "pw=" in r.observation.metadata.url, r.observation.metadata.url
+    everything = json.dumps(
+        [
+            r.model_dump(mode="json", exclude={"observation": {"screenshot", "markdown"}}),
+            [e.model_dump(mode="json") for e in await provider.action_log(s.id)],
+            [n.model_dump(mode="json") for n in await provider.network(s.id)],
+            (await provider.get_session(s.id)).model_dump(mode="json"),
+        ]
+    )
+    assert SECRET not in everything

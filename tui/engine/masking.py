@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from tui.model import StepRequest
 
@@ -33,10 +34,27 @@ def mask_text(text: str | None, secrets: set[str] | frozenset[str] = frozenset()
     """Text (a command, a message) with known secrets and "with password X" hidden."""
     if not text:
         return text
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, MASK)
+    text = scrub(text, secrets)
     return _PASSWORD_IN_TEXT.sub(lambda m: f"{m.group(1)}{MASK}", text)
+
+
+MIN_SCRUB = 3  # shorter secrets are masked where they are the whole value, not inside text
+
+
+def scrub(text: str, secrets: set[str] | frozenset[str]) -> str:
+    """`text` (a url, a console message) with every known secret, plain or url-encoded, hidden.
+
+    A form sent by GET puts the password in the next page's url: that url is scrubbed too.
+    """
+    if not text or not secrets:
+        return text
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) < MIN_SCRUB:
+            continue
+        for form in {secret, quote_plus(secret), quote(secret, safe="")}:
+            if form in text:
+                text = text.replace(form, MASK)
+    return text
 
 
 def masked(

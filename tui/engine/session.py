@@ -25,7 +25,7 @@ from playwright.async_api import ConsoleMessage as PWConsoleMessage
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.browser import BrowserHost
-from tui.engine.masking import is_secret_element, mask_text, masked
+from tui.engine.masking import is_secret_element, mask_text, masked, scrub
 from tui.engine.perception import (
     Perceived,
     parse_walk,
@@ -191,6 +191,7 @@ class EngineSession:
             title = self.last_observation.metadata.title
         if page is not None and self.live:
             url = page.url
+        url = scrub(url, self.secrets)
         return Session(
             id=self.id,
             provider="local",
@@ -212,7 +213,7 @@ class EngineSession:
         return [
             Tab(
                 index=i,
-                url=p.url,
+                url=scrub(p.url, self.secrets),
                 title=self._titles.get(p, ""),
                 active=i == self.tabs.active,
             )
@@ -310,7 +311,9 @@ class EngineSession:
 
     def _on_request(self, request: Request) -> None:
         entry = NetworkRequest(
-            url=request.url, method=request.method, resource_type=request.resource_type
+            url=scrub(request.url, self.secrets),
+            method=request.method,
+            resource_type=request.resource_type,
         )
         self._inflight[request] = (entry, time.monotonic())
         self.network.append(entry)
@@ -442,6 +445,8 @@ class EngineSession:
             raise self.translate(exc, "observe") from exc
         self.perceived = perceived
         meta = perceived.meta()
+        if self.secrets:  # a form sent by GET put the password in the url
+            meta.url = scrub(meta.url, self.secrets)
         self._titles[page] = perceived.title
         await self._refresh_titles()
         meta.tabs = self.tab_list()
@@ -584,7 +589,7 @@ class EngineSession:
             result = StepResult(
                 status=StepStatus.DONE,
                 success=True,
-                message=outcome.message,
+                message=scrub(outcome.message, self.secrets),
                 request=shown,
                 observation=obs,
                 started_at=started,
@@ -616,8 +621,10 @@ class EngineSession:
         entry.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
         entry.success = error is None
         entry.error = str(error) if error else None
-        entry.message = message
-        entry.url = url or (self.page.url if self.page is not None and self.live else "")
+        entry.message = scrub(message, self.secrets)
+        entry.url = scrub(
+            url or (self.page.url if self.page is not None and self.live else ""), self.secrets
+        )
         self.log.append(entry)
         if error is not None:
             self.emit("step", index=entry.index, success=False, error=entry.error)
