@@ -83,3 +83,30 @@ async def test_z_enlarges_the_screenshot_and_z_again_restores_it(debug_app, page
         assert app.command_bar.value == ""
         await pilot.press("z", "escape")  # escape restores too
         assert app.screen.maximized is None
+
+
+def test_viewport_comes_from_the_page_unless_the_screenshot_disagrees():
+    import struct
+    import zlib
+
+    from tui.model import Observation, PageMeta, Viewport
+    from tui.ui.tabs.shot import viewport_of
+
+    def png(width: int, height: int) -> bytes:
+        header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+        chunk = b"IHDR" + header
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + struct.pack(">I", len(header))
+            + chunk
+            + struct.pack(">I", zlib.crc32(chunk))
+        )
+
+    def seen(viewport: tuple[int, int], shot: bytes | None) -> Observation:
+        meta = PageMeta(viewport=Viewport(width=viewport[0], height=viewport[1]))
+        return Observation(metadata=meta, screenshot=shot)
+
+    assert viewport_of(seen((1280, 800), png(1280, 800))) == (1280, 800)
+    assert viewport_of(seen((1280, 800), png(2560, 1600))) == (1280, 800)  # device pixels x2
+    assert viewport_of(seen((1280, 800), png(1920, 1080))) == (1920, 1080)  # never reported
+    assert viewport_of(seen((1280, 800), b"not a png")) == (1280, 800)

@@ -58,16 +58,30 @@ def picture_cells(image, content: Size) -> Size:
 
 
 def viewport_of(observation: Observation) -> tuple[int, int]:
-    """The page's viewport in CSS pixels (what `click_xy` takes); else the PNG's size."""
-    viewport = observation.metadata.viewport
-    if viewport.width > 0 and viewport.height > 0:
-        return viewport.width, viewport.height
-    if observation.screenshot:
-        from PIL import Image as PILImage
+    """The page's viewport in CSS pixels (what `click_xy` takes).
 
-        with PILImage.open(io.BytesIO(observation.screenshot)) as png:
-            return png.size
-    return 0, 0
+    The observation's viewport, unless the screenshot's shape disagrees with it
+    (a provider that never reported its viewport leaves the model's default):
+    then the PNG's own size. A PNG of the same shape at another scale (a
+    device pixel ratio of 2) keeps the reported viewport.
+    """
+    viewport = observation.metadata.viewport
+    reported = (viewport.width, viewport.height)
+    png = png_size(observation.screenshot) if observation.screenshot else None
+    if png is None or png[0] <= 0 or png[1] <= 0:
+        return reported
+    if reported[0] <= 0 or reported[1] <= 0:
+        return png
+    if abs(png[0] / png[1] - reported[0] / reported[1]) > 0.02 * reported[0] / reported[1]:
+        return png
+    return reported
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's header (None if it is not a PNG)."""
+    if len(data) < 24 or data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 class ShotTab(SessionTab):
