@@ -115,10 +115,11 @@ def merge(stored: list, results: list[StepResult]) -> list[Moment]:
     """Stored steps (each once), plus this app's results the store does not hold yet, by time."""
     moments = [Moment.from_stored(s) for s in once(stored)]
     seen = {s.started_at for s in stored}
-    extra = [r for r in results if r.started_at not in seen]
-    for n, result in enumerate(extra, len(moments) + 1):
-        moments.append(Moment.from_result(n, result))
+    moments += [Moment.from_result(0, r) for r in results if r.started_at not in seen]
     moments.sort(key=lambda m: m.started_at)
+    # Numbered in time order: a step the store never got (a failed one) sits in its place.
+    for n, moment in enumerate(moments, 1):
+        moment.seq = n
     return moments
 
 
