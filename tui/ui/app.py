@@ -8,6 +8,8 @@ that is no longer selected updates its sidebar row only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -26,6 +28,8 @@ from tui.model import (
     Action,
     BrowserAction,
     CreateSession,
+    Event,
+    LogEntry,
     Observation,
     Param,
     Session,
@@ -35,7 +39,13 @@ from tui.model import (
     StepStatus,
     utcnow,
 )
-from tui.providers.base import Provider, SessionGone, SessionNotFound, StepdeckError
+from tui.providers.base import (
+    Provider,
+    SessionGone,
+    SessionNotFound,
+    StepdeckError,
+    Unsupported,
+)
 from tui.ui.commands import SessionCommands
 from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
@@ -43,8 +53,11 @@ from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.error import ErrorScreen
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.new_session import NewSessionScreen
-from tui.ui.state import SessionView, clean, session_key
+from tui.ui.state import SeenStep, SessionView, clean, session_key
 from tui.ui.tabs import TABS, ActionsTab, SessionTab
+from tui.ui.tabs.console import ConsoleTab
+from tui.ui.tabs.network import NetworkTab
+from tui.ui.tabs.timeline import TimelineTab
 from tui.ui.widgets.command_bar import PLACEHOLDER, CommandBar
 from tui.ui.widgets.session_header import SessionHeader
 from tui.ui.widgets.session_list import SessionList
@@ -61,9 +74,29 @@ def as_error(exc: BaseException) -> StepdeckError:
     return StepdeckError(f"{type(exc).__name__}: {exc}", BUG_HINT)
 
 
+# Tabs that need a capability: disabled, with its reason, where the provider lacks it.
+TAB_NEEDS = {
+    "tab-page": "markdown",
+    "tab-actions": "action_space",
+    "tab-shot": "screenshot",
+    "tab-console": "console",
+    "tab-network": "network",
+    "tab-tabs": "tabs",
+}
+# Live events that change what the page looks like (refresh the observation).
+_PAGE_EVENTS = {"step", "tab", "status", "paused"}
+
 # Browser actions whose one parameter maps onto a StepRequest field.
 _BROWSER_FIELD = {"goto": "url", "new_tab": "url", "press_key": "key", "wait": "value"}
 _BROWSER_FIELD |= {"switch_tab": "index", "close_tab": "index"}
+
+
+def _streams_progress(provider: Provider) -> bool:
+    """Whether `provider.step` takes an `on_progress` callback (MultiOn streams steps)."""
+    try:
+        return "on_progress" in inspect.signature(provider.step).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class StepdeckApp(App[int]):
@@ -88,11 +121,23 @@ class StepdeckApp(App[int]):
         Binding("s", "toggle_shot", "Shot", id="app.toggle_shot", tooltip="Screenshot tab on/off"),
         Binding("z", "enlarge_shot", "Zoom", id="app.enlarge_shot", tooltip="Enlarge screenshot"),
         Binding("slash", "filter_sessions", "Filter", id="app.filter_sessions"),
+        Binding(
+            "p",
+            "toggle_pause",
+            "Pause",
+            id="app.pause",
+            tooltip="Pause/resume: hold an agent's next step on this session (you can still step)",
+        ),
         Binding("colon", "focus_command", "Command", show=False, id="app.focus_command"),
         Binding("1", "show_tab(0)", "Page tab", show=False, id="app.tab_1"),
         Binding("2", "show_tab(1)", "Actions tab", show=False, id="app.tab_2"),
         Binding("3", "show_tab(2)", "Shot tab", show=False, id="app.tab_3"),
         Binding("4", "show_tab(3)", "Log tab", show=False, id="app.tab_4"),
+        Binding("5", "show_tab(4)", "Timeline tab", show=False, id="app.tab_5"),
+        Binding("6", "show_tab(5)", "Console tab", show=False, id="app.tab_6"),
+        Binding("7", "show_tab(6)", "Network tab", show=False, id="app.tab_7"),
+        Binding("8", "show_tab(7)", "Browser tabs tab", show=False, id="app.tab_8"),
+        Binding("9", "show_tab(8)", "Raw tab", show=False, id="app.tab_9"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", priority=True),
     ]
 
@@ -145,6 +190,52 @@ class StepdeckApp(App[int]):
             super().__init__()
             self.key = key
 
+    class LiveEvent(Message):
+        """An event from a provider's live stream (another client stepped, a tab opened...)."""
+
+        def __init__(self, provider: str, event: Event) -> None:
+            super().__init__()
+            self.provider, self.event = provider, event
+
+    class LiveRefreshed(Message):
+        """What a live event changed: the session, and its page when it is selected."""
+
+        def __init__(
+            self,
+            key: str,
+            kinds: set[str],
+            session: Session | None,
+            observation: Observation | None,
+        ) -> None:
+            super().__init__()
+            self.key, self.kinds, self.session, self.observation = (
+                key,
+                kinds,
+                session,
+                observation,
+            )
+
+    class SessionChanged(Message):
+        """A provider answered with a session's new state (pause, resume)."""
+
+        def __init__(self, key: str, session: Session) -> None:
+            super().__init__()
+            self.key, self.session = key, session
+
+    class StepProgress(Message):
+        """A streamed step's progress (MultiOn)."""
+
+        def __init__(self, key: str, entry: LogEntry) -> None:
+            super().__init__()
+            self.key, self.entry = key, entry
+
+    class StoredLoaded(Message):
+        """Sessions the store knows of (ended ones included)."""
+
+        def __init__(self, sessions: list[Session]) -> None:
+            super().__init__()
+            self.sessions = sessions
+
     class Failed(Message):
         """A failure outside a step (start, create, close, observe)."""
 
@@ -163,6 +254,8 @@ class StepdeckApp(App[int]):
         start_url: str | None = None,
         keymap: dict[str, str] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        hints: dict[str, str] | None = None,
+        server_url: str | None = None,
     ) -> None:
         super().__init__()
         self.providers: dict[str, Provider] = {p.name: p for p in providers}
@@ -180,6 +273,13 @@ class StepdeckApp(App[int]):
         self.selected: str | None = None
         self.booted = asyncio.Event()
         self.step_overhead_ms: list[float] = []  # app time on top of the provider, per step
+        # provider -> how to make it usable (no API key): listed with this hint, not started
+        self.hints: dict[str, str] = dict(hints or {})
+        self.server_url = server_url  # offer to attach to a `stepdeck serve` answering there
+        self._followers: dict[str, asyncio.Task] = {}  # provider -> its live event stream
+        self._live_pending: dict[str, set[str]] = {}  # key -> event kinds not looked at yet
+        self._live_running = False
+        self._closing_keys: set[str] = set()  # keys this app is closing (not "closed elsewhere")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -200,8 +300,17 @@ class StepdeckApp(App[int]):
         self._redraw()
         self.set_interval(30, self._redraw_sidebar)  # ages tick
         self._boot()
+        if self.server_url:
+            self._probe_server(self.server_url)
 
     async def on_unmount(self) -> None:
+        followers = list(self._followers.values())
+        self._followers.clear()
+        for task in followers:
+            task.cancel()
+        for task in followers:
+            with contextlib.suppress(BaseException):
+                await task
         for provider in self.providers.values():
             try:
                 await provider.aclose()
@@ -222,7 +331,9 @@ class StepdeckApp(App[int]):
         return {name: p.label or name for name, p in self.providers.items()}
 
     def _redraw_sidebar(self) -> None:
-        self.query_one(SessionList).show(list(self.views.values()), self._labels(), self.selected)
+        self.query_one(SessionList).show(
+            list(self.views.values()), self._labels(), self.selected, self.hints
+        )
 
     def _redraw(self) -> None:
         """Everything about the selected session."""
@@ -231,6 +342,7 @@ class StepdeckApp(App[int]):
 
     def _redraw_main(self) -> None:
         view = self.current
+        self._enable_tabs(view)
         self.query_one(SessionHeader).show(view, starting=not self.booted.is_set())
         for tab in self.query(SessionTab):
             tab.show(view)
@@ -241,6 +353,23 @@ class StepdeckApp(App[int]):
             self.command_bar.placeholder = "answer the question above…"
         else:
             self.command_bar.placeholder = PLACEHOLDER
+
+    def _enable_tabs(self, view: SessionView | None) -> None:
+        """Disable the tabs the session's provider cannot fill, with the reason as tooltip."""
+        provider = self.providers.get(view.provider) if view else None
+        caps = getattr(provider, "capabilities", None)
+        tabs = self.query_one(TabbedContent)
+        for pane_id, capability in TAB_NEEDS.items():
+            lacking = caps is not None and not getattr(caps, capability, True)
+            try:
+                tab = tabs.get_tab(pane_id)
+            except Exception:  # a tab this build does not have
+                continue
+            if tab.disabled != lacking:
+                tab.disabled = lacking
+            tab.tooltip = caps.reason(capability) if lacking and caps else None
+            if lacking and tabs.active == pane_id:
+                tabs.active = TABS[0].TAB_ID if pane_id != TABS[0].TAB_ID else "tab-log"
 
     def _show_error(self, what: str, error: StepdeckError, modal: bool = False) -> None:
         if modal:
@@ -271,6 +400,8 @@ class StepdeckApp(App[int]):
     async def _boot(self) -> None:
         started = []
         for index, provider in enumerate(list(self.providers.values())):
+            if provider.name in self.hints:
+                continue  # no key: listed with its hint, never started
             try:
                 await provider.start()
                 sessions = await provider.list_sessions()
@@ -284,6 +415,13 @@ class StepdeckApp(App[int]):
         first = next(iter(self.providers), None)
         if self.start_url and first in started:  # one error is enough when it cannot start
             await self._create_now(first, CreateSession(url=self.start_url))
+        if self.store is not None:
+            try:
+                stored = await asyncio.to_thread(self.store.sessions)
+            except Exception as exc:  # the store is a record, never a reason to fail
+                log.warning("store.sessions failed: %s", exc)
+            else:
+                self.post_message(self.StoredLoaded(stored))
         self.booted.set()
         self.call_later(self._redraw_main)  # "Starting…" becomes what there is
 
@@ -292,13 +430,22 @@ class StepdeckApp(App[int]):
         try:
             session = await provider.create_session(request)
         except Exception as exc:
-            self.post_message(self.Failed("Could not create the session", as_error(exc), True))
+            what = (
+                f"Could not open {request.url}" if request.url else "Could not create the session"
+            )
+            self.post_message(self.Failed(what, as_error(exc)))
             return
         observation = None
         try:
             observation = await provider.observe(session.id)
         except Exception as exc:
             self.post_message(self.Failed("Could not look at the new page", as_error(exc)))
+        if observation is not None and observation.metadata.url.startswith("chrome-error:"):
+            error = StepdeckError(
+                f"the browser could not load {request.url}",
+                "check the address and that its server runs; goto another url in this session",
+            )
+            self.post_message(self.Failed(f"Could not open {request.url}", error))
         await self._record("record_session", session)
         self.post_message(
             self.SessionCreated(provider_name, session, observation, request.first_command)
@@ -345,8 +492,15 @@ class StepdeckApp(App[int]):
         view = self.views[key]
         provider = self.providers[view.provider]
         queued_ms = (perf_counter() - submitted) * 1000
+        kwargs: dict[str, Any] = {}
+        if _streams_progress(provider):
+
+            def progress(entry: LogEntry) -> None:
+                self.post_message(self.StepProgress(key, entry))
+
+            kwargs["on_progress"] = progress
         try:
-            result = await provider.step(view.session.id, request)
+            result = await provider.step(view.session.id, request, **kwargs)
             if result.observation is None and result.success:
                 try:
                     result.observation = await provider.observe(view.session.id)
@@ -356,16 +510,268 @@ class StepdeckApp(App[int]):
             self.post_message(self.StepFailed(key, request, as_error(exc), typed))
             return
         self.post_message(self.StepDone(key, result, typed, perf_counter(), queued_ms))
-        await self._record("record_step", view.provider, view.session.id, result)
+        if not getattr(provider, "records_steps", False):  # `stepdeck serve` keeps its own
+            await self._record("record_step", view.provider, view.session.id, result)
+
+    @work(group="pause", exit_on_error=False)
+    async def _set_paused(self, key: str, paused: bool) -> None:
+        view = self.views.get(key)
+        if view is None:
+            return
+        try:
+            session = await self.providers[view.provider].set_paused(view.session.id, paused)
+        except Exception as exc:
+            what = "Could not pause" if paused else "Could not resume"
+            self.post_message(self.Failed(what, as_error(exc)))
+            return
+        self.post_message(self.SessionChanged(key, session))
+
+    @work(group="probe", exit_on_error=False)
+    async def _probe_server(self, url: str) -> None:
+        """Offer to attach when a `stepdeck serve` answers at `url` and its token is here."""
+        from tui.dialects.notte.client import read_token, server_running
+
+        if read_token() is None or not await server_running(url, timeout=0.5):
+            return
+        if any(getattr(p, "base_url", None) == url.rstrip("/") for p in self.providers.values()):
+            return
+        self.call_later(self._offer_attach, url)
+
+    def _offer_attach(self, url: str) -> None:
+        question = Text("A stepdeck server answers at ")
+        question.append(url, style="bold")
+        question.append(".\nAttach to see and step its sessions here (beside the local ones)?")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.attach(url)
+
+        self.push_screen(
+            ConfirmScreen("Attach to stepdeck serve", question, yes="Attach", no="Stay local"),
+            answered,
+        )
+
+    def attach(self, url: str) -> None:
+        """Add the `stepdeck serve` at `url` as a provider, and list its sessions."""
+        from tui.settings import Settings
+        from tui.ui.launch import build_providers
+
+        try:
+            provider = build_providers(Settings(), connect=url)[0]
+        except StepdeckError as exc:
+            self._show_error("Could not attach", exc)
+            return
+        self.providers[provider.name] = provider
+        self._start_provider(provider.name)
+
+    @work(group="boot", exit_on_error=False)
+    async def _start_provider(self, name: str) -> None:
+        provider = self.providers[name]
+        try:
+            await provider.start()
+            sessions = await provider.list_sessions()
+        except Exception as exc:
+            self.post_message(self.Failed(f"Starting {provider.label}", as_error(exc)))
+            return
+        self.post_message(self.SessionsLoaded(name, sessions))
+
+    # --- live follow: other clients' steps, tabs, sessions ------------------------------
+
+    def _follow_provider(self, name: str) -> None:
+        """Follow a provider's live events (one stream for all its sessions) until exit."""
+        provider = self.providers.get(name)
+        caps = getattr(provider, "capabilities", None)
+        if provider is None or name in self._followers or not getattr(caps, "events", False):
+            return
+        self._followers[name] = asyncio.create_task(self._follow(name), name=f"follow {name}")
+
+    async def _follow(self, name: str) -> None:
+        # A plain task, not a worker: it never ends, and tests wait for every worker.
+        provider = self.providers[name]
+        try:
+            async with contextlib.aclosing(provider.events(None)) as events:
+                async for event in events:
+                    self.post_message(self.LiveEvent(name, event))
+        except asyncio.CancelledError:
+            raise
+        except Unsupported:
+            pass
+        except Exception as exc:  # following is a bonus: r still refreshes
+            log.info("stopped following %s: %s", name, exc)
+        self._followers.pop(name, None)
+
+    def _queue_live(self, key: str, kind: str) -> None:
+        """Look at a session again, coalescing a burst of events into one or two looks."""
+        self._live_pending.setdefault(key, set()).add(kind)
+        if not self._live_running:
+            self._live_running = True
+            self._live_refresh()
+
+    @work(group="live", exit_on_error=False, description="live refresh")
+    async def _live_refresh(self) -> None:
+        try:
+            while self._live_pending:
+                key = next(iter(self._live_pending))
+                kinds = self._live_pending.pop(key)
+                if key.startswith("list:"):
+                    name = key.removeprefix("list:")
+                    try:
+                        sessions = await self.providers[name].list_sessions()
+                    except Exception as exc:
+                        log.info("listing %s after an event: %s", name, exc)
+                        continue
+                    self.post_message(self.SessionsLoaded(name, sessions))
+                    continue
+                view = self.views.get(key)
+                if view is None:
+                    continue
+                provider = self.providers[view.provider]
+                session = observation = None
+                try:
+                    if kinds & _PAGE_EVENTS:
+                        session = await provider.get_session(view.session.id)
+                        if key == self.selected and session.status.is_live and not view.busy:
+                            observation = await provider.observe(view.session.id)
+                except (SessionGone, SessionNotFound):
+                    session = view.session.model_copy(update={"status": SessionStatus.ENDED})
+                except Exception as exc:
+                    log.info("live refresh of %s: %s", key, exc)
+                    continue
+                self.post_message(self.LiveRefreshed(key, kinds, session, observation))
+        finally:
+            self._live_running = False
+
+    def _own_event(self, view: SessionView, event: Event) -> bool:
+        """Whether an event reports this app's own step (already shown when it answered)."""
+        if view.busy:
+            return True
+        last = view.last
+        if event.kind != "step" or last is None or last.ended_at is None:
+            return False
+        described = last.request.describe()
+        near = abs((event.timestamp - last.ended_at).total_seconds()) < 2
+        return near and event.data.get("action") in (described, None)
+
+    @on(LiveEvent)
+    def _live_event(self, message: LiveEvent) -> None:
+        event = message.event
+        key = session_key(message.provider, event.session_id)
+        view = self.views.get(key)
+        if event.kind == "session":
+            if event.data.get("action") == "closed":
+                if view is not None:
+                    self._gone(key, "closed by another client")
+            elif view is None:
+                self._queue_live(f"list:{message.provider}", "session")
+            return
+        if view is None:
+            if event.kind in ("step", "status"):
+                self._queue_live(f"list:{message.provider}", "session")
+            return
+        if event.kind == "paused" and event.data.get("held") and key == self.selected:
+            held = clean(str(event.data["held"]))[:60]
+            self.notify(
+                f"Held {held} from {event.data.get('source', 'an agent')}: p resumes.",
+                title="Paused",
+                timeout=6,
+                markup=False,
+            )
+        if event.kind in ("console", "network"):
+            if key == self.selected and not view.busy:
+                self._queue_live(key, event.kind)
+            return
+        if self._own_event(view, event) and event.kind != "status":
+            return
+        if event.kind == "step":
+            data = event.data
+            view.elsewhere.append(
+                SeenStep(
+                    at=event.timestamp,
+                    action=str(data.get("action") or "step"),
+                    success=bool(data.get("success", True)),
+                    ms=float(data.get("ms") or 0),
+                    message=str(data.get("error") or data.get("status") or ""),
+                )
+            )
+        self._queue_live(key, event.kind)
+
+    def _gone(self, key: str, why: str) -> None:
+        """A session closed elsewhere: shown as ended (its Timeline stays browsable)."""
+        view = self.views.get(key)
+        if view is None or key in self._closing_keys or not view.session.status.is_live:
+            return
+        view.session = view.session.model_copy(update={"status": SessionStatus.ENDED})
+        self.notify(f"{view.name}: {why}", markup=False, timeout=4)
+        self.query_one(SessionList).update_row(view)
+        if self.selected == key:
+            self._redraw_main()
+
+    @on(LiveRefreshed)
+    def _live_refreshed(self, message: LiveRefreshed) -> None:
+        view = self.views.get(message.key)
+        if view is None:
+            return
+        if message.session is not None:
+            view.session = message.session
+        if message.observation is not None:
+            view.observation = message.observation
+        self.query_one(SessionList).update_row(view)
+        if message.key != self.selected:
+            return
+        self._redraw_main()
+        if message.kinds & _PAGE_EVENTS:
+            self.query_one(TimelineTab).refresh_timeline(force=True)
+        if "console" in message.kinds:
+            self.query_one(ConsoleTab).load(view)
+        if "network" in message.kinds:
+            self.query_one(NetworkTab).load(view)
+
+    @on(SessionChanged)
+    def _session_changed(self, message: SessionChanged) -> None:
+        view = self.views.get(message.key)
+        if view is None:
+            return
+        view.session = message.session
+        self.query_one(SessionList).update_row(view)
+        if message.key == self.selected:
+            self._redraw_main()
+            word = "Paused: agents' steps wait" if view.paused else "Resumed"
+            self.notify(f"{word} on {view.name}", markup=False, timeout=3)
+
+    @on(StepProgress)
+    def _step_progress(self, message: StepProgress) -> None:
+        view = self.views.get(message.key)
+        if view is None or not view.busy:
+            return
+        entry = message.entry
+        view.progress = entry.message or entry.type
+        if message.key == self.selected:
+            self.query_one(SessionHeader).show(view)
+
+    @on(StoredLoaded)
+    def _stored_loaded(self, message: StoredLoaded) -> None:
+        for session in message.sessions:
+            provider = getattr(session, "provider", "") or "local"
+            key = session_key(provider, session.id)
+            if key in self.views:
+                continue
+            ended = session.model_copy(update={"status": SessionStatus.ENDED})
+            self.views[key] = SessionView(provider, ended)
+        if self.selected is None and self.views:
+            self.select_session(next(iter(self.views)))
+        else:
+            self._redraw_sidebar()
 
     @work(group="close", exit_on_error=False)
     async def _close(self, key: str) -> None:
         view = self.views.get(key)
         if view is None:
             return
+        self._closing_keys.add(key)
         try:
             session = await self.providers[view.provider].close_session(view.session.id)
         except Exception as exc:
+            self._closing_keys.discard(key)
             self.post_message(self.Failed("Could not close the session", as_error(exc)))
             return
         await self._record("record_session", session)
@@ -375,6 +781,7 @@ class StepdeckApp(App[int]):
 
     @on(SessionsLoaded)
     def _sessions_loaded(self, event: SessionsLoaded) -> None:
+        self._follow_provider(event.provider)
         for session in event.sessions:
             key = session_key(event.provider, session.id)
             if key in self.views:
@@ -411,6 +818,7 @@ class StepdeckApp(App[int]):
             return
         result = event.result
         view.busy = False
+        view.progress = ""
         view.results.append(result)
         if result.observation is not None:
             view.observation = result.observation
@@ -445,6 +853,7 @@ class StepdeckApp(App[int]):
         if view is None:
             return
         view.busy = False
+        view.progress = ""
         view.error = clean(event.error.message)
         if isinstance(event.error, SessionGone | SessionNotFound):
             view.session.status = SessionStatus.ENDED  # no more steps; the store keeps it
@@ -605,6 +1014,17 @@ class StepdeckApp(App[int]):
 
     def action_refresh(self) -> None:
         self._refresh_all()
+
+    def action_toggle_pause(self) -> None:
+        view = self.current
+        if view is None or not view.session.status.is_live:
+            self.notify("No live session selected.", severity="warning")
+            return
+        caps = getattr(self.providers.get(view.provider), "capabilities", None)
+        if caps is not None and not caps.pause:
+            self.notify(caps.reason("pause"), title="Cannot pause", severity="warning")
+            return
+        self._set_paused(view.key, not view.paused)
 
     def action_filter_sessions(self) -> None:
         self.query_one(SessionList).open_filter()

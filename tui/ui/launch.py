@@ -27,9 +27,9 @@ def build_providers(
 
     With `connect`: one provider, a running `stepdeck serve` reached through its
     Notte-shaped API. Otherwise the embedded engine first, then every configured
-    cloud provider whose API key is set (see `tui.dialects.key_hint`).
+    cloud provider; `provider_hints` names those whose API key is missing.
     """
-    from tui.dialects import build_provider, key_hint
+    from tui.dialects import build_provider
     from tui.settings import ProviderConfig
 
     if connect:
@@ -57,10 +57,24 @@ def build_providers(
             idle_timeout_minutes=settings.idle_timeout_minutes,
         )
     ]
+    # Every cloud provider, keyed or not: one without a key is listed with a hint (see hints).
     for config in settings.all_providers():
-        if config.dialect != "local" and key_hint(config) is None:
+        if config.dialect != "local":
             providers.append(build_provider(config, settings))
     return providers
+
+
+def provider_hints(providers: list[Any]) -> dict[str, str]:
+    """name -> how to make it usable, for providers built without their API key."""
+    from tui.dialects import key_hint
+
+    hints = {}
+    for provider in providers:
+        config = getattr(provider, "config", None)
+        hint = key_hint(config) if config is not None else None
+        if hint:
+            hints[provider.name] = hint
+    return hints
 
 
 def run_app(
@@ -113,7 +127,13 @@ def run_app(
         )
     try:
         app = StepdeckApp(
-            providers, images=image, store=store, start_url=start_url, keymap=settings.keymap
+            providers,
+            images=image,
+            store=store,
+            start_url=start_url,
+            keymap=settings.keymap,
+            hints=provider_hints(providers),
+            server_url=None if (connect or demo) else settings.server_url,
         )
         code = app.run()
         return code or 0

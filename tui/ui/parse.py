@@ -65,6 +65,8 @@ def _int(word: str) -> int | None:
 def parse_command(text: str) -> StepRequest | None:
     """Parse one line of the command bar. Empty text gives None."""
     line = text.strip()
+    if line.startswith(":"):  # vim habit: `:B3` is `B3`
+        line = line[1:].strip()
     if not line:
         return None
     head, _, rest = line.partition(" ")

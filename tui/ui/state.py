@@ -49,6 +49,17 @@ def age(since: datetime, now: datetime) -> str:
     return f"{seconds // 86400}d"
 
 
+@dataclass
+class SeenStep:
+    """A step another client ran on this session (seen on its live event stream)."""
+
+    at: datetime
+    action: str
+    success: bool = True
+    ms: float = 0.0
+    message: str = ""
+
+
 @dataclass(repr=False)
 class SessionView:
     """One session as the app shows it: the session, its last look and its steps."""
@@ -59,6 +70,8 @@ class SessionView:
     results: list[StepResult] = field(default_factory=list)
     busy: bool = False
     error: str | None = None  # the last failure, shown in the header
+    elsewhere: list[SeenStep] = field(default_factory=list)  # steps by other clients
+    progress: str = ""  # the running step's latest progress (streamed providers)
 
     def __repr__(self) -> str:
         # Short on purpose: workers put their arguments' repr in their description,
@@ -102,6 +115,10 @@ class SessionView:
         if self.last is not None:
             return self.last.status.value
         return self.session.status.value
+
+    @property
+    def paused(self) -> bool:
+        return self.session.paused
 
     @property
     def asking(self) -> bool:

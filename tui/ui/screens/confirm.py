@@ -19,8 +19,11 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, title: str, question: Text | str, yes: str = "Yes") -> None:
+    def __init__(
+        self, title: str, question: Text | str, yes: str = "Yes", no: str = "Cancel"
+    ) -> None:
         super().__init__()
+        self.no = no
         self.title_text = title
         self.question = question if isinstance(question, Text) else Text(question)
         self.yes = yes
@@ -31,7 +34,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(self.question, markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.yes, variant="error", id="confirm-yes")
-                yield Button("Cancel", id="confirm-no")
+                yield Button(self.no, id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -33,7 +33,7 @@ class LogTab(SessionTab):
         yield table
 
     def draw(self, view: SessionView | None) -> None:
-        mark = (view.key, len(view.results)) if view else None
+        mark = (view.key, len(view.results), len(view.elsewhere)) if view else None
         if mark == self._shown:
             return
         self._shown = mark
@@ -41,15 +41,27 @@ class LogTab(SessionTab):
         table.clear()
         if view is None:
             return
-        for n, result in enumerate(view.results, 1):
+        rows: list[tuple[object, str, float, Text]] = []
+        for result in view.results:
             word = result.status.value
             outcome = Text(word, style=OUTCOME_STYLES.get(word, ""))
             if result.message:
                 outcome.append(f"  {clean(result.message)[:160]}")
+            rows.append((result.started_at, result.request.describe(), result.duration_ms, outcome))
+        for seen in view.elsewhere:  # steps other clients ran, seen live
+            word = "DONE" if seen.success else "ERROR"
+            outcome = Text(word, style=OUTCOME_STYLES[word])
+            outcome.append("  by another client", style="dim")
+            if seen.message:
+                outcome.append(f"  {clean(seen.message)[:160]}")
+            rows.append((seen.at, seen.action, seen.ms, outcome))
+        if view.elsewhere:
+            rows.sort(key=lambda row: row[0])
+        for n, (_, action, ms, outcome) in enumerate(rows, 1):
             table.add_row(
                 Text(str(n)),
-                Text(clean(result.request.describe())[:60]),
-                Text(f"{result.duration_ms:.0f}", justify="right"),
+                Text(clean(action)[:60]),
+                Text(f"{ms:.0f}", justify="right"),
                 outcome,
             )
         if table.row_count:

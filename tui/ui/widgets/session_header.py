@@ -79,10 +79,15 @@ class SessionHeader(Horizontal):
             busy = view.busy
             word = "running…" if view.busy else view.status_word
             text.append(f"{word}", style=STATUS_STYLES.get(word, "bold"))
+            if view.paused:
+                text.append(" · ", style="dim")
+                text.append("paused", style="bold reverse yellow")
             steps = view.step_count
             text.append(f" · {steps} step{'' if steps == 1 else 's'} · ", style="dim")
             text.append(view.name, style="bold")
             text.append("\n")
             text.append(clean(view.url) or "(no page yet)", style="underline")
+            if view.busy and view.progress:
+                text.append(f"  {clean(view.progress)[:120]}", style="italic")
         self.query_one(HeaderText).set(text)
         self.query_one(Spinner).spin(busy)

@@ -33,6 +33,7 @@ class SessionList(Vertical):
         self.views: list[SessionView] = []
         self.labels: dict[str, str] = {}
         self.selected: str | None = None
+        self.hints: dict[str, str] = {}  # provider -> how to make it usable (no API key)
 
     def compose(self) -> ComposeResult:
         yield Static("Sessions", id="sessions-title", markup=False)
@@ -57,9 +58,17 @@ class SessionList(Vertical):
             row.append(f" · {view.step_count} st", style="dim")
         return row
 
-    def show(self, views: list[SessionView], labels: dict[str, str], selected: str | None) -> None:
-        """Redraw the list, keeping the selection."""
+    def show(
+        self,
+        views: list[SessionView],
+        labels: dict[str, str],
+        selected: str | None,
+        hints: dict[str, str] | None = None,
+    ) -> None:
+        """Redraw the list, keeping the selection; `hints`: providers shown with a hint row."""
         self.views, self.labels, self.selected = views, labels, selected
+        if hints is not None:
+            self.hints = hints
         needle = self.query_one("#session-filter", Input).value.strip().lower()
         options: list[Option] = []
         by_provider: dict[str, list[SessionView]] = {}
@@ -75,6 +84,13 @@ class SessionList(Vertical):
         if not options:
             hint = "no match" if needle else "no sessions: n opens one"
             options.append(Option(Text(hint, style="dim italic"), id="empty", disabled=True))
+        for provider, hint in self.hints.items():
+            if provider in by_provider:
+                continue
+            heading = Text(labels.get(provider, provider), style="bold underline")
+            options.append(Option(heading, id=f"heading:{provider}", disabled=True))
+            row = Text(hint, style="dim italic")
+            options.append(Option(row, id=f"hint:{provider}", disabled=True))
         option_list = self.options
         with self.prevent(OptionList.OptionHighlighted):
             option_list.clear_options()
@@ -112,6 +128,6 @@ class SessionList(Vertical):
     @on(OptionList.OptionHighlighted, "#session-options")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         key = event.option.id
-        if key and not key.startswith(("heading:", "empty")) and key != self.selected:
+        if key and not key.startswith(("heading:", "hint:", "empty")) and key != self.selected:
             self.selected = key
             self.post_message(self.Selected(key))

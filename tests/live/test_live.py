@@ -1,0 +1,104 @@
+"""The app watching a `stepdeck serve` that other clients drive: live follow, pause, attach."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+from static_provider import StaticProvider
+from ui_helpers import settle
+
+from tui.settings import Settings, load_settings
+from tui.ui.app import StepdeckApp
+from tui.ui.launch import build_providers
+
+
+def header(app) -> str:
+    return str(app.query_one("#header-text").render())
+
+
+async def wait_until(pilot, check, what: str, seconds: float = 30) -> None:
+    """Let the app run (no key pressed) until `check()` holds."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"waited {seconds}s for: {what}"
+        await pilot.pause(0.05)
+
+
+async def test_the_app_follows_another_client_and_pause_holds_its_steps(serve, site, monkeypatch):
+    monkeypatch.setenv("STEPDECK_TOKEN", serve.token)
+    async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as agent:
+        started = await agent.post("/sessions/start", json={"url": f"{site}/shop"})
+        sid = started.json()["session_id"]
+        execute = f"/sessions/{sid}/page/execute"
+
+        app = StepdeckApp(build_providers(Settings(), connect=serve.url), images="none")
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            await settle(pilot)
+            assert app.selected == f"serve/{sid}"
+            assert "/shop" in header(app) and "0 steps" in header(app)
+
+            # Another client steps: the app shows it without a key pressed.
+            reply = await agent.post(execute, json={"type": "goto", "url": f"{site}/social"})
+            assert reply.json()["success"]
+            await wait_until(pilot, lambda: "/social" in header(app), "the url to follow")
+            await wait_until(pilot, lambda: "1 step ·" in header(app), "the step count")
+            await pilot.press("escape", "4")  # the Log lists the other client's step
+            await settle(pilot)
+            log = app.query_one("#step-log")
+            assert log.row_count == 1 and "another client" in str(log.get_row_at(0)[3])
+
+            await pilot.press("p")
+            await wait_until(pilot, lambda: "paused" in header(app), "the header to say paused")
+
+            # The agent's next step is held while paused...
+            held = asyncio.create_task(
+                agent.post(execute, json={"type": "goto", "url": f"{site}/catalog"})
+            )
+            await wait_until(
+                pilot,
+                lambda: any("Held" in str(n.message) for n in app._notifications),
+                "the held step to be announced",
+            )
+            assert not held.done()
+            # ...while the person still steps.
+            bar = app.command_bar
+            bar.focus()
+            await pilot.press(*f"goto {site}/shop/cart", "enter")
+            await settle(pilot)
+            assert app.current.url.endswith("/shop/cart") and app.current.last.success
+            assert not held.done()
+
+            app.set_focus(None)
+            await pilot.press("p")  # resume: the agent's step goes through
+            reply = await asyncio.wait_for(held, 60)
+            assert reply.json()["success"]
+            await wait_until(pilot, lambda: "/catalog" in header(app), "the resumed step")
+            assert "paused" not in header(app)
+
+
+async def test_startup_offers_to_attach_to_a_running_server(serve, site, monkeypatch):
+    monkeypatch.setenv("STEPDECK_TOKEN", serve.token)
+    monkeypatch.setenv("STEPDECK_SERVER_URL", serve.url)
+    async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as agent:
+        started = await agent.post("/sessions/start", json={"url": f"{site}/catalog"})
+        sid = started.json()["session_id"]
+    settings = load_settings()
+    assert settings.server_url == serve.url
+    app = StepdeckApp([StaticProvider()], images="none", server_url=settings.server_url)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)  # startup is not held up by the check
+        await wait_until(pilot, lambda: app.screen.query("#confirm-yes"), "the attach offer")
+        assert "Stay local" in str(app.screen.query_one("#confirm-no").label)
+        await pilot.click("#confirm-yes")
+        await wait_until(pilot, lambda: f"serve/{sid}" in app.views, "the server's sessions")
+        assert "local/a1b2c3d4e5" in app.views  # the local ones stay
+
+
+async def test_no_offer_when_nothing_answers(monkeypatch):
+    monkeypatch.setenv("STEPDECK_TOKEN", "x")
+    app = StepdeckApp([StaticProvider()], images="none", server_url="http://127.0.0.1:9")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query("#confirm-yes") and app.current is not None
