@@ -1,0 +1,131 @@
+"""Round 2: tab keys 5-9, keyless providers, disabled tabs, stored sessions, no double records."""
+
+from __future__ import annotations
+
+from static_provider import T0, StaticProvider
+from textual.widgets import Input, OptionList, TabbedContent
+from textual.widgets._toast import Toast
+from ui_helpers import settle
+
+from tui.model import Session, StepRequest, StepResult
+from tui.providers.base import Capabilities
+from tui.settings import Settings
+from tui.store import Store
+from tui.ui.app import StepdeckApp
+from tui.ui.launch import build_providers, provider_hints
+from tui.ui.parse import parse_command
+
+
+def prompts(app) -> list[str]:
+    return [str(o.prompt) for o in app.query_one("#session-options", OptionList).options]
+
+
+async def test_number_keys_reach_the_later_tabs_and_help_lists_table_keys():
+    app = StepdeckApp([StaticProvider()], images="none")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        app.set_focus(None)
+        tabs = app.query_one(TabbedContent)
+        for key, pane in [("5", "tab-timeline"), ("6", "tab-console"), ("9", "tab-raw")]:
+            await pilot.press(key)
+            await settle(pilot)
+            assert tabs.active == pane
+        ids = [row[2] for row in app.key_rows()]
+        assert {"app.tab_9", "app.pause", "timeline.export", "tabs.switch"} <= set(ids)
+
+
+def test_a_leading_colon_is_ignored():
+    assert parse_command(":B3") == parse_command("B3")
+    assert parse_command(": goto example.com").url == "https://example.com"
+
+
+async def test_a_provider_without_key_is_a_hint_row_not_an_error(monkeypatch):
+    monkeypatch.delenv("NOTTE_API_KEY", raising=False)
+    built = build_providers(Settings())
+    notte = next(p for p in built if p.name == "notte")
+    hints = provider_hints(built)
+    assert "NOTTE_API_KEY" in hints["notte"]
+    app = StepdeckApp([StaticProvider(), notte], images="none", hints={"notte": hints["notte"]})
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        assert any("NOTTE_API_KEY" in p for p in prompts(app))
+        assert not app.screen.query(Toast) and len(app.screen_stack) == 1
+
+
+class NoIdsProvider(StaticProvider):
+    """Like MultiOn: no action space."""
+
+    capabilities = Capabilities(action_space=False, missing={"action_space": "MultiOn has no ids"})
+
+
+async def test_tabs_a_provider_cannot_fill_are_disabled_with_the_reason():
+    app = StepdeckApp([NoIdsProvider()], images="none")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        tab = app.query_one(TabbedContent).get_tab("tab-actions")
+        assert tab.disabled and "MultiOn has no ids" in str(tab.tooltip)
+        assert not app.query_one(TabbedContent).get_tab("tab-page").disabled
+
+
+async def test_sessions_known_only_from_the_store_are_listed_as_ended(tmp_path):
+    store = Store(tmp_path / "stepdeck.db")
+    old = Session(id="0ld5e55i0n", created_at=T0, url="http://127.0.0.1:1/gone", title="Old run")
+    store.record_session(old)
+    store.record_step("local", old.id, StepResult(request=StepRequest(type="back")))
+    app = StepdeckApp([StaticProvider()], images="none", store=store)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            view = app.views["local/0ld5e55i0n"]
+            assert not view.session.status.is_live and view.mark == "○"
+            assert any("Old run" in p for p in prompts(app))
+            app.select_session(view.key)
+            await pilot.press("escape", "5")
+            await settle(pilot)
+            assert app.query_one("#timeline-table").row_count == 1  # still browsable
+    finally:
+        store.close()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def record_session(self, session) -> None: ...
+
+    def record_step(self, *args) -> None:
+        self.steps += 1
+
+    def sessions(self) -> list:
+        return []
+
+
+class RecordingProvider(StaticProvider):
+    records_steps = True  # like `stepdeck serve` through NotteClient
+
+
+async def test_steps_are_not_recorded_twice_when_the_provider_records_them():
+    for provider, expected in [(StaticProvider(), 1), (RecordingProvider(), 0)]:
+        store = Recorder()
+        app = StepdeckApp([provider], images="none", store=store)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            app.command_bar.focus()
+            await pilot.press(*"B1", "enter")
+            await settle(pilot)
+            assert app.current.last.success
+        assert store.steps == expected
+
+
+async def test_a_new_session_on_an_unreachable_url_says_so(make_app):
+    app = make_app()
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        app.screen.query_one("#new-url", Input).value = "http://127.0.0.1:9/"
+        await pilot.press("enter")
+        await settle(pilot)
+        texts = [str(t.render()) for t in app.screen.query(Toast)]
+        assert any("127.0.0.1:9" in t and "→" in t for t in texts), texts
+        assert app.is_running and len(app.screen_stack) == 1
