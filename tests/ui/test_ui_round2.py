@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from static_provider import T0, StaticProvider
 from textual.widgets import Input, OptionList, TabbedContent
 from textual.widgets._toast import Toast
 from ui_helpers import settle
 
-from tui.model import Session, StepRequest, StepResult
+from tui.model import LogEntry, Session, StepRequest, StepResult
 from tui.providers.base import Capabilities
 from tui.settings import Settings
 from tui.store import Store
@@ -129,3 +131,34 @@ async def test_a_new_session_on_an_unreachable_url_says_so(make_app):
         texts = [str(t.render()) for t in app.screen.query(Toast)]
         assert any("127.0.0.1:9" in t and "→" in t for t in texts), texts
         assert app.is_running and len(app.screen_stack) == 1
+
+
+class StreamingProvider(StaticProvider):
+    """Like MultiOn: a step reports progress through `on_progress` as it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def step(self, session_id, request, *, on_progress=None):
+        on_progress(LogEntry(type="progress", message="Typing Ada into the name field"))
+        await self.release.wait()
+        return await super().step(session_id, request)
+
+
+async def test_a_streamed_step_shows_its_progress_as_it_arrives():
+    provider = StreamingProvider()
+    app = StepdeckApp([provider], images="none")
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        app.command_bar.focus()
+        await pilot.press(*"type Ada into the name", "enter")
+        for _ in range(100):
+            if "Typing Ada" in str(app.query_one("#header-text").render()):
+                break
+            await pilot.pause(0.02)
+        assert "Typing Ada" in str(app.query_one("#header-text").render())
+        provider.release.set()
+        await settle(pilot)
+        assert app.current.last.success
+        assert "Typing Ada" not in str(app.query_one("#header-text").render())
