@@ -38,6 +38,22 @@ async def test_goto_back_forward_reload(provider, pages_server):
     assert r.observation.metadata.title == "Links page"
 
 
+async def test_a_relative_goto_resolves_against_the_current_page(provider, pages_server):
+    sid, _ = await open_page(provider, f"{pages_server}/form.html")
+    r = await provider.step(sid, StepRequest(type="goto", url="/links.html"))
+    assert r.observation.metadata.url == f"{pages_server}/links.html"
+    r = await provider.step(sid, StepRequest(type="new_tab", url="./form.html"))
+    assert r.observation.metadata.url == f"{pages_server}/form.html"
+
+
+async def test_a_relative_goto_on_a_blank_page_says_to_type_a_full_url(provider):
+    session = await provider.create_session(CreateSession())
+    with pytest.raises(InvalidRequest, match="relative"):
+        await provider.step(session.id, StepRequest(type="goto", url="/shop"))
+    r = await provider.step(session.id, StepRequest(type="scroll_down"))
+    assert r.success  # the session is still usable
+
+
 async def test_link_click_navigates(provider, pages_server):
     sid, obs = await open_page(provider, f"{pages_server}/links.html")
     r = await provider.step(sid, StepRequest(id=find(obs, "Form").id))

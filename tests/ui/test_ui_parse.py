@@ -19,6 +19,7 @@ from tui.ui.parse import normalize_url, parse_command
         ("goto example.com", {"type": "goto", "url": "https://example.com"}),
         ("goto localhost:8000/x", {"type": "goto", "url": "http://localhost:8000/x"}),
         ("goto http://a.b/c", {"type": "goto", "url": "http://a.b/c"}),
+        ("goto /shop/cart", {"type": "goto", "url": "/shop/cart"}),
         ("back", {"type": "back"}),
         ("forward", {"type": "forward"}),
         ("reload", {"type": "reload"}),

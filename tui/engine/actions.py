@@ -306,8 +306,8 @@ async def _select(
 async def _goto(sess: EngineSession, req: StepRequest) -> Outcome:
     from tui.engine.session import normalize_url
 
-    url = normalize_url(req.url or req.value or "", sess.engine.allow_schemes)
     page = await sess.ensure_page()
+    url = normalize_url(req.url or req.value or "", sess.engine.allow_schemes, base=page.url)
     await _navigate(sess, lambda: page.goto(url, wait_until="domcontentloaded"))
     return Outcome(message=f"went to {page.url}")
 
@@ -416,7 +416,8 @@ async def _new_tab(sess: EngineSession, req: StepRequest) -> Outcome:
     from tui.engine.session import normalize_url
 
     target = req.url or req.value
-    url = normalize_url(target, sess.engine.allow_schemes) if target else None
+    current = sess.tabs.page.url if sess.tabs.page else None
+    url = normalize_url(target, sess.engine.allow_schemes, base=current) if target else None
     page = await sess.context.new_page()
     sess.attach(page)
     sess.tabs.active = sess.tabs.pages.index(page)

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from playwright.async_api import BrowserContext, Dialog, Page, Request, Response
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
@@ -66,14 +67,22 @@ _LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)(:\
 _HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
 
 
-def normalize_url(url: str, allow_schemes: tuple[str, ...] = ()) -> str:
+def normalize_url(url: str, allow_schemes: tuple[str, ...] = (), base: str | None = None) -> str:
     """A url a person typed (`example.com`, `localhost:8000/x`) made absolute and checked.
 
+    A relative one (`/shop/cart`, `?q=x`) is taken against `base`, the current page.
     `file:`, `chrome:`, `javascript:` and `view-source:` are refused unless allowed.
     """
     url = (url or "").strip()
     if not url:
         raise InvalidRequest("No url given", "type a url, e.g. goto example.com")
+    if url.startswith(("/", "./", "../", "?", "#")) and not url.startswith("//"):
+        if not base or not base.startswith(("http://", "https://")):
+            raise InvalidRequest(
+                f"{url!r} is relative and this page has no web address to resolve it against",
+                "type a full url, e.g. goto example.com/path",
+            )
+        return urljoin(base, url)
     match = _SCHEME.match(url)
     if match is None or _HOST_PORT.match(url):
         scheme = "http" if _LOCAL_HOST.match(url) else "https"

@@ -32,10 +32,15 @@ _SIMPLE = {
 }
 
 
+RELATIVE_STARTS = ("/", "./", "../", "?", "#")
+
+
 def normalize_url(text: str) -> str:
     """Add a scheme where the person left it out (`example.com` -> https)."""
     text = text.strip()
     if not text or _SCHEME_RE.match(text) or text.lower().startswith(_BARE_SCHEMES):
+        return text
+    if text.startswith(RELATIVE_STARTS):  # the engine resolves it against the current page
         return text
     scheme = "http" if text.lower().startswith(_LOCAL_HOSTS) else "https"
     return f"{scheme}://{text}"
