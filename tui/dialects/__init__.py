@@ -69,7 +69,8 @@ def key_hint(config: ProviderConfig) -> str | None:
     """
     if config.dialect == "local" or not config.key_env or config.api_key():
         return None
-    return f"set {config.key_env} to your {config.label or config.name} API key, then restart"
+    # Short: the sidebar is narrow. Keys are read at start-up, hence the restart.
+    return f"set {config.key_env} and restart"
 
 
 def build_providers(settings: Settings, *, local: bool = True) -> list[Provider]:

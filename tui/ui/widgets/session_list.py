@@ -87,7 +87,8 @@ class SessionList(Vertical):
         for provider, hint in self.hints.items():
             if provider in by_provider:
                 continue
-            heading = Text(labels.get(provider, provider), style="bold underline")
+            # A provider without its key: dim, since nothing in it can be picked yet.
+            heading = Text(labels.get(provider, provider), style="dim bold")
             options.append(Option(heading, id=f"heading:{provider}", disabled=True))
             row = Text(hint, style="dim italic")
             options.append(Option(row, id=f"hint:{provider}", disabled=True))
