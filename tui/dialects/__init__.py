@@ -69,8 +69,8 @@ def key_hint(config: ProviderConfig) -> str | None:
     """
     if config.dialect == "local" or not config.key_env or config.api_key():
         return None
-    # Short: the sidebar is narrow. Keys are read at start-up, hence the restart.
-    return f"set {config.key_env} and restart"
+    # One short line: the sidebar is narrow (keys are read at start-up; README says so).
+    return f"set {config.key_env}"
 
 
 def build_providers(settings: Settings, *, local: bool = True) -> list[Provider]:
