@@ -19,6 +19,10 @@ HIGHLIGHT_LIMIT = 200_000
 class PageView(TextArea):
     """The page text, scrollable and selectable, never editable."""
 
+    def on_mount(self) -> None:
+        # A reader, not an editor: no highlighted [ ] pair around the first link.
+        self.match_cursor_bracket = False
+
 
 class PageTab(SessionTab):
     TITLE = "Page"
