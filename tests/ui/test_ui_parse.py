@@ -20,6 +20,8 @@ from tui.ui.parse import normalize_url, parse_command
         ("goto localhost:8000/x", {"type": "goto", "url": "http://localhost:8000/x"}),
         ("goto http://a.b/c", {"type": "goto", "url": "http://a.b/c"}),
         ("goto /shop/cart", {"type": "goto", "url": "/shop/cart"}),
+        ("open example.com", {"type": "goto", "url": "https://example.com"}),
+        ("open airpods", {"type": "command", "cmd": "open airpods"}),
         ("back", {"type": "back"}),
         ("forward", {"type": "forward"}),
         ("reload", {"type": "reload"}),

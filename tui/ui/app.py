@@ -51,6 +51,7 @@ from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.error import ErrorScreen
+from tui.ui.screens.extract import ExtractScreen, schema_for
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.new_session import NewSessionScreen
 from tui.ui.state import SeenStep, SessionView, clean, session_key
@@ -904,12 +905,50 @@ class StepdeckApp(App[int]):
         text = line.strip()
         if not text:
             return
+        if text.lower().startswith("extract ") and view is not None and not view.asking:
+            self.run_extract(text[len("extract ") :], typed=line)
+            return
         if view is not None and view.asking:
             request: StepRequest | None = StepRequest(type="command", cmd=text)
         else:
             request = parse_command(text)
         if request is not None:
             self.run_step(request, typed=line)
+
+    def run_extract(self, spec: str, typed: str | None = None) -> None:
+        """`extract name, price, url` (or a JSON schema): the page's items as a table."""
+        view = self.current
+        if view is None:
+            return
+        try:
+            schema = schema_for(spec)
+        except ValueError as exc:
+            self.notify(f"{exc}", title="Cannot extract", severity="error")
+            return
+        provider = self.providers[view.provider]
+        if not provider.capabilities.extract:
+            self.notify(provider.capabilities.reason("extract"), severity="warning")
+            return
+        self._extract(view.key, schema, typed)
+
+    @work(group="extract", exclusive=True, exit_on_error=False, description="extract")
+    async def _extract(self, key: str, schema: dict, typed: str | None) -> None:
+        view = self.views.get(key)
+        if view is None:
+            return
+        self.notify("Extracting…", timeout=2)
+        try:
+            items = await self.providers[view.provider].scrape(view.session.id, schema=schema)
+        except Exception as exc:
+            self.post_message(self.Failed("Could not extract", as_error(exc)))
+            return
+        if not isinstance(items, list):
+            items = [items] if isinstance(items, dict) else [{"value": items}]
+        if key != self.selected:  # the person moved on: keep their screen as it is
+            return
+        if typed is not None and self.command_bar.value == typed:
+            self.command_bar.value = ""
+        self.push_screen(ExtractScreen(items, schema, view.session.id))
 
     def run_step(self, request: StepRequest, typed: str | None = None) -> bool:
         """Start one step on the selected session; False when it cannot start."""

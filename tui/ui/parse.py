@@ -35,6 +35,16 @@ _SIMPLE = {
 RELATIVE_STARTS = ("/", "./", "../", "?", "#")
 
 
+def _looks_like_address(word: str) -> bool:
+    """`example.com`, `localhost:8000`, `/cart`, `https://…`: not a bare name like `airpods`."""
+    return (
+        "." in word
+        or ":" in word
+        or word.startswith(RELATIVE_STARTS)
+        or word.lower().startswith("localhost")
+    )
+
+
 def normalize_url(text: str) -> str:
     """Add a scheme where the person left it out (`example.com` -> https)."""
     text = text.strip()
@@ -96,7 +106,10 @@ def parse_command(text: str) -> StepRequest | None:
         value, enter = _value(tail)
         return StepRequest(type=kind, id=action_id, value=value, enter=enter)
 
-    if verb in ("goto", "go", "open", "navigate") and len(words) == 1:
+    if verb in ("goto", "navigate") and len(words) == 1:
+        return StepRequest(type="goto", url=normalize_url(words[0]))
+    if verb in ("go", "open") and len(words) == 1 and _looks_like_address(words[0]):
+        # `open example.com` navigates; `open airpods` names a thing on the page (agent)
         return StepRequest(type="goto", url=normalize_url(words[0]))
     if verb in _SIMPLE and not words:
         return StepRequest(type=_SIMPLE[verb])
