@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Label, Static
 COMMANDS_HELP = (
     "Command bar: B3 (click) · I1 hello (fill) · I1 hello --enter · select I2 Blue · "
     "goto example.com · back · forward · reload · scroll down|up · tab 2 · new tab url · "
-    "close tab · press Enter · wait 500 · anything else is sent as a request in words."
+    "close tab · press Enter · wait 500 · extract name, price, url (items as a table, s saves "
+    "JSON) · anything else is sent as a request in words."
 )
 
 KEYMAP_HELP = 'Remap keys in config.toml: [keymap] then e.g. "app.new_session" = "ctrl+n".'
