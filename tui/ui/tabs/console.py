@@ -8,6 +8,7 @@ show even while another tab is open.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -50,62 +51,32 @@ def pane_active(tab: SessionTab) -> bool:
     return tabbed is None or (isinstance(pane, TabPane) and tabbed.active == pane.id)
 
 
-def level_matches(message: ConsoleMessage, level: str | None) -> bool:
-    if level is None:
-        return True
-    if level == "error":
-        return message.level in ERROR_LEVELS
-    return message.level == level
+class SessionLogTab(SessionTab):
+    """A tab over one of the session's live logs (console, network): shared loading.
 
-
-class ConsoleTable(DataTable):
-    """One row per console message, oldest first."""
-
-
-class ConsoleTab(SessionTab):
-    """The console of the selected session."""
-
-    TITLE = "Console"
-    TAB_ID = "tab-console"
-
-    DEFAULT_CSS = """
-    ConsoleTab .filters { height: 1; margin-bottom: 1; }
-    ConsoleTab #console-level { width: 18; margin-right: 1; }
-    ConsoleTab #console-text { width: 1fr; }
-    ConsoleTab ConsoleTable { height: 1fr; }
-    ConsoleTab .note { color: $text-muted; padding: 0 1; height: auto; }
+    Loads in a worker on the tab whenever the session changes or the tab comes
+    into view, drops replies for a session no longer selected, fills the table
+    only while on show, and keeps the count badge true even while hidden.
+    Subclasses name the log (`LOG`: the provider method and capability), say what
+    a failed read was of (`WHAT`), and draw rows (`_fill`) and count (`badge_count`).
     """
 
-    class Loaded(Message):
-        """Console messages of one session (or why there are none)."""
+    LOG: ClassVar[str] = ""
+    WHAT: ClassVar[str] = ""
 
-        def __init__(self, key: str, messages: list[ConsoleMessage], note: str = "") -> None:
+    class Loaded(Message):
+        """A log of one session (or why there is none)."""
+
+        def __init__(self, key: str, items: list, note: str = "") -> None:
             super().__init__()
-            self.key, self.messages, self.note = key, messages, note
+            self.key, self.items, self.note = key, items, note
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view: SessionView | None = None
         self._mark: object = None
         self._dirty = False
-        self.messages: list[ConsoleMessage] = []
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="filters"):
-            yield Select(
-                [(level, level) for level in LEVELS],
-                prompt="all levels",
-                id="console-level",
-                compact=True,
-            )
-            yield Input(placeholder="filter text…", id="console-text", compact=True)
-        yield Static("", id="console-note", classes="note", markup=False)
-        table = ConsoleTable(id="console-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("time", key="time")
-        table.add_column("level", key="level")
-        table.add_column("message", key="text")
-        table.add_column("source", key="url")
-        yield table
+        self.items: list = []
 
     def show(self, view: SessionView | None) -> None:
         # Loads even while hidden: the label's count must stay true.
@@ -128,43 +99,99 @@ class ConsoleTab(SessionTab):
         if self.view is not None:
             self.load(self.view)
 
-    @property
-    def error_count(self) -> int:
-        return sum(1 for m in self.messages if m.level in ERROR_LEVELS)
+    def badge_count(self) -> int:
+        raise NotImplementedError
+
+    def _fill(self) -> None:
+        raise NotImplementedError
 
     # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
-    @work(exclusive=True, group="console", exit_on_error=False, description="console")
+    @work(exclusive=True, group="session-log", exit_on_error=False, description="session log")
     async def load(self, view: SessionView) -> None:
         provider = getattr(self.app, "providers", {}).get(view.provider)
         if provider is None:
             self.post_message(self.Loaded(view.key, [], "this session's provider is not loaded"))
             return
-        if not provider.capabilities.console:
-            self.post_message(self.Loaded(view.key, [], provider.capabilities.reason("console")))
+        if not getattr(provider.capabilities, self.LOG):
+            self.post_message(self.Loaded(view.key, [], provider.capabilities.reason(self.LOG)))
             return
         if not view.session.status.is_live:
             self.post_message(self.Loaded(view.key, [], "this session has ended: see Timeline"))
             return
         try:
-            messages = await provider.console(view.session.id)
+            items = await getattr(provider, self.LOG)(view.session.id)
         except StepdeckError as exc:
-            self.post_message(self.Loaded(view.key, [], f"could not read the console: {exc}"))
+            self.post_message(self.Loaded(view.key, [], f"could not read {self.WHAT}: {exc}"))
             return
-        self.post_message(self.Loaded(view.key, messages))
+        self.post_message(self.Loaded(view.key, items))
 
     @on(Loaded)
     def _loaded(self, event: Loaded) -> None:
         current = self.view.key if self.view else ""
         if event.key != current:
             return  # a reply for a session no longer selected
-        self.messages = event.messages
-        self.query_one("#console-note", Static).update(event.note)
-        self.query_one("#console-note", Static).display = bool(event.note)
+        self.items = event.items
+        note = self.query_one(f"#{self.LOG}-note", Static)
+        note.update(event.note)
+        note.display = bool(event.note)
         if pane_active(self):
             self._fill()
         else:
             self._dirty = True  # filled when next shown; only the badge counts now
-        set_badge(self, self.error_count)
+        set_badge(self, self.badge_count())
+
+
+def level_matches(message: ConsoleMessage, level: str | None) -> bool:
+    if level is None:
+        return True
+    if level == "error":
+        return message.level in ERROR_LEVELS
+    return message.level == level
+
+
+class ConsoleTable(DataTable):
+    """One row per console message, oldest first."""
+
+
+class ConsoleTab(SessionLogTab):
+    """The console of the selected session."""
+
+    TITLE = "Console"
+    TAB_ID = "tab-console"
+    LOG = "console"
+    WHAT = "the console"
+
+    DEFAULT_CSS = """
+    ConsoleTab .filters { height: 1; margin-bottom: 1; }
+    ConsoleTab #console-level { width: 18; margin-right: 1; }
+    ConsoleTab #console-text { width: 1fr; }
+    ConsoleTab ConsoleTable { height: 1fr; }
+    ConsoleTab .note { color: $text-muted; padding: 0 1; height: auto; }
+    """
+
+    @property
+    def messages(self) -> list[ConsoleMessage]:
+        return self.items
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield Select(
+                [(level, level) for level in LEVELS],
+                prompt="all levels",
+                id="console-level",
+                compact=True,
+            )
+            yield Input(placeholder="filter text…", id="console-text", compact=True)
+        yield Static("", id="console-note", classes="note", markup=False)
+        table = ConsoleTable(id="console-table", cursor_type="row", zebra_stripes=True)
+        table.add_column("time", key="time")
+        table.add_column("level", key="level")
+        table.add_column("message", key="text")
+        table.add_column("source", key="url")
+        yield table
+
+    def badge_count(self) -> int:
+        return sum(1 for m in self.messages if m.level in ERROR_LEVELS)
 
     def shown_messages(self) -> list[ConsoleMessage]:
         """The messages that pass the level and text filters."""

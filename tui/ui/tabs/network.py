@@ -7,17 +7,14 @@ requests and answers of 400 and above.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 
 from tui.model import NetworkRequest
-from tui.providers.base import StepdeckError
-from tui.ui.state import SessionView, clean
-from tui.ui.tabs.base import SessionTab
-from tui.ui.tabs.console import clock, pane_active, set_badge
+from tui.ui.state import clean
+from tui.ui.tabs.console import SessionLogTab, clock
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 STATUS_CLASSES = [
@@ -61,11 +58,13 @@ class NetworkTable(DataTable):
     """One row per request, in the order they started."""
 
 
-class NetworkTab(SessionTab):
+class NetworkTab(SessionLogTab):
     """The network requests of the selected session."""
 
     TITLE = "Network"
     TAB_ID = "tab-network"
+    LOG = "network"
+    WHAT = "the network log"
 
     DEFAULT_CSS = """
     NetworkTab .filters { height: 1; margin-bottom: 1; }
@@ -76,19 +75,9 @@ class NetworkTab(SessionTab):
     NetworkTab .note { color: $text-muted; padding: 0 1; height: auto; }
     """
 
-    class Loaded(Message):
-        """Network requests of one session (or why there are none)."""
-
-        def __init__(self, key: str, requests: list[NetworkRequest], note: str = "") -> None:
-            super().__init__()
-            self.key, self.requests, self.note = key, requests, note
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.view: SessionView | None = None
-        self._mark: object = None
-        self._dirty = False
-        self.requests: list[NetworkRequest] = []
+    @property
+    def requests(self) -> list[NetworkRequest]:
+        return self.items
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -108,65 +97,8 @@ class NetworkTab(SessionTab):
         table.add_column("url", key="url")
         yield table
 
-    def show(self, view: SessionView | None) -> None:
-        # Loads even while hidden: the label's count must stay true.
-        self.view = view
-        mark = (view.key, len(view.results), id(view.observation)) if view else None
-        if mark != self._mark:
-            self._mark = mark
-            self.draw(view)
-
-    def draw(self, view: SessionView | None) -> None:
-        if view is None:
-            self._loaded(self.Loaded("", []))
-        else:
-            self.load(view)
-
-    def on_show(self) -> None:
-        if self._dirty:
-            self._fill()
-        # Entries arrive between steps too: look again whenever the tab comes into view.
-        if self.view is not None:
-            self.load(self.view)
-
-    @property
-    def bad_count(self) -> int:
+    def badge_count(self) -> int:
         return sum(1 for r in self.requests if is_bad(r))
-
-    # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
-    @work(exclusive=True, group="network", exit_on_error=False, description="network")
-    async def load(self, view: SessionView) -> None:
-        provider = getattr(self.app, "providers", {}).get(view.provider)
-        if provider is None:
-            self.post_message(self.Loaded(view.key, [], "this session's provider is not loaded"))
-            return
-        if not provider.capabilities.network:
-            self.post_message(self.Loaded(view.key, [], provider.capabilities.reason("network")))
-            return
-        if not view.session.status.is_live:
-            self.post_message(self.Loaded(view.key, [], "this session has ended: see Timeline"))
-            return
-        try:
-            requests = await provider.network(view.session.id)
-        except StepdeckError as exc:
-            self.post_message(self.Loaded(view.key, [], f"could not read the network log: {exc}"))
-            return
-        self.post_message(self.Loaded(view.key, requests))
-
-    @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
-        current = self.view.key if self.view else ""
-        if event.key != current:
-            return
-        self.requests = event.requests
-        note = self.query_one("#network-note", Static)
-        note.update(event.note)
-        note.display = bool(event.note)
-        if pane_active(self):
-            self._fill()
-        else:
-            self._dirty = True  # filled when next shown; only the badge counts now
-        set_badge(self, self.bad_count)
 
     def shown_requests(self) -> list[NetworkRequest]:
         """The requests that pass the method, status and url filters."""
