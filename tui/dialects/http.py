@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -32,6 +32,9 @@ from tui.errors import (
     Unreachable,
     Unsupported,
 )
+
+if TYPE_CHECKING:
+    from tui.settings import ProviderConfig
 
 READ_RETRIES = 2  # extra attempts for reads after a 429/5xx/connection failure
 BACKOFF_BASE = 0.25  # seconds, doubled per attempt, jittered
@@ -274,6 +277,29 @@ class HttpProvider:
 
     _http: HttpClient | None = None
     capabilities: Any
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        label: str,
+        base_url: str,
+        auth: Callable[[str], dict[str, str]],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        """Name, label and HTTP client from the config; `auth(key)` gives the key's headers."""
+        self.config = config
+        self.name = config.name
+        self.label = config.label or label
+        key = config.api_key()
+        self._http = HttpClient(
+            provider=self.label,
+            base_url=config.base_url or base_url,
+            headers=auth(key) if key else {},
+            key_env=config.key_env,
+            timeout=config.timeout,
+            transport=transport,
+        )
 
     async def start(self) -> None:
         return None

@@ -19,7 +19,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 from pydantic import ValidationError
 
-from tui.dialects.http import HttpClient, HttpProvider, error_for
+from tui.dialects.http import HttpProvider, error_for
 from tui.dialects.multion.models import (
     API_KEY_HEADER,
     BrowseOutput,
@@ -99,16 +99,11 @@ class MultionClient(HttpProvider):
     def __init__(
         self, config: ProviderConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        self.config = config
-        self.name = config.name
-        self.label = config.label or "MultiOn"
-        key = config.api_key() or ""
-        self._http = HttpClient(
-            provider=self.label,
-            base_url=config.base_url or DEFAULT_BASE_URL,
-            headers={API_KEY_HEADER: key} if key else {},
-            key_env=config.key_env,
-            timeout=config.timeout,
+        super().__init__(
+            config,
+            label="MultiOn",
+            base_url=DEFAULT_BASE_URL,
+            auth=lambda key: {API_KEY_HEADER: key},
             transport=transport,
         )
         self._transport = transport

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from tui.dialects.http import HttpClient, HttpProvider
+from tui.dialects.http import HttpProvider
 from tui.dialects.notte_env.models import SPECIAL_IDS, ObserveResponse, SessionResponse
 from tui.errors import SessionNotFound, Unsupported
 from tui.model import (
@@ -100,16 +100,11 @@ class NotteEnvClient(HttpProvider):
     def __init__(
         self, config: ProviderConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        self.config = config
-        self.name = config.name
-        self.label = config.label or "Notte (env API)"
-        key = config.api_key()
-        self._http = HttpClient(
-            provider=self.label,
-            base_url=config.base_url or DEFAULT_BASE_URL,
-            headers={"Authorization": f"Bearer {key}"} if key else {},
-            key_env=config.key_env,
-            timeout=config.timeout,
+        super().__init__(
+            config,
+            label="Notte (env API)",
+            base_url=DEFAULT_BASE_URL,
+            auth=lambda key: {"Authorization": f"Bearer {key}"},
             transport=transport,
         )
         self._sessions: dict[str, Session] = {}

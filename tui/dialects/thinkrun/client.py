@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tui.dialects.http import HttpClient, HttpProvider
+from tui.dialects.http import HttpProvider
 from tui.dialects.thinkrun.models import (
     API_KEY_HEADER,
     LIVE_STATUSES,
@@ -93,17 +93,12 @@ class ThinkRunClient(HttpProvider):
     def __init__(
         self, config: ProviderConfig, *, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
-        self.config = config
-        self.name = config.name
-        self.label = config.label or "ThinkRun"
-        key = config.api_key()
-        self._http = HttpClient(
-            provider=self.label,
-            base_url=config.base_url or DEFAULT_BASE_URL,
+        super().__init__(
+            config,
+            label="ThinkRun",
+            base_url=DEFAULT_BASE_URL,
             # Inferred header: both forms are sent; a server reads the one it knows.
-            headers={API_KEY_HEADER: key, "Authorization": f"Bearer {key}"} if key else {},
-            key_env=config.key_env,
-            timeout=config.timeout,
+            auth=lambda key: {API_KEY_HEADER: key, "Authorization": f"Bearer {key}"},
             transport=transport,
         )
         self._has_snapshot: bool | None = None  # None: not known yet
