@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ui.ui_helpers import settle
 from tui.dialects import build_provider
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-async def settle(pilot) -> None:
-    await pilot.app.booted.wait()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def type_line(pilot, line: str) -> None:

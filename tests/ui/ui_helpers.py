@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.worker import WorkerCancelled
+
 HOSTILE_TITLE = "[bold red]Pwned[/] \x1b[31mred\x1b[0m"
 
 
@@ -12,7 +14,10 @@ async def settle(pilot) -> None:
     # A worker's answer is a message, whose handler may start the next worker
     # (a new session's first command): wait until a round starts nothing new.
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass  # an exclusive worker superseded by a newer one: wait for that one next round
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             break
