@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import socket
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from static_provider import StaticProvider
 from ui_helpers import settle
 
+from tui.dialects.notte.client import server_running
 from tui.settings import Settings, load_settings
 from tui.ui.app import StepdeckApp
 from tui.ui.launch import build_providers
@@ -98,7 +104,52 @@ async def test_startup_offers_to_attach_to_a_running_server(serve, site, monkeyp
 
 async def test_no_offer_when_nothing_answers(monkeypatch):
     monkeypatch.setenv("STEPDECK_TOKEN", "x")
-    app = StepdeckApp([StaticProvider()], images="none", server_url="http://127.0.0.1:9")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    asked: list[tuple[str, bool]] = []
+
+    async def probe(where: str) -> bool:
+        answered = await server_running(where)
+        asked.append((where, answered))
+        return answered
+
+    app = StepdeckApp([StaticProvider()], images="none", server_url=url, server_probe=probe)
     async with app.run_test(size=(140, 40)) as pilot:
-        await settle(pilot)
+        await settle(pilot)  # waits for the probe's worker too
+        assert asked == [(url, False)]  # the probe ran, and nothing answered
         assert not app.screen.query("#confirm-yes") and app.current is not None
+
+
+async def test_a_probe_that_times_out_is_tried_again():
+    """A server too busy to answer the first probe in time is still found by the next."""
+    seen: list[int] = []
+    release = threading.Event()
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(1)
+            if len(seen) == 1:
+                release.wait(30)  # the first answer comes after the probe gave up on it
+            body = json.dumps({"status": "ok", "dialects": ["notte"]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_port}"
+        assert await server_running(url, timeout=1.0, attempts=5)
+        assert len(seen) >= 2
+    finally:
+        release.set()
+        httpd.shutdown()
+        httpd.server_close()

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from time import perf_counter
 from typing import Any, ClassVar
@@ -257,6 +257,7 @@ class StepdeckApp(App[int]):
         clock: Callable[[], datetime] = utcnow,
         hints: dict[str, str] | None = None,
         server_url: str | None = None,
+        server_probe: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         super().__init__()
         self.providers: dict[str, Provider] = {p.name: p for p in providers}
@@ -277,6 +278,7 @@ class StepdeckApp(App[int]):
         # provider -> how to make it usable (no API key): listed with this hint, not started
         self.hints: dict[str, str] = dict(hints or {})
         self.server_url = server_url  # offer to attach to a `stepdeck serve` answering there
+        self.server_probe = server_probe  # url -> does a serve answer there (tests inject it)
         self._followers: dict[str, asyncio.Task] = {}  # provider -> its live event stream
         self._live_pending: dict[str, set[str]] = {}  # key -> event kinds not looked at yet
         self._live_running = False
@@ -532,7 +534,12 @@ class StepdeckApp(App[int]):
         """Offer to attach when a `stepdeck serve` answers at `url` and its token is here."""
         from tui.dialects.notte.client import read_token, server_running
 
-        if read_token() is None or not await server_running(url, timeout=0.5):
+        # After boot: launching Chromium is what keeps a loaded machine from answering in time.
+        await self.booted.wait()
+        if read_token() is None:
+            return
+        probe = self.server_probe or server_running
+        if not await probe(url):
             return
         if any(getattr(p, "base_url", None) == url.rstrip("/") for p in self.providers.values()):
             return

@@ -402,15 +402,23 @@ def read_token() -> str | None:
         return None
 
 
-async def server_running(url: str, *, timeout: float = 0.5) -> bool:
-    """Whether a `stepdeck serve` answers at `url` (its /health needs no token)."""
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as http:
-            reply = await http.get(f"{url.rstrip('/')}/health")
-        body = reply.json()
-    except (httpx.HTTPError, ValueError):
-        return False
-    return reply.status_code == 200 and isinstance(body, dict) and "dialects" in body
+async def server_running(url: str, *, timeout: float = 3.0, attempts: int = 3) -> bool:
+    """Whether a `stepdeck serve` answers at `url` (its /health needs no token).
+
+    A busy machine can be slow to answer, so a probe that times out is tried again
+    (it only reads); a refused connection is an answer and is not.
+    """
+    for _ in range(attempts):
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as http:
+                reply = await http.get(f"{url.rstrip('/')}/health")
+            body = reply.json()
+        except httpx.TimeoutException:
+            continue
+        except (httpx.HTTPError, ValueError):
+            return False
+        return reply.status_code == 200 and isinstance(body, dict) and "dialects" in body
+    return False
 
 
 def connect(url: str, token: str | None = None, *, timeout: float = 30.0) -> NotteClient:
