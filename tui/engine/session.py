@@ -154,6 +154,7 @@ class EngineSession:
         self._nav_waiters: list[asyncio.Future[None]] = []
         self.lock = asyncio.Lock()
         self.perceived: Perceived | None = None  # the last walk (ids -> elements in the page)
+        self.agent_memory: Any = None  # the agent's pending question and last search (engine/agent)
         self.last_observation: Observation | None = None
         context.on("page", self._on_page)
         context.on("request", self._on_request)

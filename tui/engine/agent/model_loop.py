@@ -1,0 +1,226 @@
+"""The model loop: a configured model picks each action, as JSON, from the page it is shown."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tui.engine import llm
+from tui.engine.agent.matching import destructive_kind, label_of, says_so
+from tui.engine.agent.runner import Pending, Run, ask
+from tui.errors import StepdeckError
+from tui.model import LogEntry, Observation, StepRequest, StepResult, StepStatus
+
+# ---------------------------------------------------------------- the model loop
+
+MODEL_SYSTEM = """You drive a web browser for a person, one action at a time.
+Each turn you see the page (title, url, markdown) and its interactive elements as `ID: description`.
+Answer with ONE JSON object and nothing else, one of:
+{"action": "click", "id": "B3"}
+{"action": "fill", "id": "I1", "value": "text", "enter": false}
+{"action": "select", "id": "I2", "value": "option text"}
+{"action": "check", "id": "B4"}   {"action": "uncheck", "id": "B4"}
+{"action": "goto", "url": "https://..."}
+{"action": "back"}   {"action": "scroll_down"}   {"action": "scroll_up"}
+{"action": "press_key", "key": "Enter"}
+{"action": "done", "message": "what was achieved"}
+{"action": "ask_user", "message": "the question for the person"}
+Use only ids from the current list. Answer "done" as soon as the task is carried out."""
+
+MAX_BAD_ANSWERS = 3
+MAX_MARKDOWN = 6000
+DEFAULT_MAX_STEPS = 10
+
+
+def describe_page(obs: Observation) -> str:
+    lines = [f"Title: {obs.metadata.title}", f"URL: {obs.metadata.url}", "", "Elements:"]
+    for a in obs.actions:
+        extra = ""
+        if a.params and a.params[0].values:
+            extra = " options: " + " | ".join(a.params[0].values[:20])
+        if a.value:
+            extra += f" (value: {a.value})"
+        lines.append(f"{a.id}: {label_of(a)}{extra}")
+    md = obs.markdown or ""
+    if len(md) > MAX_MARKDOWN:
+        md = md[:MAX_MARKDOWN] + "\n…(truncated)"
+    lines += ["", "Page:", md]
+    return "\n".join(lines)
+
+
+@dataclass
+class Conversation:
+    config: llm.LLMConfig
+    task: str
+    messages: list[dict[str, str]]
+    steps_taken: int = 0
+    bad: int = 0
+    proposed: StepRequest | None = None
+    max_steps: int = DEFAULT_MAX_STEPS
+
+
+def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str | None, str]:
+    """A model answer -> (request, terminal kind, message). Raises ValueError when unusable."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("action"), str):
+        raise ValueError('answer with one JSON object that has an "action" field')
+    kind = answer["action"].strip().lower()
+    message = str(answer.get("message") or "")
+    if kind in ("done", "ask_user"):
+        return None, kind, message
+    if kind in ("click", "fill", "select", "check", "uncheck"):
+        action_id = str(answer.get("id") or "").strip().upper()
+        if obs.action(action_id) is None:
+            known = ", ".join(a.id for a in obs.actions[:60])
+            raise ValueError(f"there is no element {action_id or '(none)'!r}; the ids are: {known}")
+        if kind in ("fill", "select") and answer.get("value") is None:
+            raise ValueError(f'"{kind}" needs a "value"')
+        return (
+            StepRequest(
+                type=kind,
+                id=action_id,
+                value=None if answer.get("value") is None else str(answer["value"]),
+                enter=bool(answer.get("enter", False)),
+            ),
+            None,
+            message,
+        )
+    if kind == "goto":
+        if not answer.get("url"):
+            raise ValueError('"goto" needs a "url"')
+        return StepRequest(type="goto", url=str(answer["url"])), None, message
+    if kind in ("back", "forward", "reload", "scroll_down", "scroll_up"):
+        return StepRequest(type=kind), None, message
+    if kind == "press_key":
+        return StepRequest(type="press_key", key=str(answer.get("key") or "Enter")), None, message
+    raise ValueError(f"unknown action {kind!r}")
+
+
+async def model_loop(run: Run, config: llm.LLMConfig, task: str) -> StepResult:
+    obs = await run.observe()
+    limit = run.request.max_steps or os.environ.get("STEPDECK_LLM_MAX_STEPS")
+    convo = Conversation(
+        config,
+        task,
+        [
+            {"role": "system", "content": MODEL_SYSTEM},
+            {"role": "user", "content": f"Task: {task}\n\n{describe_page(obs)}"},
+        ],
+        max_steps=int(limit) if limit else DEFAULT_MAX_STEPS,
+    )
+    return await model_continue(run, convo)
+
+
+async def model_resume(run: Run, pending: Pending) -> StepResult:
+    convo: Conversation = pending.model
+    req = convo.proposed
+    assert req is not None
+    convo.proposed = None
+    try:
+        await run.do(req, f"{req.describe()} (confirmed)")
+    except StepdeckError as e:
+        return await run.finish(StepStatus.ERROR, run.summary(f"Stopped: {e}"), success=False)
+    convo.steps_taken += 1
+    convo.messages.append(
+        {
+            "role": "user",
+            "content": f"The person confirmed; done.\n\n{describe_page(await run.observe())}",
+        }
+    )
+    return await model_continue(run, convo)
+
+
+async def model_continue(run: Run, convo: Conversation) -> StepResult:
+    async with httpx.AsyncClient(timeout=convo.config.timeout) as client:
+        while convo.steps_taken < convo.max_steps:
+            obs = await run.observe()
+            t0 = time.perf_counter()
+            try:
+                reply = await llm.chat(convo.config, convo.messages, client=client)
+            except StepdeckError as e:
+                run.record_llm(
+                    LogEntry(
+                        index=len(run.steps),
+                        type="llm",
+                        params={"model": convo.config.model},
+                        duration_ms=(time.perf_counter() - t0) * 1000,
+                        success=False,
+                        error=e.message,
+                    )
+                )
+                return await run.finish(
+                    StepStatus.ERROR, run.summary(f"The model failed: {e}"), success=False
+                )
+            convo.messages.append({"role": "assistant", "content": reply.content})
+            entry = LogEntry(
+                index=len(run.steps),
+                type="llm",
+                params={"model": convo.config.model, "usage": reply.usage},
+                duration_ms=reply.duration_ms,
+                message=reply.content[:500],
+            )
+            try:
+                req, terminal, message = _to_request(llm.parse_json_object(reply.content), obs)
+                run.record_llm(entry)
+            except ValueError as e:
+                entry.success = False
+                entry.error = str(e)
+                run.record_llm(entry)
+                convo.bad += 1
+                if convo.bad >= MAX_BAD_ANSWERS:
+                    return await run.finish(
+                        StepStatus.ERROR,
+                        run.summary(f"The model gave {convo.bad} unusable answers; last: {e}."),
+                        success=False,
+                    )
+                convo.messages.append(
+                    {
+                        "role": "user",
+                        "content": f"That answer was not usable: {e}. Answer with one JSON object.",
+                    }
+                )
+                continue
+            if terminal == "done":
+                return await run.finish(StepStatus.DONE, run.summary(message or "Done."))
+            if terminal == "ask_user":
+                # The person's answer goes back into this conversation.
+                return await ask(
+                    run,
+                    Pending("model-ask", convo.task, [], model=convo),
+                    message or "The model needs you.",
+                )
+            assert req is not None
+            element = obs.action(req.id) if req.id else None
+            kind = destructive_kind(element) if element and req.type == "click" else None
+            if req.enter or (req.type == "press_key" and (req.key or "").lower() == "enter"):
+                # Enter submits the form in focus: a page that pays or publishes asks first.
+                element = next((a for a in obs.actions if destructive_kind(a)), None)
+                kind = destructive_kind(element) if element else None
+            if kind and element and not run.request.confirm and not says_so(convo.task, kind):
+                convo.proposed = req
+                return await ask(
+                    run,
+                    Pending("model-confirm", convo.task, [], action=element, model=convo),
+                    f"{label_of(element)!r} looks like it will {kind}: shall I go ahead?",
+                )
+            try:
+                await run.do(req, req.describe())
+                outcome = "done"
+            except StepdeckError as e:
+                outcome = f"failed: {e}"
+            convo.steps_taken += 1
+            convo.messages.append(
+                {
+                    "role": "user",
+                    "content": f"{req.describe()}: {outcome}\n\n{describe_page(await run.observe())}",
+                }
+            )
+    return await run.finish(
+        StepStatus.CONTINUE,
+        run.summary(
+            f"Stopped after {convo.max_steps} step{'s' * (convo.max_steps != 1)} (max_steps)."
+        ),
+    )

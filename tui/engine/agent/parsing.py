@@ -1,0 +1,267 @@
+"""Instructions -> clauses: chains split, verbs recognised, quotes kept whole."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tui.engine.agent.vocabulary import ACTION_VERBS, KEYS, NOUNS, ORDINALS, URL_RE
+
+
+@dataclass
+class Clause:
+    """One imperative part of a command: `verb` plus what it applies to."""
+
+    verb: str  # goto click fill select check uncheck search press scroll back forward reload wait stop login
+    raw: str
+    target: str = ""
+    value: str | None = None
+    enter: bool = False
+    url: str | None = None
+    key: str | None = None
+    ordinal: int | None = None
+    noun: str | None = None
+    prefer: str = ""  # "link" or "button": what the verb suggests on a tie
+    skip_if_here: bool = False  # "open X" that is needless when the page already is X
+    verbless: bool = False  # no verb recognised: taken as a click on a named thing
+
+
+def _protect_quotes(text: str) -> tuple[str, list[str]]:
+    quoted: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        quoted.append(m.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    return re.sub(r"(?:(?<=\s)|^)([\"“'‘])(.+?)([\"”'’])(?=\W|$)", keep, text), quoted
+
+
+def _restore(text: str, quoted: list[str]) -> str:
+    return re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], text)
+
+
+_CHAIN_SEP = re.compile(
+    r"(\s*(?:;|,\s*(?:and\s+then|and|then)?|\.\s+|\s+and\s+then\s+|\s+then\s+|\s+and\s+)\s*)",
+    re.I,
+)
+
+
+def split_chain(text: str) -> list[str]:
+    """'search for X and open the first result, then go back' -> three clauses.
+
+    A bare "and" splits only when what follows is a command of its own: "check Terms and
+    Conditions" and "click Save and Continue" name one thing each.
+    """
+    protected, quoted = _protect_quotes(text.strip())
+    pieces = _CHAIN_SEP.split(protected)
+    parts: list[str] = []
+    for i in range(0, len(pieces), 2):
+        piece = pieces[i]
+        if not piece or not piece.strip(" ."):
+            continue
+        sep = pieces[i - 1] if i else ""
+        if parts and re.fullmatch(r"\s*and\s*", sep, re.I) and not _is_command(piece, parts[-1]):
+            parts[-1] = f"{parts[-1]} and {piece}"
+        else:
+            parts.append(piece)
+    return [_restore(p, quoted).strip(" .") for p in parts]
+
+
+def _is_command(text: str, before: str) -> bool:
+    """Whether `text` (quotes protected) reads as a command of its own after `before`."""
+    clause = _parse_clause(text, _parse_clause(before, None))
+    if not clause.verbless:
+        return True
+    words = re.sub(r"^(?:please|now|also|then|first|finally|next)\s+", "", text.strip(), flags=re.I)
+    first = words.split()[0].lower() if words.split() else ""
+    return first in ACTION_VERBS
+
+
+def _clean_target(text: str) -> str:
+    text = re.sub(r"^(?:on|at)\s+", "", text.strip(), flags=re.I)
+    return text.strip(" .!?\"'“”")
+
+
+def _ordinal(target: str) -> tuple[str, int | None, str | None]:
+    """'the second link' -> ('', 2, 'link'); 'the first AirPods result' -> ('AirPods', 1, 'content')."""
+    words = target.split()
+    ordinal = None
+    noun = None
+    rest: list[str] = []
+    for w in words:
+        lw = w.lower().strip(",.")
+        if ordinal is None and lw in ORDINALS:
+            ordinal = ORDINALS[lw]
+        elif ordinal is None and re.fullmatch(r"\d+(st|nd|rd|th)", lw):
+            ordinal = int(re.match(r"\d+", lw).group())  # type: ignore[union-attr]
+        else:
+            rest.append(w)
+    if ordinal is not None and rest and rest[-1].lower() in NOUNS:
+        noun = NOUNS[rest.pop().lower()]
+    rest = [w for w in rest if w.lower() not in ("the", "a", "an")]
+    return " ".join(rest), ordinal, noun
+
+
+def parse_clause(text: str, previous: Clause | None = None) -> Clause:
+    """One clause -> a Clause. Anything not recognised is a click on a named thing.
+
+    Quoted text is taken as is: 'type "log in" into search' types `log in`.
+    """
+    protected, quoted = _protect_quotes(text.strip())
+    clause = _parse_clause(protected, previous)
+
+    def restore(value: str | None) -> str | None:
+        if value is None:
+            return None
+        return re.sub(r"\x00(\d+)\x00", lambda m: unquote(quoted[int(m.group(1))]), value)
+
+    clause.raw = text.strip()
+    clause.target = restore(clause.target) or ""
+    clause.value = restore(clause.value)
+    clause.url = restore(clause.url)
+    return clause
+
+
+def _parse_clause(text: str, previous: Clause | None) -> Clause:
+    raw = text.strip()
+    t = re.sub(r"^(?:please|now|also|then|and|first|finally|next)\s+", "", raw, flags=re.I)
+    t = re.sub(r"\s+(?:please|now)$", "", t, flags=re.I)
+    low = t.lower()
+
+    if re.fullmatch(r"(?:go |navigate )?back|previous page", low):
+        return Clause("back", raw)
+    if re.fullmatch(r"(?:go |navigate )?forward", low):
+        return Clause("forward", raw)
+    if re.fullmatch(r"(?:reload|refresh)(?: the page)?", low):
+        return Clause("reload", raw)
+    if m := re.fullmatch(r"scroll(?: (up|down))?(?: to the (top|bottom))?(?: of the page)?", low):
+        if m.group(2):
+            return Clause("press", raw, key="Home" if m.group(2) == "top" else "End")
+        return Clause("scroll", raw, value=m.group(1) or "down")
+    if m := re.fullmatch(
+        r"wait(?: for)? (\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?)?", low
+    ):
+        n = float(m.group(1))
+        ms = n if (m.group(2) or "s").startswith("m") else n * 1000
+        return Clause("wait", raw, value=str(int(ms)))
+    if m := re.fullmatch(
+        r"(?:stop|finish|end)(?: (?:at|on|before|when you reach)\s+(.+))?", t, re.I
+    ):
+        where = re.sub(r"^(?:the|a)\s+", "", _clean_target(m.group(1) or ""), flags=re.I)
+        return Clause("stop", raw, target=where)
+    if m := re.fullmatch(r"press (?:the )?(.+?)(?: key)?", low):
+        if m.group(1) in KEYS:
+            return Clause("press", raw, key=KEYS[m.group(1)])
+    if m := re.fullmatch(
+        r"(?:go to|goto|open|navigate to|visit|browse to|load)\s+(?:the )?(?:url |page |site )?(\S+)",
+        t,
+        re.I,
+    ):
+        if URL_RE.match(m.group(1)) and not re.fullmatch(r"[a-z]+", m.group(1), re.I):
+            return Clause("goto", raw, url=m.group(1))
+    if m := re.fullmatch(
+        r"(?:search(?: for)?|look (?:for|up)|find)\s+(.+?)(?:\s+on (?:this|the) (?:site|page))?",
+        t,
+        re.I,
+    ):
+        query = re.sub(r"^(?:a|an|the|some)\s+", "", _clean_target(m.group(1)), flags=re.I)
+        return Clause("search", raw, value=query)
+    if m := re.fullmatch(
+        r"(?:log ?in|sign ?in)(?: as (\S+))?(?:(?: with)?(?: the)? password (\S+))?", t, re.I
+    ):
+        if m.group(1):
+            return Clause("login", raw, value=m.group(1), key=m.group(2) or "")
+    if m := re.fullmatch(
+        r"(?:draft|write|compose)\s+(?:a |an |the )?(?:new )?(post|tweet|message|comment|reply|note|review)"
+        r"\s*(?:saying|that says|with the text|with|reading|:)\s*(.+)",
+        t,
+        re.I,
+    ):
+        return Clause("fill", raw, target=m.group(1), value=unquote(m.group(2)))
+    if m := re.fullmatch(
+        r"(?:type|enter|write|put|input|fill in|fill)\s+(.+?)\s+(?:in|into|as|in the|into the)\s+(.+)",
+        t,
+        re.I,
+    ):
+        return Clause("fill", raw, target=_clean_target(m.group(2)), value=unquote(m.group(1)))
+    if m := re.fullmatch(
+        r"(?:fill(?: in| out)?|set|enter|change)\s+(.+?)\s+(?:with|to|as|=)\s+(.+)", t, re.I
+    ):
+        return Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+    if m := re.fullmatch(r"(?:fill(?: in)?|type|write|enter)\s+(?:the )?([^:]+?):\s*(.+)", t, re.I):
+        return Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+    if m := re.fullmatch(r"(?:type|write|enter)\s+(.+)", t, re.I):
+        return Clause("fill", raw, value=unquote(m.group(1)))
+    if m := re.fullmatch(
+        r"(?:select|choose|pick)\s+(.+?)\s+(?:in|from|for|as)\s+(?:the )?(.+)", t, re.I
+    ):
+        return Clause("select", raw, target=_clean_target(m.group(2)), value=unquote(m.group(1)))
+    if m := re.fullmatch(r"(un)?(?:check|tick)(?: the)?\s+(.+)", t, re.I):
+        return Clause("uncheck" if m.group(1) else "check", raw, target=_clean_target(m.group(2)))
+    if m := re.fullmatch(
+        r"(?:turn|switch) (on|off)\s+(.+)|(?:turn|switch)\s+(.+?) (on|off)", t, re.I
+    ):
+        state, what = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        verb = "check" if state.lower() == "on" else "uncheck"
+        return Clause(verb, raw, target=_clean_target(what))
+    if m := re.fullmatch(r"(enable|disable)\s+(.+)", t, re.I):
+        verb = "check" if m.group(1).lower() == "enable" else "uncheck"
+        return Clause(verb, raw, target=_clean_target(m.group(2)))
+    if m := re.fullmatch(r"(?:accept|agree to)\s+(.+)", t, re.I):
+        return Clause("check", raw, target=_clean_target(m.group(1)))
+    if m := re.fullmatch(r"submit(?: (?:it|the form|the (.+)))?", t, re.I):
+        return Clause("submit", raw, target=m.group(1) or "")
+    if m := re.fullmatch(
+        r"add (?:it |this |that |them |one |the item |the product )?to (?:the |my )?(cart|basket|bag)",
+        t,
+        re.I,
+    ):
+        return Clause("click", raw, target="add to cart", prefer="button")
+    if m := re.fullmatch(r"(proceed|continue|go on) to (.+)", t, re.I):
+        return Clause("click", raw, target=_clean_target(t), prefer="button")
+    if m := re.fullmatch(
+        r"(?:go to|open|visit|follow|navigate to|show(?: me)?|view)\s+(.+)", t, re.I
+    ):
+        return _click(raw, m.group(1), "link")
+    if m := re.fullmatch(r"(?:choose|select|pick)\s+(.+)", t, re.I):
+        clause = _click(raw, m.group(1), "")
+        clause.verb = "choose"
+        return clause
+    if m := re.fullmatch(r"(?:click(?: on)?|tap(?: on)?|press|hit|push)\s+(.+)", t, re.I):
+        return _click(raw, m.group(1), "button")
+    # A clause without a verb continues the previous one: "fill name with A, city with B".
+    if previous and previous.verb == "fill":
+        if m := re.fullmatch(r"(.+?)\s+(?:with|to|as|=)\s+(.+)", t, re.I):
+            return Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+    clause = _click(raw, t, "")
+    clause.verbless = True
+    return clause
+
+
+def _click(raw: str, target: str, prefer: str) -> Clause:
+    rest, ordinal, noun = _ordinal(_clean_target(target))
+    return Clause("click", raw, target=rest, ordinal=ordinal, noun=noun, prefer=prefer)
+
+
+def unquote(value: str) -> str:
+    return value.strip().strip("\"“”'‘’")
+
+
+def parse_command(text: str) -> list[Clause]:
+    """A whole command -> its clauses, in order."""
+    clauses: list[Clause] = []
+    for part in split_chain(text):
+        # "add the AirPods Max to the cart": open that product, then add it.
+        m = re.fullmatch(
+            r"(?:please\s+)?add\s+(?!it\b|this\b|that\b|them\b|one\b)(.+?)\s+to\s+(?:the\s+|my\s+)?(cart|basket|bag)",
+            part,
+            re.I,
+        )
+        if m:
+            opener = _click(part, m.group(1), "link")
+            opener.skip_if_here = True
+            clauses.append(opener)
+            clauses.append(Clause("click", part, target="add to cart", prefer="button"))
+            continue
+        clauses.append(parse_clause(part, clauses[-1] if clauses else None))
+    return clauses
