@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
+from tests.support import eventually, until_delivering
 from tui.model import CreateSession, Observation
 from tui.providers.local import LocalProvider
 
@@ -36,10 +36,4 @@ def find(obs: Observation, description: str):
     raise AssertionError(f"no action {description!r} in {[a.description for a in obs.actions]}")
 
 
-async def eventually(check, what: str, tries: int = 100) -> None:
-    """Wait (up to ~5 s) for a browser-side effect that arrives as an event."""
-    for _ in range(tries):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
+__all__ = ["eventually", "find", "open_page", "provider", "until_delivering"]

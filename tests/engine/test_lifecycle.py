@@ -150,8 +150,9 @@ async def test_a_page_whose_scripts_never_yield(pages_server):
             # the click lands; the page freezes right after, during the step's observation
             # or before the next one
             await p.step(sid, StepRequest(id=obs.actions[0].id))
-            await asyncio.sleep(0.2)
-            await p.observe(sid)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:  # until the freeze (50 ms after the click) bites
+                await p.observe(sid, screenshot=False)
         assert err.value.hint
         closed = await p.close_session(sid)
         assert closed.status == SessionStatus.CLOSED

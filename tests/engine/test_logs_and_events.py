@@ -6,11 +6,16 @@ import asyncio
 
 import pytest
 
-from tests.engine.conftest import eventually, find, open_page
+from tests.engine.conftest import eventually, find, open_page, until_delivering
 from tui.errors import ActionNotFound, SessionGone
 from tui.model import CreateSession, StepRequest
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def held_steps(events, session_id: str) -> list[str]:
+    """What the engine announced it holds for `session_id` (a paused session's "held" events)."""
+    return [e.data["held"] for e in events if e.session_id == session_id and "held" in e.data]
 
 
 async def test_action_log(provider, pages_server):
@@ -103,9 +108,9 @@ async def test_events_follow_a_session(provider, pages_server):
                 return
 
     follower = asyncio.create_task(follow())
-    await asyncio.sleep(0)  # let the follower subscribe
+    await until_delivering(provider, sid, seen)
     await provider.step(sid, StepRequest(type="goto", url=f"{pages_server}/links.html"))
-    await asyncio.wait_for(follower, 5)
+    await asyncio.wait_for(follower, 30)
     kinds = {e.kind for e in seen}
     assert "network" in kinds and "step" in kinds
     assert all(e.session_id == sid for e in seen)
@@ -116,14 +121,17 @@ async def test_pause_holds_agent_steps_not_the_person(provider, pages_server):
     sid, _ = await open_page(provider, f"{pages_server}/form.html")
     session = await provider.set_paused(sid, True)
     assert session.paused
+    events = []
+    unsubscribe = provider.engine.subscribe(events.append)
     held = asyncio.create_task(provider.step(sid, StepRequest(type="scroll_down", source="api")))
-    await asyncio.sleep(0.2)
-    assert not held.done()
+    await eventually(lambda: held_steps(events, sid), "the agent's step to be held")
+    unsubscribe()
+    assert held_steps(events, sid) == ["scroll_down"] and not held.done()
     # the person steps by hand meanwhile
     r = await provider.step(sid, StepRequest(id="I1", value="by hand"))
     assert r.success
     await provider.set_paused(sid, False)
-    r = await asyncio.wait_for(held, 5)
+    r = await asyncio.wait_for(held, 30)
     assert r.success and r.request.source == "api"
     log = await provider.action_log(sid)
     assert [e.type for e in log] == ["auto", "scroll_down"]
@@ -144,8 +152,11 @@ async def test_list_sessions_and_labels(provider, pages_server):
 async def test_closing_a_paused_session_releases_held_steps(provider, pages_server):
     sid, _ = await open_page(provider, f"{pages_server}/form.html")
     await provider.set_paused(sid, True)
+    events = []
+    unsubscribe = provider.engine.subscribe(events.append)
     held = asyncio.create_task(provider.step(sid, StepRequest(type="reload", source="agent")))
-    await asyncio.sleep(0.1)
+    await eventually(lambda: held_steps(events, sid), "the agent's step to be held")
+    unsubscribe()
     await provider.close_session(sid)
     with pytest.raises(SessionGone):
-        await asyncio.wait_for(held, 5)
+        await asyncio.wait_for(held, 30)

@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import stat
 import threading
-import time
 
 import httpx
 import pytest
@@ -44,19 +43,24 @@ def test_sigkill_during_a_step_keeps_every_finished_step(fresh_serve, site):
 
     # A long step in flight, then SIGKILL: no chance to clean up.
     outcome: list[str] = []
+    sent = threading.Event()
+
+    def trace(name: str, info: dict) -> None:
+        if name == "http11.send_request_body.complete":
+            sent.set()
 
     def long_step() -> None:
         try:
             with serve.client() as other:
                 body = {"type": "wait", "time_ms": 20000}
-                other.post(f"/sessions/{sid}/page/execute", json=body)
+                other.post(f"/sessions/{sid}/page/execute", json=body, extensions={"trace": trace})
                 outcome.append("answered")
         except httpx.HTTPError:
             outcome.append("server died")
 
     worker = threading.Thread(target=long_step)
     worker.start()
-    time.sleep(0.5)  # let the 20 s wait reach the engine
+    assert sent.wait(30)  # the 20 s step is on the wire: the server has it when it dies
     serve.proc.send_signal(signal.SIGKILL)
     serve.proc.wait()
     worker.join(10)

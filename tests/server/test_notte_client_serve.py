@@ -7,6 +7,7 @@ import contextlib
 
 import pytest
 
+from tests.support import until_delivering
 from tui.dialects.notte.client import SERVE_PROVIDER, connect
 from tui.errors import AuthError, InvalidRequest, SessionGone, SessionNotFound
 from tui.model import CreateSession, SessionStatus, StepRequest
@@ -102,12 +103,12 @@ async def test_events_and_pause(client, serve, site):
                     return
 
     follower = asyncio.create_task(follow())
-    await asyncio.sleep(0.2)  # let the stream subscribe before the step
+    await until_delivering(client, sid, events)  # the stream is subscribed before the step
     paused = await client.set_paused(sid, True)
     assert paused.paused
     # the person (the app) is never held by a pause
     await client.step(sid, StepRequest(type="scroll_down"))
-    await asyncio.wait_for(follower, 15)
+    await asyncio.wait_for(follower, 60)
     assert events[-1].kind == "step" and events[-1].session_id == sid
     assert not (await client.set_paused(sid, False)).paused
     await client.close_session(sid)
@@ -124,9 +125,9 @@ async def test_events_of_every_session(client, site):
                     return
 
     follower = asyncio.create_task(follow())
-    await asyncio.sleep(0.2)  # let the stream subscribe first
     sid = (await client.create_session(CreateSession(url=f"{site}/catalog"))).id
+    await until_delivering(client, sid, seen)  # the stream (of every session) is subscribed
     await client.step(sid, StepRequest(type="scroll_down"))
-    await asyncio.wait_for(follower, 15)
+    await asyncio.wait_for(follower, 60)
     assert seen[-1].session_id == sid
     await client.close_session(sid)
