@@ -106,7 +106,7 @@ def web(host: str, port: int) -> None:
 @click.option("--out", default=None, help="Export folder (default: in the data dir).")
 def export(session_id: str, provider: str, out: str | None) -> None:
     """Export a recorded session: session.json, report.md and its screenshots."""
-    from tui.providers.export import run_export
+    from tui.records.commands import run_export
 
     sys.exit(run_export(session_id, provider, out))
 
@@ -118,7 +118,7 @@ def export(session_id: str, provider: str, out: str | None) -> None:
 def replay(export_json: str, provider: str, start_url: str | None) -> None:
     """Replay an exported session's actions on a new session, stopping at the first miss."""
     from tui.dialects import build_provider
-    from tui.providers.export import run_replay
+    from tui.records.commands import run_replay
     from tui.settings import load_settings
 
     settings = load_settings()

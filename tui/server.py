@@ -11,7 +11,6 @@ dir (generated once, mode 0600).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hmac
 import importlib
@@ -33,8 +32,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tui import locations
 from tui.dialects.notte.client import SERVE_PROVIDER
 from tui.errors import AuthError, StepdeckError
-from tui.model import CreateSession, Session, SessionStatus, StepRequest, StepResult
+from tui.model import SessionStatus
 from tui.providers.base import Provider
+from tui.records.recording import recording
 from tui.store import Store
 
 log = logging.getLogger("stepdeck.server")
@@ -195,54 +195,6 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-# -- recording every session and step in the store --------------------------------------------
-
-
-class RecordingProvider:
-    """A Provider that writes what passes through it to the store.
-
-    Every completed step is written (in its own transaction) before the HTTP
-    answer goes out, so a server killed at any moment keeps every finished step.
-    """
-
-    def __init__(self, inner: Provider, store: Store, *, name: str = SERVE_PROVIDER) -> None:
-        self.inner = inner
-        self.store = store
-        self.record_as = name
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(self.inner, attr)
-
-    async def _session(self, session: Session) -> Session:
-        await self._write(
-            self.store.record_session, session.model_copy(update={"provider": self.record_as})
-        )
-        return session
-
-    async def _write(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:
-            await asyncio.to_thread(fn, *args)
-        except Exception:  # the store must never fail a step that already happened
-            log.exception("could not write to the store")
-
-    async def create_session(self, request: CreateSession) -> Session:
-        return await self._session(await self.inner.create_session(request))
-
-    async def get_session(self, session_id: str) -> Session:
-        return await self.inner.get_session(session_id)
-
-    async def close_session(self, session_id: str) -> Session:
-        return await self._session(await self.inner.close_session(session_id))
-
-    async def set_paused(self, session_id: str, paused: bool) -> Session:
-        return await self.inner.set_paused(session_id, paused)
-
-    async def step(self, session_id: str, request: StepRequest) -> StepResult:
-        result = await self.inner.step(session_id, request)
-        await self._write(self.store.record_step, self.record_as, session_id, result)
-        return result
-
-
 # -- the app ---------------------------------------------------------------------------------
 
 
@@ -259,7 +211,8 @@ def create_app(
     With `manage_provider` the app starts the provider on startup and closes it
     (and the store) on shutdown.
     """
-    served: Any = RecordingProvider(provider, store) if store is not None else provider
+    # Every session and finished step is in the store before the HTTP answer goes out.
+    served: Provider = recording(provider, store, record_as=SERVE_PROVIDER)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

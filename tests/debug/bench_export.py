@@ -22,7 +22,7 @@ def main(steps: int) -> None:
     home = Path(tempfile.mkdtemp(prefix="stepdeck-bench-"))
     os.environ["STEPDECK_HOME"] = str(home)
     from tui.model import Action, Observation, PageMeta, StepRequest, StepResult, utcnow
-    from tui.providers.export import export_session
+    from tui.records.export import export_session
     from tui.store import Store
     from tui.ui.tabs.timeline import merge, moment_text
 

@@ -8,8 +8,8 @@ from debug_helpers import open_tab, run, settle
 from textual.widgets import Input, Select, TabbedContent
 
 from tui.model import StepRequest
-from tui.providers.export import load_export
 from tui.providers.local import LocalProvider
+from tui.records.export import load_export
 from tui.ui.app import StepdeckApp
 from tui.ui.tabs.browser_tabs import BrowserTabTable
 from tui.ui.tabs.console import ConsoleTab

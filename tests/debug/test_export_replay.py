@@ -8,7 +8,8 @@ import json
 from click.testing import CliRunner
 
 from tui.cli import main
-from tui.providers.export import export_session, load_export, replay
+from tui.records.export import export_session, load_export
+from tui.records.replay import replay
 
 
 async def test_export_writes_json_report_and_screenshots(

@@ -11,7 +11,7 @@ from debug_helpers import TOKEN, open_tab, run, settle
 from tui.cli import main
 from tui.dialects.notte.client import connect
 from tui.model import StepRequest
-from tui.providers.export import export_session, load_export
+from tui.records.export import export_session, load_export
 from tui.ui.app import StepdeckApp
 from tui.ui.tabs.network import NetworkTab
 from tui.ui.tabs.timeline import TimelineTab

@@ -10,7 +10,7 @@ import pytest
 from tests.engine.conftest import find
 from tui.engine.masking import MASK
 from tui.model import CreateSession, StepRequest
-from tui.providers.export import export_session
+from tui.records.export import export_session
 from tui.store import Store
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

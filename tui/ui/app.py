@@ -46,6 +46,7 @@ from tui.providers.base import (
     StepdeckError,
     Unsupported,
 )
+from tui.records.recording import recording
 from tui.ui.commands import SessionCommands
 from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
@@ -260,7 +261,10 @@ class StepdeckApp(App[int]):
         server_probe: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         super().__init__()
-        self.providers: dict[str, Provider] = {p.name: p for p in providers}
+        # Recorded through one wrapper (sessions and steps into the store), as `serve` does.
+        self.providers: dict[str, Provider] = {
+            p.name: recording(p, store, observe_missing=True) for p in providers
+        }
         if isinstance(images, str):
             from tui.ui.images import image_class
 
@@ -389,14 +393,6 @@ class StepdeckApp(App[int]):
         if view and view.observation is None and view.session.status.is_live and not view.busy:
             self._observe(view.key)
 
-    async def _record(self, method: str, *args: Any) -> None:
-        if self.store is None:
-            return
-        try:
-            await asyncio.to_thread(getattr(self.store, method), *args)
-        except Exception as exc:  # the store is a record, never a reason to fail a step
-            log.warning("store.%s failed: %s", method, exc)
-
     # --- workers: all provider I/O ----------------------------------------------------
 
     @work(group="boot", exclusive=True, exit_on_error=False)
@@ -449,7 +445,6 @@ class StepdeckApp(App[int]):
                 "check the address and that its server runs; goto another url in this session",
             )
             self.post_message(self.Failed(f"Could not open {request.url}", error))
-        await self._record("record_session", session)
         self.post_message(
             self.SessionCreated(provider_name, session, observation, request.first_command)
         )
@@ -513,8 +508,6 @@ class StepdeckApp(App[int]):
             self.post_message(self.StepFailed(key, request, as_error(exc), typed))
             return
         self.post_message(self.StepDone(key, result, typed, perf_counter(), queued_ms))
-        if not getattr(provider, "records_steps", False):  # `stepdeck serve` keeps its own
-            await self._record("record_step", view.provider, view.session.id, result)
 
     @work(group="pause", exit_on_error=False)
     async def _set_paused(self, key: str, paused: bool) -> None:
@@ -777,12 +770,11 @@ class StepdeckApp(App[int]):
             return
         self._closing_keys.add(key)
         try:
-            session = await self.providers[view.provider].close_session(view.session.id)
+            await self.providers[view.provider].close_session(view.session.id)
         except Exception as exc:
             self._closing_keys.discard(key)
             self.post_message(self.Failed("Could not close the session", as_error(exc)))
             return
-        await self._record("record_session", session)
         self.post_message(self.SessionClosed(key))
 
     # --- message handlers ---------------------------------------------------------------

@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
 from tui.providers.base import StepdeckError
-from tui.providers.export import export_session, once
+from tui.records.export import export_session, once
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
 from tui.ui.tabs.console import clock, pane_active

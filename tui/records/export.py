@@ -1,4 +1,4 @@
-"""Export a session (JSON + a Markdown report + screenshot files) and replay an export.
+"""Export a session: JSON + a Markdown report + screenshot files.
 
 UI-free: the app, the CLI and tests call it with a `Store` and, for a live
 session, its `Provider` (for the action log, console and network).
@@ -9,29 +9,20 @@ An export folder holds:
   session's logs; `load_export` reads it back;
 - `report.md`: the same as a page a person reads, screenshots linked;
 - `shots/00001.png`, `pages/00001.md`: the screenshot and page text after each step.
-
-Replay runs the id-based and browser actions of an export on a new session of
-any provider with an action space, one at a time, and stops at the first step
-whose target is gone (or is now a different element), saying why.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from tui import locations
-from tui.engine.masking import MASK
 from tui.model import (
     ConsoleMessage,
-    CreateSession,
     LogEntry,
     NetworkRequest,
     Session,
@@ -39,27 +30,10 @@ from tui.model import (
     StepStatus,
     utcnow,
 )
-from tui.providers.base import Provider, StepdeckError, Unsupported
+from tui.providers.base import Provider, StepdeckError
 from tui.store import Store, StoredStep
 
 EXPORT_FORMAT = "stepdeck-export/1"
-
-# Steps that address an element by id; the rest of REPLAYABLE needs no element.
-ID_STEPS = {"auto", "click", "fill", "select", "check", "uncheck"}
-REPLAYABLE = ID_STEPS | {
-    "goto",
-    "back",
-    "forward",
-    "reload",
-    "scroll_down",
-    "scroll_up",
-    "press_key",
-    "new_tab",
-    "switch_tab",
-    "close_tab",
-    "wait",
-    "click_xy",
-}
 
 
 class ActionSummary(BaseModel):
@@ -116,40 +90,6 @@ class ExportResult(BaseModel):
     markdown_path: Path
     steps: int
     export: ExportedSession
-
-
-class ReplayOutcome(BaseModel):
-    """What happened to one exported step when replayed."""
-
-    seq: int
-    description: str
-    outcome: Literal["done", "skipped", "failed", "stopped"]
-    reason: str = ""
-    url: str = ""  # where the replay is after this step
-    expected_url: str = ""  # where the recorded session was after it
-
-    @property
-    def same_page(self) -> bool:
-        return bool(self.url) and self.url == self.expected_url
-
-
-class ReplayReport(BaseModel):
-    """The whole replay: the new session and every outcome."""
-
-    session_id: str
-    outcomes: list[ReplayOutcome] = Field(default_factory=list)
-    url: str = ""
-
-    @property
-    def completed(self) -> bool:
-        return all(o.outcome in ("done", "skipped") for o in self.outcomes)
-
-    @property
-    def stopped(self) -> ReplayOutcome | None:
-        for o in self.outcomes:
-            if o.outcome in ("failed", "stopped"):
-                return o
-        return None
 
 
 # --- export ------------------------------------------------------------------------------
@@ -373,217 +313,15 @@ def load_export(path: Path | str) -> ExportedSession:
     return export
 
 
-# --- replay ------------------------------------------------------------------------------
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def replay_start(export: ExportedSession) -> tuple[str | None, str]:
-    """The url a replay opens before its first step, and a note when it is a guess."""
-    if export.start_url:
-        return export.start_url, ""
-    first = export.steps[0] if export.steps else None
-    if first is not None and first.request.type == "goto":
-        return None, ""  # the first step goes there itself
-    guess = (first.url if first else "") or export.session.url or None
-    return guess, (
-        f"the export does not say where the session started: starting at {guess}, "
-        "where its first step ended (give the start url to replay from elsewhere)"
-    )
-
-
-async def start_replay(
-    export: ExportedSession, provider: Provider, *, start_url: str | None = None
-) -> Session:
-    """A new session on `provider` where the exported one started (or at `start_url`)."""
-    if not provider.capabilities.action_space:
-        raise Unsupported(
-            f"{provider.label or provider.name} has no action space: a replay needs element ids",
-            provider.capabilities.reason("action_space"),
-        )
-    url = start_url or replay_start(export)[0]
-    return await provider.create_session(
-        CreateSession(url=url, label=f"replay of {export.session.id}")
-    )
-
-
-async def replay_steps(
-    export: ExportedSession, provider: Provider, session_id: str
-) -> AsyncIterator[ReplayOutcome]:
-    """Run each replayable step on `session_id`, yielding its outcome; stop at the first miss."""
-    for st in export.steps:
-        request = st.request.model_copy(update={"source": "replay", "confirm": False})
-        out = ReplayOutcome(
-            seq=st.seq, description=st.description, outcome="done", expected_url=st.url
-        )
-        if request.type not in REPLAYABLE:
-            why = "a natural-language command" if request.type == "command" else request.type
-            yield out.model_copy(update={"outcome": "skipped", "reason": f"not replayed: {why}"})
-            continue
-        if not st.success or st.status == StepStatus.ERROR:
-            yield out.model_copy(update={"outcome": "skipped", "reason": "it failed when recorded"})
-            continue
-        if request.value == MASK:
-            reason = (
-                "the value typed here went into a password field and was never kept; "
-                "type it by hand in this session, then replay the steps after it"
-            )
-            yield out.model_copy(update={"outcome": "stopped", "reason": reason})
-            return
-        if request.id and request.type in ID_STEPS:
-            try:
-                observation = await provider.observe(session_id, screenshot=False)
-            except StepdeckError as exc:
-                yield out.model_copy(update={"outcome": "failed", "reason": _why(exc)})
-                return
-            reason = _target_missing(st, observation)
-            if reason:
-                url = observation.metadata.url
-                yield out.model_copy(update={"outcome": "stopped", "reason": reason, "url": url})
-                return
-        try:
-            result = await provider.step(session_id, request)
-        except StepdeckError as exc:
-            yield out.model_copy(update={"outcome": "failed", "reason": _why(exc)})
-            return
-        url = result.observation.metadata.url if result.observation else ""
-        if not url:
-            try:
-                url = (await provider.get_session(session_id)).url
-            except StepdeckError:
-                url = ""
-        if not result.success or result.status == StepStatus.ERROR:
-            reason = result.message or "the provider said the step failed"
-            yield out.model_copy(update={"outcome": "failed", "reason": reason, "url": url})
-            return
-        yield out.model_copy(update={"url": url})
-
-
-def _why(exc: StepdeckError) -> str:
-    return exc.message + (f" ({exc.hint})" if exc.hint else "")
-
-
-def _target_missing(step: ExportedStep, observation) -> str | None:
-    """Why the step's element is not there any more, or None when it is."""
-    ident = step.request.id or ""
-    action = observation.action(ident)
-    where = observation.metadata.url or "this page"
-    if action is None:
-        was = f" ('{step.target.description}')" if step.target else ""
-        return f"{ident}{was} no longer exists on {where} ({len(observation.actions)} actions)"
-    if step.target and _norm(action.description) != _norm(step.target.description):
-        return (
-            f"{ident} is now '{action.description}' on {where}; "
-            f"it was '{step.target.description}' when recorded"
-        )
-    return None
-
-
-async def replay(
-    export: ExportedSession | Path | str,
-    provider: Provider,
-    *,
-    session_id: str | None = None,
-    start_url: str | None = None,
-) -> ReplayReport:
-    """Replay a whole export (on a new session unless `session_id` is given)."""
-    if not isinstance(export, ExportedSession):
-        export = load_export(export)
-    if session_id is None:
-        session_id = (await start_replay(export, provider, start_url=start_url)).id
-    report = ReplayReport(session_id=session_id)
-    async for outcome in replay_steps(export, provider, session_id):
-        report.outcomes.append(outcome)
-        if outcome.url:
-            report.url = outcome.url
-    if not report.url:
-        try:
-            report.url = (await provider.get_session(session_id)).url
-        except StepdeckError:
-            pass
-    return report
-
-
-# --- command line ------------------------------------------------------------------------
-
-
-def _find_session(store: Store, provider: str, wanted: str) -> str:
-    ids = [s.id for s in store.sessions(provider)]
-    if wanted in ids:
-        return wanted
-    matches = [i for i in ids if i.startswith(wanted)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise StepdeckError(f"{wanted} matches {len(matches)} sessions", "give more of the id")
-    raise StepdeckError(
-        f"No session {wanted} from {provider} in the store",
-        "sessions are recorded when stepped from the app or through `stepdeck serve`",
-    )
-
-
-def run_export(session_id: str, provider: str = "local", out: str | None = None) -> int:
-    """`stepdeck export`: from the store (the session's process may be gone)."""
-    try:
-        with Store() as store:
-            full = _find_session(store, provider, session_id)
-            result = asyncio.run(
-                export_session(full, provider=provider, store=store, out=Path(out) if out else None)
-            )
-    except StepdeckError as exc:
-        print(f"stepdeck export: {_why(exc)}", file=sys.stderr)
-        return 1
-    print(f"{result.steps} steps exported to {result.folder}")
-    print(f"  {result.json_path}\n  {result.markdown_path}")
-    return 0
-
-
-def run_replay(path: str, provider: Provider, start_url: str | None = None) -> int:
-    """`stepdeck replay`: print each step's outcome; 0 when every step replayed."""
-
-    async def go() -> int:
-        export = load_export(path)
-        note = "" if start_url else replay_start(export)[1]
-        if note:
-            print(f"note: {note}", file=sys.stderr)
-        await provider.start()
-        try:
-            session = await start_replay(export, provider, start_url=start_url)
-            print(f"replaying {len(export.steps)} steps on {provider.name} session {session.id}")
-            code = 0
-            async for o in replay_steps(export, provider, session.id):
-                mark = {"done": "ok", "skipped": "--"}.get(o.outcome, "!!")
-                same = "" if o.outcome != "done" or o.same_page else f" (recorded {o.expected_url})"
-                print(f"{mark} {o.seq:>3} {o.description[:50]:<50} {o.reason or o.url}{same}")
-                if o.outcome in ("failed", "stopped"):
-                    code = 1
-            return code
-        finally:
-            await provider.aclose()
-
-    try:
-        return asyncio.run(go())
-    except StepdeckError as exc:
-        print(f"stepdeck replay: {_why(exc)}", file=sys.stderr)
-        return 1
-
-
 __all__ = [
     "EXPORT_FORMAT",
+    "ActionSummary",
     "ExportResult",
     "ExportedSession",
     "ExportedStep",
-    "ReplayOutcome",
-    "ReplayReport",
     "export_session",
     "in_window",
     "load_export",
     "markdown_report",
-    "replay",
-    "replay_steps",
-    "run_export",
-    "run_replay",
-    "start_replay",
+    "once",
 ]

@@ -1,0 +1,75 @@
+"""The `stepdeck export`, `replay` and `diff` commands: print, and exit 0 or 1."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from tui.providers.base import Provider, StepdeckError
+from tui.records.export import export_session, load_export
+from tui.records.replay import replay_start, replay_steps, start_replay, why
+from tui.store import Store
+
+# --- command line ------------------------------------------------------------------------
+
+
+def _find_session(store: Store, provider: str, wanted: str) -> str:
+    ids = [s.id for s in store.sessions(provider)]
+    if wanted in ids:
+        return wanted
+    matches = [i for i in ids if i.startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise StepdeckError(f"{wanted} matches {len(matches)} sessions", "give more of the id")
+    raise StepdeckError(
+        f"No session {wanted} from {provider} in the store",
+        "sessions are recorded when stepped from the app or through `stepdeck serve`",
+    )
+
+
+def run_export(session_id: str, provider: str = "local", out: str | None = None) -> int:
+    """`stepdeck export`: from the store (the session's process may be gone)."""
+    try:
+        with Store() as store:
+            full = _find_session(store, provider, session_id)
+            result = asyncio.run(
+                export_session(full, provider=provider, store=store, out=Path(out) if out else None)
+            )
+    except StepdeckError as exc:
+        print(f"stepdeck export: {why(exc)}", file=sys.stderr)
+        return 1
+    print(f"{result.steps} steps exported to {result.folder}")
+    print(f"  {result.json_path}\n  {result.markdown_path}")
+    return 0
+
+
+def run_replay(path: str, provider: Provider, start_url: str | None = None) -> int:
+    """`stepdeck replay`: print each step's outcome; 0 when every step replayed."""
+
+    async def go() -> int:
+        export = load_export(path)
+        note = "" if start_url else replay_start(export)[1]
+        if note:
+            print(f"note: {note}", file=sys.stderr)
+        await provider.start()
+        try:
+            session = await start_replay(export, provider, start_url=start_url)
+            print(f"replaying {len(export.steps)} steps on {provider.name} session {session.id}")
+            code = 0
+            async for o in replay_steps(export, provider, session.id):
+                mark = {"done": "ok", "skipped": "--"}.get(o.outcome, "!!")
+                same = "" if o.outcome != "done" or o.same_page else f" (recorded {o.expected_url})"
+                print(f"{mark} {o.seq:>3} {o.description[:50]:<50} {o.reason or o.url}{same}")
+                if o.outcome in ("failed", "stopped"):
+                    code = 1
+            return code
+        finally:
+            await provider.aclose()
+
+    try:
+        return asyncio.run(go())
+    except StepdeckError as exc:
+        print(f"stepdeck replay: {why(exc)}", file=sys.stderr)
+        return 1
