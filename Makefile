@@ -11,12 +11,12 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
 	done)
 
-.PHONY: run test bench lint fmt screenshots chromium setup clean serve
+.PHONY: run test bench lint fmt screenshots chromium setup clean serve sdk-venvs
 
 run: setup
 	$(BIN)/stepdeck demo
 
-test: setup
+test: setup sdk-venvs
 	$(BIN)/ruff check tui tests scripts
 	$(BIN)/ruff format --check tui tests scripts
 	$(BIN)/lint-imports
@@ -45,6 +45,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $(STAMP)
 
+# The official SDKs that cannot share .venv with notte-sdk (test oracles, tests/sdk/):
+# multion 1.3.8, and Notte's first-API SDKs (notte 1.3.0 installed, 1.1.1 in a --target
+# folder the driver puts first on sys.path; only their `notte.sdk` is imported). pip's
+# cache keeps a rebuild fast.
+sdk-venvs: .venv-multion/.installed .venv-notte-env/.installed
+
+.venv-multion/.installed: tests/sdk/multion.txt
+	@test -n "$(PYTHON)" || { echo "stepdeck needs Python 3.12+"; exit 1; }
+	$(PYTHON) -m venv .venv-multion
+	.venv-multion/bin/pip install -q -r tests/sdk/multion.txt
+	@touch $@
+
+.venv-notte-env/.installed: tests/sdk/notte-env.txt
+	@test -n "$(PYTHON)" || { echo "stepdeck needs Python 3.12+"; exit 1; }
+	$(PYTHON) -m venv .venv-notte-env
+	.venv-notte-env/bin/pip install -q -r tests/sdk/notte-env.txt
+	.venv-notte-env/bin/pip install -q --no-deps notte==1.3.0
+	.venv-notte-env/bin/pip install -q --no-deps --target .venv-notte-env/notte-1.1.1 notte==1.1.1
+	@touch $@
+
 # Debian's headless shell is the engine's default (faster launch, ~3x less memory per
 # session than full Chromium); full chromium is for --headed. Playwright's own build elsewhere.
 chromium:
@@ -60,4 +80,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-multion .venv-notte-env .pytest_cache .ruff_cache

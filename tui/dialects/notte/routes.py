@@ -34,33 +34,12 @@ from tui.dialects.notte.models import (
     SessionStartRequest,
     StructuredData,
 )
+from tui.dialects.schema import resolve_refs
 from tui.errors import Unsupported
 from tui.model import Event, Health
 from tui.providers.base import Provider
 
 SSE_KEEPALIVE_SECONDS = 15.0
-
-
-def resolve_refs(schema: Any, defs: dict[str, Any] | None = None, depth: int = 0) -> Any:
-    """Inline `#/$defs/...` references (pydantic's JSON schemas use them for nested models)."""
-    if defs is None and isinstance(schema, dict):
-        defs = {**schema.get("definitions", {}), **schema.get("$defs", {})}
-    if depth > 20:
-        return schema
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.split("/")[-1] in (defs or {}):
-            target = (defs or {})[ref.split("/")[-1]]
-            merged = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-            return resolve_refs(merged, defs, depth + 1)
-        return {
-            k: resolve_refs(v, defs, depth + 1)
-            for k, v in schema.items()
-            if k not in ("$defs", "definitions")
-        }
-    if isinstance(schema, list):
-        return [resolve_refs(v, defs, depth + 1) for v in schema]
-    return schema
 
 
 def _array_schema(prop: Any) -> dict[str, Any] | None:

@@ -15,8 +15,15 @@ from typing import Any
 import httpx
 
 from tui.dialects.http import HttpProvider
-from tui.dialects.notte_env.models import SPECIAL_IDS, ObserveResponse, SessionResponse
-from tui.errors import SessionNotFound, Unsupported
+from tui.dialects.notte_env.models import (
+    BROWSER_IDS_V13,
+    SPECIAL_IDS,
+    Numbering,
+    ObserveResponse,
+    SessionResponse,
+)
+from tui.dialects.schema import resolve_refs
+from tui.errors import InvalidRequest, SessionNotFound, Unsupported
 from tui.model import (
     BROWSER_ACTIONS,
     Action,
@@ -38,8 +45,11 @@ from tui.settings import ProviderConfig
 
 DEFAULT_BASE_URL = "https://api.notte.cc"
 
-# The browser actions the first API knew (its special actions S1..S8).
-_BROWSER_ACTIONS = [a for a in BROWSER_ACTIONS if a.name in SPECIAL_IDS]
+# The browser actions each numbering of the first API knows.
+_BROWSER_ACTIONS: dict[str, list] = {
+    "seed": [a for a in BROWSER_ACTIONS if a.name in SPECIAL_IDS],
+    "v13": [a for a in BROWSER_ACTIONS if a.name in BROWSER_IDS_V13],
+}
 
 
 def _png(value: str | None) -> bytes | None:
@@ -55,7 +65,7 @@ def to_observation(reply: ObserveResponse) -> Observation:
     """The neutral observation of a notte_env answer."""
     actions = []
     for a in reply.space.actions if reply.space else []:
-        if a.id in SPECIAL_IDS.values() or a.status == "excluded":
+        if a.id.startswith("S") or a.status == "excluded":
             continue
         actions.append(
             Action(
@@ -68,30 +78,73 @@ def to_observation(reply: ObserveResponse) -> Observation:
     return Observation(
         metadata=PageMeta(title=reply.title, url=reply.url, timestamp=reply.timestamp),
         actions=actions,
-        browser_actions=list(_BROWSER_ACTIONS),
+        browser_actions=list(_BROWSER_ACTIONS[reply.numbering]),
         markdown=(reply.data.markdown or "") if reply.data else "",
         screenshot=_png(reply.screenshot),
         description=reply.space.description if reply.space else "",
     )
 
 
-def step_fields(request: StepRequest) -> dict[str, Any]:
-    """`action_id`, `value` and `enter` for a neutral step."""
+def _seconds(ms: str | None) -> str:
+    """A wait in ms (the neutral step) as the seconds seed 003's S7 takes."""
+    try:
+        value = float(ms or 1000) / 1000
+    except ValueError as exc:
+        raise InvalidRequest(f"wait takes milliseconds, not {ms!r}", "e.g. `wait 500`") from exc
+    return f"{value:g}"
+
+
+def step_fields(request: StepRequest, numbering: Numbering = "seed") -> dict[str, Any]:
+    """`action_id`, `value` and `enter` for a neutral step, in the server's S-id numbering.
+
+    A 1.3.0 server also gets `max_steps` (its SDK sends it), which tells a server that
+    serves both numberings (stepdeck) which one the S-ids are in.
+    """
     if request.type == "command":
         raise Unsupported(
             "Notte's first API runs no natural-language commands",
             "pick an action id (B3) or a browser action (goto, back)",
         )
+    extra: dict[str, Any] = {"max_steps": 20} if numbering == "v13" else {}
     if request.id:
-        return {"action_id": request.id, "value": request.value, "enter": request.enter or None}
-    if request.type in SPECIAL_IDS:
-        value = request.url if request.type == "goto" else request.value
-        return {"action_id": SPECIAL_IDS[request.type], "value": value}
-    # Not one of Notte's special actions: sent by name (`stepdeck serve` runs these).
-    value = request.url or request.key or request.value
-    if value is None and request.index is not None:
-        value = str(request.index)
-    return {"action_id": request.type, "value": value}
+        value = request.value
+        if request.type in ("check", "uncheck"):
+            value = "true" if request.type == "check" else "false"
+        elif request.type == "click":
+            value = None
+        return {"action_id": request.id, "value": value, "enter": request.enter or None, **extra}
+    ids = BROWSER_IDS_V13 if numbering == "v13" else SPECIAL_IDS
+    if request.type not in ids:
+        which = "notte 1.3.0's" if numbering == "v13" else "seed 003's (notte 1.1.1)"
+        known = ", ".join(sorted(ids, key=lambda n: int(ids[n][1:])))
+        raise Unsupported(
+            f"Notte's first API has no {request.type.replace('_', ' ')} action "
+            f"({which} browser actions: {known})",
+            "use an element id or one of those actions",
+        )
+    value: str | None = None
+    if request.type in ("goto", "new_tab"):
+        value = request.url
+    elif request.type == "press_key":
+        value = request.key
+    elif request.type == "switch_tab":
+        value = str(request.index or 0)
+    elif request.type == "wait":
+        value = _seconds(request.value) if numbering == "seed" else str(int(request.value or 1000))
+    elif request.type == "done":
+        value = request.value
+    return {"action_id": ids[request.type], "value": value, **extra}
+
+
+def schema_for_v13(schema: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """A JSON schema notte 1.3.0 accepts (an object with `properties`, no `$defs`).
+
+    Returns the schema and, for a top-level array, the property the records travel in.
+    """
+    flat = resolve_refs(schema)
+    if flat.get("type") == "array" or "properties" not in flat:
+        return {"type": "object", "properties": {"items": flat}}, "items"
+    return flat, None
 
 
 class NotteEnvClient(HttpProvider):
@@ -109,6 +162,8 @@ class NotteEnvClient(HttpProvider):
         )
         self._sessions: dict[str, Session] = {}
         self._logs: dict[str, list[LogEntry]] = {}
+        # which S-id numbering each session's server speaks (from its last answer)
+        self._numbering: dict[str, Numbering] = {}
         self.capabilities = Capabilities(
             commands=False,
             console=False,
@@ -128,7 +183,7 @@ class NotteEnvClient(HttpProvider):
 
     # -- sessions --------------------------------------------------------------
 
-    def _remember(self, reply: SessionResponse, **fields: Any) -> Session:
+    def _remember_session(self, reply: SessionResponse, **fields: Any) -> Session:
         old = self._sessions.get(reply.session_id) or Session(
             id=reply.session_id, provider=self.name
         )
@@ -211,6 +266,11 @@ class NotteEnvClient(HttpProvider):
         self._remember(reply, url=obs.metadata.url, title=obs.metadata.title)
         return obs
 
+    def _remember(self, reply: SessionResponse, **fields: Any) -> Session:
+        if isinstance(reply, ObserveResponse) and reply.space is not None:
+            self._numbering[reply.session_id] = reply.numbering
+        return self._remember_session(reply, **fields)
+
     async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
         return await self._observe(session_id, screenshot=screenshot)
 
@@ -221,7 +281,8 @@ class NotteEnvClient(HttpProvider):
         return obs.screenshot
 
     async def step(self, session_id: str, request: StepRequest) -> StepResult:
-        body = self._base(session_id, screenshot=True, **step_fields(request))
+        numbering = self._numbering.get(session_id, "seed")
+        body = self._base(session_id, screenshot=True, **step_fields(request, numbering))
         started, started_at = time.perf_counter(), utcnow()
         reply = await self._http.call(
             "POST", "env/step", ObserveResponse, json_body=body, idempotent=False
@@ -262,7 +323,15 @@ class NotteEnvClient(HttpProvider):
     async def scrape(
         self, session_id: str, *, schema: dict[str, Any] | None = None, **options: Any
     ) -> Any:
-        """The page as markdown; with `schema`, the structured items (newer servers only)."""
+        """The page as markdown; with `schema`, the structured items (newer servers only).
+
+        The schema goes out in the form notte 1.3.0 accepts (an object with properties,
+        references inlined); a server that ignores `response_format` (notte 1.1.1) is
+        refused plainly rather than answered with nothing.
+        """
+        wrap = None
+        if schema is not None:
+            schema, wrap = schema_for_v13(schema)
         body = self._base(
             session_id,
             screenshot=False,
@@ -270,14 +339,31 @@ class NotteEnvClient(HttpProvider):
             instructions=options.get("instructions"),
             only_main_content=options.get("only_main_content"),
         )
+        if schema is not None and self._numbering.get(session_id) == "v13":
+            body["max_steps"] = 20
         reply = await self._http.call(
             "POST", "env/scrape", ObserveResponse, json_body=body, idempotent=True
         )
         data = reply.data
         if schema is not None:
-            if data is None or data.structured is None:
-                raise Unsupported(f"{self.label} returned no structured data for that schema")
-            return data.structured
+            structured = data.structured if data is not None else None
+            if hasattr(structured, "success") and not structured.success:  # type: ignore[union-attr]
+                raise InvalidRequest(
+                    f"{self.label} could not extract that: {structured.error}",  # type: ignore[union-attr]
+                    "check the schema against the page",
+                )
+            records = data.records() if data is not None else None
+            if records is None:
+                raise Unsupported(
+                    f"{self.label} ignored the schema (Notte's first API before 1.3 has no "
+                    "structured extraction)",
+                    "scrape the page as markdown instead, or use a local session",
+                )
+            if wrap is not None and isinstance(records, dict) and wrap in records:
+                return records[wrap]
+            if isinstance(records, list) and len(records) == 1 and wrap in (records[0] or {}):
+                return records[0][wrap]
+            return records
         return (data.markdown or "") if data else ""
 
     # -- inspection --------------------------------------------------------------

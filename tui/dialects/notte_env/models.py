@@ -1,10 +1,19 @@
 """Notte's first API (early 2025): `/session/start|close` and `/env/observe|step|scrape`.
 
-Field names follow notte's own SDK of that time (nottelabs/notte,
-notte/sdk/types.py and notte/sdk/client.py, January 2025): every request
-carries the session fields, and observe, step and scrape answer one flat
-observation. A request without `session_id` starts a new session; one
-without `keep_alive` closes it after the operation.
+Field names follow the SDKs that spoke it (the `notte` packages 1.1.1 and
+1.3.0, `notte/sdk/types.py`) and seed 003. Every request carries the session
+fields. Seed 003 documents a flat answer (`session_id`, `title`, `url`,
+`timestamp`, ...); both released SDKs parse a nested one (`session`,
+`metadata`, `space`, `data`, and in 1.3.0 `progress`): `ObserveResponse`
+reads either, `stepdeck serve` answers both at once. A request without
+`session_id` starts a new session; one without `keep_alive` closes it after
+the operation.
+
+The two SDKs number the browser actions differently (1.1.1 and seed 003:
+S1 goto ... S7 wait in seconds, S8 done; 1.3.0: S1 goto ... S7 switch tab,
+S8 press key, S9/S10 scroll, S11 wait in ms, S12 done). A 1.3.0 client sends
+`max_steps` on every request, which is how a server tells them apart; an
+answer's space says which numbering it uses (`browser_actions`: 1.3.0).
 """
 
 from __future__ import annotations
@@ -12,13 +21,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_SESSION_TIMEOUT_MINUTES = 5
 MAX_SESSION_TIMEOUT_MINUTES = 30
 DEFAULT_MAX_NB_ACTIONS = 100
 
-# Notte's "special actions" of that time: always available, not on the page.
+# Notte's "special actions" (seed 003, notte 1.1.1): always available, not on the page.
+# S7 waits `value` seconds.
 SPECIAL_ACTIONS = {
     "S1": "goto",
     "S2": "scrape",
@@ -30,6 +40,28 @@ SPECIAL_ACTIONS = {
     "S8": "done",
 }
 SPECIAL_IDS = {name: sid for sid, name in SPECIAL_ACTIONS.items()}
+# notte 1.3.0's "browser actions" (`BrowserActionId`): S11 waits `value` milliseconds.
+BROWSER_ACTIONS_V13 = {
+    "S1": "goto",
+    "S2": "scrape",
+    "S3": "back",
+    "S4": "forward",
+    "S5": "reload",
+    "S6": "new_tab",
+    "S7": "switch_tab",
+    "S8": "press_key",
+    "S9": "scroll_up",
+    "S10": "scroll_down",
+    "S11": "wait",
+    "S12": "done",
+}
+BROWSER_IDS_V13 = {name: sid for sid, name in BROWSER_ACTIONS_V13.items()}
+Numbering = Literal["seed", "v13"]
+
+
+def action_table(numbering: Numbering) -> dict[str, str]:
+    """S-id -> browser action name, in one numbering."""
+    return BROWSER_ACTIONS_V13 if numbering == "v13" else SPECIAL_ACTIONS
 
 
 class _Wire(BaseModel):
@@ -62,6 +94,7 @@ class ObserveRequest(SessionRequest, PaginationParams):
 
 
 class ScrapeRequest(ObserveRequest):
+    max_steps: int | None = None  # sent by notte 1.3.0 only
     scrape_images: bool = False
     scrape_links: bool = True
     only_main_content: bool = True
@@ -74,6 +107,12 @@ class StepRequest(SessionRequest, PaginationParams):
     action_id: str = Field(min_length=1)
     value: str | None = None
     enter: bool | None = None
+    # notte 1.3.0 sends it on every request (a trajectory's step budget): its S-ids apply
+    max_steps: int | None = None
+
+    @property
+    def numbering(self) -> Numbering:
+        return "v13" if "max_steps" in self.model_fields_set else "seed"
 
 
 # -- responses ----------------------------------------------------------------
@@ -110,6 +149,10 @@ class ActionSpaceResponse(_Wire):
     description: str = ""
     actions: list[ActionModel] = Field(default_factory=list)
     category: str | None = None
+    markdown: str | None = None
+    # notte 1.1.1 lists its S-actions as `special_actions`, 1.3.0 as `browser_actions`
+    special_actions: list[ActionModel] | None = None
+    browser_actions: list[ActionModel] | None = None
 
 
 class ImageData(_Wire):
@@ -117,21 +160,54 @@ class ImageData(_Wire):
     url: str | None = None
 
 
+class StructuredData(_Wire):
+    """notte 1.3.0's structured answer (`{success, error, data}`)."""
+
+    success: bool = True
+    error: str | None = None
+    data: Any = None
+
+
 class DataSpaceResponse(_Wire):
     markdown: str | None = None
     images: list[ImageData] | None = None
-    structured: list[dict[str, Any]] | None = None
+    # 1.1.1 and seed: a list of records; 1.3.0: StructuredData
+    structured: list[dict[str, Any]] | StructuredData | None = None
+
+    def records(self) -> Any:
+        """The extracted data, whichever shape carried it (None if none or failed)."""
+        if isinstance(self.structured, StructuredData):
+            return self.structured.data if self.structured.success else None
+        return self.structured
 
 
 class ObserveResponse(SessionResponse):
-    """The flat observation that observe, step and scrape answer."""
+    """What observe, step and scrape answer, read from the flat (seed) or nested (SDK) shape."""
 
     title: str = ""
     url: str = ""
-    timestamp: datetime
+    timestamp: datetime = Field(default_factory=lambda: datetime.now().astimezone())
     screenshot: str | None = None  # base64 PNG
     data: DataSpaceResponse | None = None
     space: ActionSpaceResponse | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten(cls, value: Any) -> Any:
+        """The SDKs' nested `{session, metadata, ...}` read as the seed's flat fields."""
+        if not isinstance(value, dict):
+            return value
+        out = dict(value)
+        session = value.get("session")
+        if isinstance(session, dict):
+            for key, item in session.items():
+                out.setdefault(key, item)
+        metadata = value.get("metadata")
+        if isinstance(metadata, dict):
+            for key in ("title", "url", "timestamp"):
+                if metadata.get(key) is not None:
+                    out.setdefault(key, metadata[key])
+        return out
 
     @field_validator("data", mode="before")
     @classmethod
@@ -140,3 +216,8 @@ class ObserveResponse(SessionResponse):
         if isinstance(value, str):
             return {"markdown": value} if value else None
         return value
+
+    @property
+    def numbering(self) -> Numbering:
+        """Which S-ids the server speaks: 1.3.0's when its space lists `browser_actions`."""
+        return "v13" if self.space is not None and self.space.browser_actions else "seed"

@@ -17,22 +17,28 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
 
+from tui.dialects.notte.routes import shape_extracted, split_schema
 from tui.dialects.notte_env.models import (
+    BROWSER_ACTIONS_V13,
     SPECIAL_ACTIONS,
     ActionModel,
     ActionParameter,
     ActionSpaceResponse,
     DataSpaceResponse,
+    Numbering,
     ObserveRequest,
     ObserveResponse,
     ScrapeRequest,
     SessionRequest,
     SessionResponse,
+    StructuredData,
+    action_table,
 )
 from tui.dialects.notte_env.models import StepRequest as EnvStepRequest
 from tui.errors import InvalidRequest, SessionGone, StepdeckError
 from tui.model import (
     BROWSER_ACTION_NAMES,
+    BROWSER_ACTIONS,
     CreateSession,
     Observation,
     Session,
@@ -97,6 +103,26 @@ def session_response(session: Session) -> SessionResponse:
     )
 
 
+_DESCRIPTIONS = {a.name: a.description for a in BROWSER_ACTIONS} | {
+    "screenshot": "Take a screenshot of the current page",
+    "done": "Terminate the session",
+}
+
+
+def _s_actions(table: dict[str, str]) -> list[ActionModel]:
+    return [
+        ActionModel(
+            id=sid,
+            description=_DESCRIPTIONS.get(name, name),
+            category="Special Browser Actions",
+            params=[ActionParameter(name="value", type="string")]
+            if name in ("goto", "wait", "new_tab", "switch_tab", "press_key")
+            else [],
+        )
+        for sid, name in table.items()
+    ]
+
+
 def observe_response(
     session: Session,
     obs: Observation,
@@ -106,54 +132,125 @@ def observe_response(
     space: bool = True,
     data: DataSpaceResponse | None = None,
     error: str | None = None,
-) -> ObserveResponse:
+) -> dict[str, Any]:
+    """One answer both SDK generations and seed 003 read.
+
+    Seed 003's flat fields (`session_id`, `title`, `url`, `timestamp`, ...) sit beside
+    the SDKs' nested ones (`session`, `metadata`, `progress`); the space lists the
+    S-actions in both numberings (`special_actions`: 1.1.1 and seed, `browser_actions`:
+    1.3.0).
+    """
     actions = obs.actions[:max_nb_actions] if max_nb_actions else obs.actions
-    base = session_response(session).model_dump()
-    base["error"] = error or base["error"]
-    return ObserveResponse(
-        **base,
+    sess = session_response(session)
+    if error:
+        sess.error = error
+    flat = ObserveResponse(
+        session_id=sess.session_id,
         title=obs.metadata.title,
         url=obs.metadata.url,
         timestamp=obs.metadata.timestamp,
         screenshot=obs.screenshot_b64 if screenshot else None,
         data=data if data is not None else DataSpaceResponse(markdown=obs.markdown or None),
         space=ActionSpaceResponse(
-            description=obs.description or f"{len(obs.actions)} actions on {obs.metadata.title}",
+            description=obs.description or _describe(obs),
+            markdown=obs.markdown or None,
             actions=[
                 ActionModel(
                     id=a.id,
-                    description=a.description,
-                    category=a.category,
+                    description=a.description or a.id,
+                    category=a.category or "Interaction Actions",
                     params=[ActionParameter.model_validate(p.model_dump()) for p in a.params],
                 )
                 for a in actions
             ],
+            special_actions=_s_actions(SPECIAL_ACTIONS),
+            browser_actions=_s_actions(BROWSER_ACTIONS_V13),
         )
         if space
         else None,
     )
+    # Only seed 003's flat fields at the top: both SDKs refuse an answer whose `status`
+    # is not an HTTP status, so the session's status lives in `session` only.
+    body = flat.model_dump(
+        mode="json",
+        include={"session_id", "title", "url", "timestamp", "screenshot", "data", "space"},
+    )
+    v = obs.metadata.viewport
+    body["session"] = sess.model_dump(mode="json")
+    body["metadata"] = {
+        "title": obs.metadata.title,
+        "url": obs.metadata.url,
+        "timestamp": body["timestamp"],
+        "viewport": {
+            "scroll_x": v.scroll_x,
+            "scroll_y": v.scroll_y,
+            "viewport_width": v.width,
+            "viewport_height": v.height,
+            "total_width": v.page_width or v.width,
+            "total_height": v.page_height or v.height,
+        },
+        "tabs": [{"tab_id": t.index, "title": t.title, "url": t.url} for t in obs.metadata.tabs],
+    }
+    body["progress"] = {"current_step": session.steps, "max_steps": 20}
+    return body
 
 
-def neutral_step(action_id: str, value: str | None, enter: bool | None) -> StepRequest | None:
-    """Notte's `action_id` (an element id, S1..S8, or a browser action name) as a step.
+def _describe(obs: Observation) -> str:
+    title = obs.metadata.title or obs.metadata.url or "this page"
+    return f"{len(obs.actions)} actions on {title}"
 
-    None for S3 (screenshot): nothing to do but observe.
+
+_FALSE = ("false", "0", "off", "no")
+
+
+def neutral_step(
+    action_id: str, value: str | None, enter: bool | None, numbering: Numbering = "seed"
+) -> StepRequest | None:
+    """Notte's `action_id` (an element id, an S-id, or a browser action name) as a step.
+
+    S-ids are read in the request's numbering (seed 003 / 1.1.1, or 1.3.0). None for
+    S3 in seed numbering (screenshot): nothing to do but observe.
     """
-    name = SPECIAL_ACTIONS.get(action_id) or ("goto" if action_id == "navigate" else action_id)
+    table = action_table(numbering)
+    if action_id.startswith("S") and action_id not in table:
+        known = ", ".join(f"{k} {v}" for k, v in table.items())
+        raise InvalidRequest(f"unknown action {action_id}", f"the S-actions here are: {known}")
+    name = table.get(action_id) or ("goto" if action_id == "navigate" else action_id)
     if name == "screenshot":
         return None
-    if name == "wait" and action_id == "S7" and value:
-        value = str(round(float(value) * 1000))  # S7 waits seconds; `wait` takes ms
+    if name == "wait" and action_id.startswith("S"):
+        try:
+            amount = float(value or (1 if numbering == "seed" else 1000))
+        except ValueError as exc:
+            raise InvalidRequest(f"{action_id} (wait) takes a number, not {value!r}") from exc
+        # seed 003's S7 waits seconds; 1.3.0's S11 milliseconds; a step's wait takes ms
+        value = str(round(amount * 1000 if numbering == "seed" else amount))
     if name in BROWSER_ACTION_NAMES:
         if name in ("goto", "new_tab"):
             if not value:
                 raise InvalidRequest(f"{action_id} needs the url as `value`")
             return StepRequest(source="api", type=name, url=value)
         if name == "press_key":
+            if not value:
+                raise InvalidRequest(f"{action_id} needs the key as `value`", 'e.g. "Enter"')
             return StepRequest(source="api", type=name, key=value)
         if name in ("switch_tab", "close_tab"):
-            return StepRequest(source="api", type=name, index=int(value) if value else None)
+            try:
+                index = int(value) if value else None
+            except ValueError as exc:
+                raise InvalidRequest(f"{action_id} takes a tab index, not {value!r}") from exc
+            return StepRequest(source="api", type=name, index=index)
+        if name in ("scroll_up", "scroll_down"):
+            return StepRequest(source="api", type=name)
         return StepRequest(source="api", type=name, value=value)
+    if name == "click_xy":
+        raise InvalidRequest("Notte's first API has no click_xy", "pick an element id")
+    # A button-like element with true/false is a checkbox set (uncheck is not check).
+    if action_id[:1] == "B" and value is not None and value.lower() in ("true", "on", *_FALSE):
+        kind = "uncheck" if value.lower() in _FALSE else "check"
+        return StepRequest(source="api", type=kind, id=action_id)
+    if value == "":
+        value = None
     return StepRequest(source="api", type="auto", id=action_id, value=value, enter=bool(enter))
 
 
@@ -219,8 +316,8 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             raise InvalidRequest("session_id is required to close a session")
         return session_response(await provider.close_session(req.session_id))
 
-    @api.post("/env/observe", response_model=ObserveResponse)
-    async def observe(request: Request) -> ObserveResponse:
+    @api.post("/env/observe", response_model=None)
+    async def observe(request: Request) -> dict[str, Any]:
         req = await _body(request, ObserveRequest)
         async with using(req) as session:
             if req.url:
@@ -232,11 +329,11 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 session, obs, screenshot=shot, max_nb_actions=req.max_nb_actions
             )
 
-    @api.post("/env/step", response_model=ObserveResponse)
-    async def step(request: Request) -> ObserveResponse:
+    @api.post("/env/step", response_model=None)
+    async def step(request: Request) -> dict[str, Any]:
         req = await _body(request, EnvStepRequest)
         async with using(req) as session:
-            neutral = neutral_step(req.action_id, req.value, req.enter)
+            neutral = neutral_step(req.action_id, req.value, req.enter, req.numbering)
             result = await provider.step(session.id, neutral) if neutral else None
             shot = req.screenshot is not False
             if neutral is not None and neutral.type == "done":
@@ -253,8 +350,8 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 error=None if result is None or result.success else (result.message or "failed"),
             )
 
-    @api.post("/env/scrape", response_model=ObserveResponse)
-    async def scrape(request: Request) -> ObserveResponse:
+    @api.post("/env/scrape", response_model=None)
+    async def scrape(request: Request) -> dict[str, Any]:
         req = await _body(request, ScrapeRequest)
         if req.session_id is None and req.url is None:
             raise InvalidRequest("Either url or session_id needs to be provided")
@@ -265,8 +362,13 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             structured: Any = None
             if req.response_format:
                 options = {"instructions": req.instructions} if req.instructions else {}
-                items = await provider.scrape(session.id, schema=req.response_format, **options)
-                structured = items if isinstance(items, list) else [items]
+                records, wrap, single = split_schema(req.response_format)
+                items = await provider.scrape(session.id, schema=records, **options)
+                shaped = shape_extracted(items, wrap, single)
+                if "max_steps" in req.model_fields_set:  # notte 1.3.0: StructuredData
+                    structured = StructuredData(data=shaped)
+                else:  # seed 003 / 1.1.1: a list of records
+                    structured = shaped if isinstance(shaped, list) else [shaped]
             shot = bool(req.screenshot)
             obs = await provider.observe(session.id, screenshot=shot)
             session = await finish(req, session)
