@@ -8,15 +8,20 @@ URL, which any client can show the same way.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 API_KEY_HEADER = "X_MULTION_API_KEY"
 
 # The status of a step, a browse, or a freshly created session.
 Status = Literal["CONTINUE", "ASK_USER", "DONE"]
 Mode = Literal["fast", "standard"]
+
+
+# The SDK types screenshots as str, yet MultiOn answers `null` where it took none (and the
+# SDK's unchecked models accept that): read null as "no screenshot", answer "".
+Shot = Annotated[str, BeforeValidator(lambda v: "" if v is None else v)]
 
 
 class _Wire(BaseModel):
@@ -102,7 +107,7 @@ class SessionCreated(_Wire):
     message: str
     session_id: str
     url: str
-    screenshot: str = ""
+    screenshot: Shot = ""
 
 
 class SessionStepSuccessMetadata(_Wire):
@@ -114,7 +119,7 @@ class SessionStepSuccess(_Wire):
     message: str
     session_id: str
     url: str
-    screenshot: str = ""
+    screenshot: Shot = ""
     metadata: SessionStepSuccessMetadata | None = None
 
 
@@ -135,6 +140,8 @@ class StreamChunk(_Wire):
     data: StreamData = Field(default_factory=StreamData)
     session_id: str | None = None
     screenshot: str | None = None  # final_event only
+    # The SDK's `step_stream` wrapper reads `chunk.delta["content"]`: the delta again, on top
+    delta: StreamDelta | None = None
 
 
 class SessionsCloseResponse(_Wire):
@@ -147,7 +154,7 @@ class SessionsListResponse(_Wire):
 
 
 class SessionsScreenshotResponse(_Wire):
-    screenshot: str
+    screenshot: Shot = ""
 
 
 class Metadata(_Wire):
@@ -160,7 +167,7 @@ class BrowseOutput(_Wire):
     message: str
     status: str
     url: str
-    screenshot: str = ""
+    screenshot: Shot = ""
     session_id: str
     metadata: Metadata | None = None
 

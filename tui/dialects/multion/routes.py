@@ -35,6 +35,7 @@ from tui.dialects.multion.models import (
     SessionStepInput,
     SessionStepSuccess,
     StreamChunk,
+    StreamDelta,
 )
 from tui.errors import AuthError, InvalidRequest, SessionGone, StepdeckError
 from tui.model import CreateSession, Event, StepRequest, StepResult
@@ -139,6 +140,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 type="event",
                 session_id=session_id,
                 data={"delta": {"content": content, "url": url}},
+                delta=StreamDelta(content=content, url=url),
             )
         )
 
@@ -187,18 +189,14 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             if not sent:  # a provider without live events: its sub-steps, after the fact
                 for sub in result.steps:
                     yield progress(session_id, sub.message or sub.type, sub.url or url)
+            final = {"content": result.message, "url": url, "status": result.status.value}
             yield sse(
                 StreamChunk(
                     type="final_event",
                     session_id=session_id,
                     screenshot=await shot(session_id, body.include_screenshot),
-                    data={
-                        "delta": {
-                            "content": result.message,
-                            "url": url,
-                            "status": result.status.value,
-                        }
-                    },
+                    data={"delta": final},
+                    delta=StreamDelta(**final),
                 )
             )
         finally:
