@@ -138,5 +138,20 @@ def replay(export_json: str, provider: str, start_url: str | None) -> None:
     sys.exit(run_replay(export_json, build_provider(configs[provider], settings), start_url))
 
 
+@main.command()
+@click.argument("session_id")
+@click.argument("step_a", type=int)
+@click.argument("step_b", type=int)
+@click.option("--provider", default="local", show_default=True, help="Where the session ran.")
+@click.option(
+    "--image", default=None, metavar="PNG", help="Write step B's screenshot, changes outlined."
+)
+def diff(session_id: str, step_a: int, step_b: int, provider: str, image: str | None) -> None:
+    """What changed from STEP_A to STEP_B: actions, page text, screenshot regions."""
+    from tui.records.commands import run_diff
+
+    sys.exit(run_diff(session_id, step_a, step_b, provider, image))
+
+
 if __name__ == "__main__":
     main()

@@ -73,3 +73,46 @@ def run_replay(path: str, provider: Provider, start_url: str | None = None) -> i
     except StepdeckError as exc:
         print(f"stepdeck replay: {why(exc)}", file=sys.stderr)
         return 1
+
+
+def _step_at(steps: list, number: int, session_id: str):
+    if not 1 <= number <= len(steps):
+        raise StepdeckError(
+            f"Session {session_id} has no step {number}",
+            f"its steps are numbered 1 to {len(steps)}, as in the Timeline",
+        )
+    return steps[number - 1]
+
+
+def run_diff(
+    session_id: str,
+    step_a: int,
+    step_b: int,
+    provider: str = "local",
+    image: str | None = None,
+) -> int:
+    """`stepdeck diff`: what changed from step A to step B of a recorded session."""
+    from tui.records.diff import diff_steps, page_state, render_diff
+    from tui.records.export import once
+
+    try:
+        with Store() as store:
+            full = _find_session(store, provider, session_id)
+            steps = sorted(once(store.steps(provider, full)), key=lambda s: s.started_at)
+            a = _step_at(steps, step_a, full)
+            b = _step_at(steps, step_b, full)
+        d = diff_steps(
+            page_state(a, f"step {step_a} · {a.description}"),
+            page_state(b, f"step {step_b} · {b.description}"),
+        )
+    except StepdeckError as exc:
+        print(f"stepdeck diff: {why(exc)}", file=sys.stderr)
+        return 1
+    sys.stdout.write(render_diff(d, text_lines=10_000))
+    if image:
+        if d.image is None:
+            print("stepdeck diff: no image written: a screenshot was not kept", file=sys.stderr)
+            return 1
+        Path(image).write_bytes(d.image)
+        print(f"screenshot with the changed regions outlined: {image}")
+    return 0

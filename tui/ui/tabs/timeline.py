@@ -4,7 +4,9 @@ Steps come from the store (so a session whose browser is gone still has its
 history), merged with this app's steps the store has not written yet. Picking
 a row shows the page, its action space and screenshot as they were after
 that step, with the console messages and network requests from that step
-until the next one.
+until the next one. `c` toggles "changes": what the picked step changed against
+the step before it (actions, page text, the screenshot with changed regions
+outlined), from `tui.records.diff`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
 from tui.providers.base import StepdeckError
+from tui.records.diff import diff_steps, page_state, render_diff
 from tui.records.export import export_session, once
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
@@ -170,12 +173,27 @@ class TimelineTable(DataTable):
             id="timeline.export",
             tooltip="Export this session: session.json, report.md and screenshots",
         ),
+        Binding(
+            "c",
+            "changes",
+            "Changes",
+            id="timeline.changes",
+            tooltip="Toggle what this step changed against the step before it",
+        ),
     ]
 
+    def _owner(self) -> TimelineTab | None:
+        return next((a for a in self.ancestors if isinstance(a, TimelineTab)), None)
+
     def action_export(self) -> None:
-        owner = next((a for a in self.ancestors if isinstance(a, TimelineTab)), None)
+        owner = self._owner()
         if owner is not None:
             owner.export()
+
+    def action_changes(self) -> None:
+        owner = self._owner()
+        if owner is not None:
+            owner.toggle_changes()
 
 
 class TimelinePage(TextArea):
@@ -213,6 +231,13 @@ class TimelineTab(SessionTab):
             self.key, self.moments, self.note = key, moments, note
             self.console, self.network = console, network
 
+    class Changes(Message):
+        """What step `index` of one session changed, rendered."""
+
+        def __init__(self, key: str, index: int, text: str, png: bytes | None) -> None:
+            super().__init__()
+            self.key, self.index, self.text, self.png = key, index, text, png
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.view: SessionView | None = None
@@ -224,6 +249,7 @@ class TimelineTab(SessionTab):
         self.picked: int | None = None
         self._moments_key = ""  # the session `moments` belong to
         self.last_export = None  # the folder of the last export from this tab
+        self.changes = False  # showing what the picked step changed, not the page after it
 
     def compose(self) -> ComposeResult:
         yield Static("", id="timeline-note", classes="note", markup=False)
@@ -341,21 +367,54 @@ class TimelineTab(SessionTab):
         if 0 <= event.cursor_row < len(self.moments) and event.cursor_row != self.picked:
             self.travel(event.cursor_row)
 
+    def toggle_changes(self) -> None:
+        """Switch between the page after the picked step and what the step changed."""
+        self.changes = not self.changes
+        if self.picked is not None and self.picked < len(self.moments):
+            self.travel(self.picked)
+
     def travel(self, index: int) -> None:
         """Show the page, actions, screenshot and logs as they were after step `index`."""
         self.picked = index
         moment = self.moments[index]
+        if self.changes:
+            if index == 0:
+                text = (
+                    f"# Changes: step {moment.seq} · {moment.description}\n\n"
+                    "The first step: there is no step before it to compare with.\n"
+                )
+                self._show_detail(text, moment.screenshot())
+            else:
+                self._diff(self._moments_key, index, self.moments[index - 1], moment)
+            return
         if moment.own_logs:  # recorded with the step: an ended session keeps them too
             console, network = moment.console, moment.network
         else:
             console = moment.console or during(self.moments, index, self.console)
             network = moment.network or during(self.moments, index, self.network)
-        text = moment_text(moment, console, network)
+        self._show_detail(moment_text(moment, console, network), moment.screenshot())
+
+    def _show_detail(self, text: str, png: bytes | None) -> None:
         area = self.query_one(TimelinePage)
         area.language = "markdown" if len(text) <= HIGHLIGHT_LIMIT else None
         area.load_text(text)
         area.scroll_home(animate=False)
-        self._show_image(moment.screenshot())
+        self._show_image(png)
+
+    @work(exclusive=True, group="timeline-changes", exit_on_error=False, description="changes")
+    async def _diff(self, key: str, index: int, before: Moment, after: Moment) -> None:
+        # Reading two screenshots and a pixel diff: off the UI's turn.
+        def compute():
+            return diff_steps(page_state(before), page_state(after))
+
+        diff = await asyncio.to_thread(compute)
+        self.post_message(self.Changes(key, index, render_diff(diff), diff.image))
+
+    @on(Changes)
+    def _changed(self, event: Changes) -> None:
+        if not self.changes or event.key != self._moments_key or event.index != self.picked:
+            return  # another step (or session) was picked meanwhile
+        self._show_detail(clean(event.text), event.png)
 
     def _show_image(self, png: bytes | None) -> None:
         box = self.query_one("#timeline-shot-box")
