@@ -48,6 +48,11 @@ def exports_dir() -> Path:
     return data_dir() / "exports"
 
 
+def profiles_dir() -> Path:
+    """Saved browser state (cookies, storage), one 0600 file per profile."""
+    return data_dir() / "profiles"
+
+
 def ensure(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -11,6 +11,7 @@ import base64
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -190,6 +191,28 @@ class Session(_Model):
     error: str | None = None
     paused: bool = False
     start_url: str = ""  # where the session was opened (replay starts there)
+    profile: str = ""  # the saved profile it started from
+    endpoint: str = ""  # which browser of a pool it runs in (no credentials in it)
+
+
+class ProfileSummary(_Model):
+    """What may be shown of a profile: where it has state, never the state itself."""
+
+    name: str
+    saved_at: datetime | None = None
+    url: str = ""
+    origins: list[str] = Field(default_factory=list)  # hosts with cookies, origins with storage
+    cookies: dict[str, list[str]] = Field(default_factory=dict)  # domain -> cookie names
+    local_storage: dict[str, int] = Field(default_factory=dict)  # origin -> number of keys
+    session_storage: dict[str, int] = Field(default_factory=dict)
+    path: str = ""
+    error: str | None = None  # set for a file that cannot be read
+
+    @property
+    def domains(self) -> list[str]:
+        """Hosts with saved state (what Notte calls `persisted_domains`)."""
+        hosts = {urlsplit(o).hostname or o for o in self.origins}
+        return sorted(h for h in hosts if h)
 
 
 class CreateSession(_Model):
@@ -201,6 +224,8 @@ class CreateSession(_Model):
     idle_timeout_minutes: float = 15
     label: str = ""
     first_command: str | None = None
+    profile: str | None = None  # start from this saved profile (cookies, storage)
+    persist_profile: bool = False  # save the state back into it when the session is stopped
 
 
 StepType = Literal[

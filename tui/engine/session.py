@@ -35,6 +35,7 @@ from tui.engine.perception import (
     to_markdown,
     walk_html,
 )
+from tui.engine.profiles import Profile
 from tui.errors import (
     BrowserCrashed,
     InvalidRequest,
@@ -150,6 +151,8 @@ class EngineSession:
         self.network_seen = 0
         self.secrets: set[str] = set()  # values typed into password fields: masked everywhere
         self.start_url = ""
+        self.profile = ""  # the saved profile it started from
+        self.endpoint = ""  # the pool endpoint it runs on (tui.engine.pool)
         self._inflight: dict[Request, tuple[NetworkRequest, float]] = {}
         self._nav_waiters: list[asyncio.Future[None]] = []
         self.lock = asyncio.Lock()
@@ -217,6 +220,8 @@ class EngineSession:
             error=self.error,
             paused=self.paused,
             start_url=self.start_url,
+            profile=self.profile,
+            endpoint=self.endpoint,
         )
 
     def tab_list(self) -> list[Tab]:
@@ -758,15 +763,17 @@ class Engine:
         viewport: tuple[int, int] = (1280, 800),
         idle_timeout_minutes: float | None = None,
         label: str = "",
+        profile: Profile | None = None,
     ) -> EngineSession:
-        """A new session (its own context), optionally opened at `url`."""
+        """A new session (its own context), optionally opened at `url`, from a saved profile."""
         target = normalize_url(url, self.allow_schemes) if url else None
         await self.start()
         for attempt in (1, 2):
             browser = await self.host.ensure()
             try:
                 context = await browser.new_context(
-                    viewport={"width": viewport[0], "height": viewport[1]}
+                    viewport={"width": viewport[0], "height": viewport[1]},
+                    **(profile.context_options() if profile else {}),
                 )
                 break
             except PlaywrightError as exc:
@@ -776,6 +783,8 @@ class Engine:
                         f"Could not open a session: {str(exc).splitlines()[0]}",
                         "try again; if it keeps failing, restart stepdeck",
                     ) from exc
+        if profile is not None:
+            await profile.prepare(context)
         context.set_default_timeout(self.action_timeout_ms)
         context.set_default_navigation_timeout(self.nav_timeout_ms)
         sess = EngineSession(
@@ -787,6 +796,7 @@ class Engine:
             label=label,
             viewport=viewport,
         )
+        sess.profile = profile.name if profile is not None else ""
         self.sessions[sess.id] = sess
         self._wake.set()
         page = await context.new_page()

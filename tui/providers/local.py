@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from tui.engine.masking import mask_text, masked
+from tui.engine.profiles import ProfileStore, ProfileSummary, capture, check_name
 from tui.engine.session import Engine, EngineSession
+from tui.errors import InvalidRequest
 from tui.model import (
     ConsoleMessage,
     CreateSession,
@@ -23,6 +26,8 @@ from tui.model import (
     utcnow,
 )
 from tui.providers.base import Capabilities
+
+log = logging.getLogger("stepdeck.local")
 
 EVENT_QUEUE = 1000  # a follower that falls this far behind loses the oldest events
 
@@ -55,6 +60,8 @@ class LocalProvider:
             action_timeout_ms=action_timeout_ms,
         )
         self._resume: dict[str, asyncio.Event] = {}
+        self.profiles = ProfileStore()
+        self._persist: dict[str, str] = {}  # session id -> profile saved back on stop
 
     async def start(self) -> None:
         await self.engine.start()
@@ -84,18 +91,50 @@ class LocalProvider:
         return [s.to_session() for s in self.engine.list()]
 
     async def create_session(self, request: CreateSession) -> Session:
+        # A missing or unreadable profile is refused before any browser work.
+        profile = (
+            await asyncio.to_thread(self.profiles.load, request.profile)
+            if request.profile
+            else None
+        )
+        if request.persist_profile and request.profile is None:
+            raise InvalidRequest(
+                "persist needs a profile to save into", "name the profile to start from"
+            )
         sess = await self.engine.create(
-            request.url,
+            request.url or (profile.url if profile is not None else None) or None,
             viewport=(request.viewport_width, request.viewport_height),
             idle_timeout_minutes=request.idle_timeout_minutes,
             label=request.label,
+            profile=profile,
         )
+        if request.persist_profile and profile is not None:
+            self._persist[sess.id] = profile.name
         return sess.to_session()
+
+    async def save_profile(self, session_id: str, name: str) -> ProfileSummary:
+        """Save the session's cookies, localStorage and sessionStorage as profile `name`."""
+        name = check_name(name)
+        sess = self._get(session_id)
+        sess.check_live()
+        async with sess.lock:  # not in the middle of a step
+            profile = await capture(
+                sess.context, list(sess.tabs.pages), name=name, url=sess.to_session().url
+            )
+        summary = await asyncio.to_thread(self.profiles.save, profile)
+        sess.emit("session", action="profile_saved", profile=name)
+        return summary
 
     async def get_session(self, session_id: str) -> Session:
         return self._get(session_id).to_session()
 
     async def close_session(self, session_id: str) -> Session:
+        persist = self._persist.pop(session_id, None)
+        if persist is not None and self._get(session_id).live:
+            try:
+                await self.save_profile(session_id, persist)
+            except Exception:  # the stop itself must still happen
+                log.exception("could not save session %s into profile %r", session_id, persist)
         sess = await self.engine.close(session_id)
         self._release(session_id)
         return sess.to_session()
