@@ -26,6 +26,12 @@ def _engine_options(f):
 
 def _app_options(f):
     f = click.option(
+        "--profile",
+        default=None,
+        metavar="NAME",
+        help="Open the first session from a saved profile (`stepdeck profile list`).",
+    )(f)
+    f = click.option(
         "--images",
         type=IMAGE_CHOICES,
         default=None,
@@ -151,6 +157,87 @@ def diff(session_id: str, step_a: int, step_b: int, provider: str, image: str | 
     from tui.records.commands import run_diff
 
     sys.exit(run_diff(session_id, step_a, step_b, provider, image))
+
+
+@main.group()
+def profile() -> None:
+    """Saved logins: a session's cookies, localStorage and sessionStorage, by name.
+
+    Start a session from one with `stepdeck --profile NAME`, the new-session
+    dialog, or Notte's `profile={"id": NAME}` against `stepdeck serve`.
+    """
+
+
+@profile.command("save")
+@click.argument("session_id", metavar="SESSION")
+@click.argument("name")
+@click.option("--server", default=None, metavar="URL", help="The `stepdeck serve` holding SESSION.")
+def profile_save(session_id: str, name: str, server: str | None) -> None:
+    """Save SESSION (in a running `stepdeck serve`) as profile NAME."""
+    import asyncio
+
+    from tui.dialects.notte.client import connect
+    from tui.engine.profiles import ProfileStore, check_name, describe
+    from tui.errors import StepdeckError
+    from tui.settings import load_settings
+
+    async def save():
+        client = connect(server or load_settings().server_url)
+        await client.start()
+        try:
+            return await client.save_profile(session_id, name)
+        finally:
+            await client.aclose()
+
+    try:
+        check_name(name)
+        summary = asyncio.run(save())
+        try:  # a server on this machine wrote it here: show the cookie names too
+            summary = ProfileStore().summary(name)
+        except StepdeckError:
+            pass
+        click.echo(describe(summary))
+    except StepdeckError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@profile.command("list")
+def profile_list() -> None:
+    """Every saved profile: name, when, and where it holds state."""
+    from tui.engine.profiles import ProfileStore, describe
+
+    found = ProfileStore().list()
+    if not found:
+        click.echo("No profiles yet: `stepdeck profile save SESSION NAME` makes one.")
+    for summary in found:
+        click.echo(describe(summary))
+
+
+@profile.command("show")
+@click.argument("name")
+def profile_show(name: str) -> None:
+    """Origins and cookie names of profile NAME (never their values)."""
+    from tui.engine.profiles import ProfileStore, describe
+    from tui.errors import StepdeckError
+
+    try:
+        click.echo(describe(ProfileStore().summary(name)))
+    except StepdeckError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@profile.command("delete")
+@click.argument("name")
+def profile_delete(name: str) -> None:
+    """Delete profile NAME."""
+    from tui.engine.profiles import ProfileStore
+    from tui.errors import StepdeckError
+
+    try:
+        ProfileStore().delete(name)
+    except StepdeckError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Deleted profile {name}")
 
 
 if __name__ == "__main__":

@@ -273,6 +273,7 @@ class StepdeckApp(App[int]):
             self.image_class = images
         self.store = store
         self.start_url = start_url
+        self.start_profile: str | None = None  # `stepdeck --profile NAME` (set by run_app)
         self.keymap = dict(keymap or {})
         self.clock = clock
         self.views: dict[str, SessionView] = {}
@@ -412,8 +413,10 @@ class StepdeckApp(App[int]):
             started.append(provider.name)
             self.post_message(self.SessionsLoaded(provider.name, sessions))
         first = next(iter(self.providers), None)
-        if self.start_url and first in started:  # one error is enough when it cannot start
-            await self._create_now(first, CreateSession(url=self.start_url))
+        if (self.start_url or self.start_profile) and first in started:  # one error is enough
+            await self._create_now(
+                first, CreateSession(url=self.start_url, profile=self.start_profile)
+            )
         if self.store is not None:
             try:
                 stored = await asyncio.to_thread(self.store.sessions)

@@ -86,6 +86,7 @@ def run_app(
     chromium: str | None = None,
     demo: bool = False,
     providers: list[Any] | None = None,
+    profile: str | None = None,
 ) -> int:
     """Run the app in this terminal; returns the exit code."""
     try:
@@ -135,6 +136,7 @@ def run_app(
             hints=provider_hints(providers),
             server_url=None if (connect or demo) else settings.server_url,
         )
+        app.start_profile = profile  # the first session starts from it (its url unless --demo)
         code = app.run()
         return code or 0
     finally:

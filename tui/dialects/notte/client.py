@@ -33,6 +33,7 @@ from tui.dialects.notte.models import (
     NetworkLogsResponse,
     ObserveRequest,
     ObserveResponse,
+    ProfileResponse,
     ScrapeResponse,
     SessionListResponse,
     SessionResponse,
@@ -54,6 +55,7 @@ from tui.model import (
     LogEntry,
     NetworkRequest,
     Observation,
+    ProfileSummary,
     Session,
     StepRequest,
     StepResult,
@@ -201,6 +203,20 @@ class NotteClient(HttpProvider):
     async def get_session(self, session_id: str) -> Session:
         reply = await self.http.call("GET", self._sid(session_id), SessionResponse)
         return reply.to_session(self.name)
+
+    async def save_profile(self, session_id: str, name: str) -> ProfileSummary:
+        """Save the session's browser state as profile `name` (Notte's profile/save)."""
+        reply = await self.http.call(
+            "POST",
+            f"{self._sid(session_id)}/profile/save",
+            ProfileResponse,
+            json_body={"name": name},
+        )
+        return ProfileSummary(
+            name=reply.name or reply.profile_id,
+            saved_at=reply.updated_at,
+            origins=reply.persisted_domains,
+        )
 
     async def close_session(self, session_id: str) -> Session:
         reply = await self.http.call(

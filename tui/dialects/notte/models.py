@@ -44,6 +44,13 @@ class _Wire(BaseModel):
 # -- sessions -------------------------------------------------------------------
 
 
+class SessionProfile(_Wire):
+    """`SessionStartRequest.profile`: start from a saved profile, maybe save back on stop."""
+
+    id: str = Field(min_length=1)
+    persist: bool = False
+
+
 class SessionStartRequest(_Wire):
     """`POST /sessions/start` (the SDK sends every field of its own request model)."""
 
@@ -62,6 +69,7 @@ class SessionStartRequest(_Wire):
     viewport_width: int | None = Field(default=None, gt=0, le=10000)
     viewport_height: int | None = Field(default=None, gt=0, le=10000)
     cdp_url: str | None = None
+    profile: SessionProfile | None = None
     extra_http_headers: dict[str, str] | None = None
     wait_for_authentication: bool = True
     # stepdeck: where the session starts and what the sidebar calls it
@@ -75,6 +83,8 @@ class SessionStartRequest(_Wire):
             viewport_height=self.viewport_height or 800,
             idle_timeout_minutes=self.idle_timeout_minutes,
             label=self.label,
+            profile=self.profile.id if self.profile else None,
+            persist_profile=self.profile.persist if self.profile else False,
         )
 
     @classmethod
@@ -85,6 +95,9 @@ class SessionStartRequest(_Wire):
             viewport_height=request.viewport_height,
             url=request.url,
             label=request.label,
+            profile=SessionProfile(id=request.profile, persist=request.persist_profile)
+            if request.profile
+            else None,
         )
 
 
@@ -142,6 +155,8 @@ class SessionResponse(_Wire):
     step_count: int | None = None
     paused: bool = False
     replay_url: str | None = None
+    profile: str = ""
+    endpoint: str = ""  # which browser of the server's pool runs it
 
     @classmethod
     def from_session(cls, s: Session) -> SessionResponse:
@@ -172,6 +187,8 @@ class SessionResponse(_Wire):
             step_count=s.steps,
             paused=s.paused,
             replay_url=s.replay_url,
+            profile=s.profile,
+            endpoint=s.endpoint,
         )
 
     def to_session(self, provider: str) -> Session:
@@ -191,7 +208,26 @@ class SessionResponse(_Wire):
             idle_timeout_minutes=self.idle_timeout_minutes,
             error=self.error,
             paused=self.paused,
+            profile=self.profile,
+            endpoint=self.endpoint,
         )
+
+
+class SessionProfileSaveRequest(_Wire):
+    """`POST /sessions/{id}/profile/save`: a stepdeck profile's id is its name."""
+
+    profile_id: str | None = Field(default=None, min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+
+
+class ProfileResponse(_Wire):
+    """A saved profile as Notte describes it: names and domains, never the state."""
+
+    profile_id: str
+    name: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    persisted_domains: list[str] = Field(default_factory=list)
 
 
 class SessionListRequest(_Wire):

@@ -26,16 +26,18 @@ from tui.dialects.notte.models import (
     ObserveRequest,
     ObserveResponse,
     PageStepResponse,
+    ProfileResponse,
     ScrapeRequest,
     ScrapeResponse,
     ScreenshotResponse,
     SessionListResponse,
+    SessionProfileSaveRequest,
     SessionResponse,
     SessionStartRequest,
     StructuredData,
 )
 from tui.dialects.schema import resolve_refs
-from tui.errors import Unsupported
+from tui.errors import InvalidRequest, Unsupported
 from tui.model import Event, Health
 from tui.providers.base import Provider
 
@@ -164,6 +166,28 @@ def router(provider: Provider) -> APIRouter:
     @api.get("/sessions/{session_id}", response_model=SessionResponse)
     async def get_session(session_id: str):
         return SessionResponse.from_session(await provider.get_session(session_id))
+
+    @api.post("/sessions/{session_id}/profile/save", response_model=ProfileResponse)
+    async def save_profile(session_id: str, body: SessionProfileSaveRequest):
+        """Save the session's cookies and storage as a profile (named by `name` or `profile_id`)."""
+        save = getattr(provider, "save_profile", None)
+        if save is None:
+            raise Unsupported("This server's provider cannot save profiles")
+        if body.profile_id and body.name:
+            raise InvalidRequest("profile_id and name are mutually exclusive", "send one of them")
+        name = body.name or body.profile_id or (await provider.get_session(session_id)).profile
+        if not name:
+            raise InvalidRequest(
+                "No profile to save into", "send a name (the session started from none)"
+            )
+        summary = await save(session_id, name)
+        return ProfileResponse(
+            profile_id=summary.name,
+            name=summary.name,
+            created_at=summary.saved_at,
+            updated_at=summary.saved_at,
+            persisted_domains=summary.domains,
+        )
 
     @api.delete("/sessions/{session_id}/stop", response_model=SessionResponse)
     async def stop_session(session_id: str, close_reason: str = Query("manual")):
