@@ -16,6 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from tui.errors import Unsupported
 from tui.model import (
     ConsoleMessage,
     CreateSession,
@@ -24,6 +25,7 @@ from tui.model import (
     LogEntry,
     NetworkRequest,
     Observation,
+    ProfileSummary,
     Session,
     StepRequest,
     StepResult,
@@ -195,6 +197,13 @@ class RecordingProvider:
 
     async def set_paused(self, session_id: str, paused: bool) -> Session:
         return await self.inner.set_paused(session_id, paused)
+
+    async def save_profile(self, session_id: str, name: str) -> ProfileSummary:
+        """Save a session's browser state as a profile (the engine and `stepdeck serve` can)."""
+        save = getattr(self.inner, "save_profile", None)
+        if save is None:
+            raise Unsupported(f"{self.inner.label} cannot save profiles")
+        return await save(session_id, name)
 
 
 def recording(provider: Provider, store: Store | None, **options: Any) -> Provider:
