@@ -110,11 +110,16 @@ def web(host: str, port: int) -> None:
 @click.argument("session_id")
 @click.option("--provider", default="local", show_default=True, help="Where the session ran.")
 @click.option("--out", default=None, help="Export folder (default: in the data dir).")
-def export(session_id: str, provider: str, out: str | None) -> None:
+@click.option("--har", is_flag=True, help="Also session.har: the network as HAR 1.2.")
+@click.option("--gif", is_flag=True, help="Also replay.gif: the steps animated, captioned.")
+@click.option("--webp", is_flag=True, help="Also replay.webp: the same as an animated WebP.")
+def export(
+    session_id: str, provider: str, out: str | None, har: bool, gif: bool, webp: bool
+) -> None:
     """Export a recorded session: session.json, report.md and its screenshots."""
     from tui.records.commands import run_export
 
-    sys.exit(run_export(session_id, provider, out))
+    sys.exit(run_export(session_id, provider, out, har=har, gif=gif, webp=webp))
 
 
 @main.command()

@@ -29,8 +29,19 @@ def _find_session(store: Store, provider: str, wanted: str) -> str:
     )
 
 
-def run_export(session_id: str, provider: str = "local", out: str | None = None) -> int:
-    """`stepdeck export`: from the store (the session's process may be gone)."""
+def run_export(
+    session_id: str,
+    provider: str = "local",
+    out: str | None = None,
+    *,
+    har: bool = False,
+    gif: bool = False,
+    webp: bool = False,
+) -> int:
+    """`stepdeck export`: from the store (the session's process may be gone).
+
+    `har`: also `session.har` (HAR 1.2); `gif`/`webp`: also an animated replay.
+    """
     try:
         with Store() as store:
             full = _find_session(store, provider, session_id)
@@ -42,6 +53,25 @@ def run_export(session_id: str, provider: str = "local", out: str | None = None)
         return 1
     print(f"{result.steps} steps exported to {result.folder}")
     print(f"  {result.json_path}\n  {result.markdown_path}")
+    if har:
+        import json
+
+        from tui.records.har import har_of
+
+        path = result.folder / "session.har"
+        path.write_text(json.dumps(har_of(result.export), indent=1, ensure_ascii=False))
+        print(f"  {path}")
+    for wanted, name in ((gif, "replay.gif"), (webp, "replay.webp")):
+        if not wanted:
+            continue
+        from tui.records.gif import write_animation
+
+        if not result.steps:
+            print("stepdeck export: no animation: the session has no steps", file=sys.stderr)
+            return 1
+        path = result.folder / name
+        count = write_animation(result.export, result.folder, path)
+        print(f"  {path} ({count} frames)")
     return 0
 
 
