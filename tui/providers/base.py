@@ -98,6 +98,7 @@ class Capabilities(BaseModel):
     events: bool = False  # live event stream
     pause: bool = False  # can hold an agent's next step
     extract: bool = True
+    click_xy: bool = True  # click a point of the screenshot
     missing: dict[str, str] = {}  # capability name -> why it is not there
 
     def reason(self, name: str) -> str:

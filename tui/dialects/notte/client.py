@@ -59,6 +59,8 @@ from tui.model import (
     Session,
     StepRequest,
     StepResult,
+    StepStatus,
+    utcnow,
 )
 from tui.providers.base import Capabilities
 from tui.settings import ProviderConfig
@@ -74,6 +76,7 @@ _CLOUD_MISSING = {
     "events": "Notte's API has no live event stream",
     "pause": "Notte's API cannot hold an agent's steps",
     "commands": "natural-language commands run through Notte's agents, not a session step",
+    "click_xy": "Notte's API has no click at a point: pick an element id instead",
 }
 
 
@@ -100,6 +103,8 @@ class NotteClient(HttpProvider):
         # the server records every step itself: the app should not record them twice
         self.records_steps = False
         self.capabilities = self._capabilities()
+        # the last observation of each session: what kind of element an id is
+        self._seen: dict[str, Observation] = {}
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -112,6 +117,7 @@ class NotteClient(HttpProvider):
             events=False,
             pause=False,
             commands=False,
+            click_xy=False,
             missing=dict(_CLOUD_MISSING),
         )
 
@@ -245,12 +251,59 @@ class NotteClient(HttpProvider):
             obs.markdown = await self.scrape(session_id)
         if not screenshot:
             obs.screenshot = None
+        self._seen[session_id] = obs
         return obs
+
+    def _resolve(self, session_id: str, request: StepRequest) -> StepRequest:
+        """A step Notte can execute: `auto` becomes click / fill / select / check.
+
+        The element's kind comes from the session's last observation; an unseen id
+        with a value is refused rather than guessed.
+        """
+        if request.type != "auto":
+            return request
+        seen = self._seen.get(session_id)
+        action = seen.action(request.id or "") if seen is not None else None
+        if request.value is None:
+            kind = "click"
+        elif action is not None and (
+            (action.params and action.params[0].values) or action.role in ("combobox", "listbox")
+        ):
+            kind = "select"
+        elif action is not None and action.params:
+            kind = "fill"
+        elif action is None and (request.id or "").upper().startswith("I"):
+            kind = "fill"  # I-ids are inputs in Notte's perception
+        else:
+            what = f"{request.id} ({action.description})" if action else str(request.id)
+            raise InvalidRequest(
+                f"{what} takes no value" if action else f"{what} is not on the last observed page",
+                "observe the page again, then click it alone or fill an input (I1 …)",
+            )
+        return request.model_copy(update={"type": kind})
 
     async def step(self, session_id: str, request: StepRequest) -> StepResult:
         if request.type == "command" and not self.stepdeck:
             raise self._unsupported("commands")
-        body = ExecutionRequest.from_step(request).wire()
+        if request.type == "click_xy" and not self.stepdeck:
+            raise self._unsupported("click_xy")
+        wire_step = self._resolve(session_id, request)
+        if not self.stepdeck:
+            if request.type == "done":  # not executable in Notte: the task ends here
+                return StepResult(
+                    status=StepStatus.DONE, message=request.value or "done", request=request
+                )
+            if request.type == "scrape":  # not executable in Notte: its scrape endpoint
+                started = utcnow()
+                markdown = await self.scrape(session_id)
+                return StepResult(
+                    message="scraped the page", request=request, data=markdown, started_at=started
+                )
+            if request.type == "close_tab" and request.index is not None:
+                # Notte closes the current tab: make tab N current first.
+                await self.step(session_id, StepRequest(type="switch_tab", index=request.index))
+                wire_step = wire_step.model_copy(update={"index": None})
+        body = ExecutionRequest.from_step(wire_step).wire()
         if not self.stepdeck:  # Notte's own models refuse fields they do not know
             body.pop("source", None)
             body.pop("confirm", None)
@@ -263,6 +316,8 @@ class NotteClient(HttpProvider):
             timeout=self.step_timeout,
         )
         result = reply.to_result(request)
+        if result.observation is not None:
+            self._seen[session_id] = result.observation
         if result.observation is None and not self.stepdeck:
             try:
                 result.observation = await self.observe(session_id)

@@ -89,8 +89,11 @@ class SessionStartRequest(_Wire):
 
     @classmethod
     def from_create(cls, request: CreateSession) -> SessionStartRequest:
+        idle = max(1, round(request.idle_timeout_minutes))
         return cls(
-            idle_timeout_minutes=max(1, round(request.idle_timeout_minutes)),
+            idle_timeout_minutes=idle,
+            # Notte ends a session at max_duration whatever its idle timeout: never before it
+            max_duration_minutes=max(15, idle),
             viewport_width=request.viewport_width,
             viewport_height=request.viewport_height,
             url=request.url,
@@ -516,6 +519,9 @@ class ExecutionRequest(_Wire):
     cmd: str | None = None
     x: float | None = None
     y: float | None = None
+    success: bool | None = None  # completion
+    answer: str | None = None  # completion
+    code: str | None = None  # evaluate_js
     confirm: bool = False
     # stepdeck: who asks ("person" in the app; agents and SDKs are "api"): a paused session
     # holds every step that is not a person's
@@ -597,10 +603,14 @@ class ExecutionRequest(_Wire):
             out.url = step.url
         elif step.type == "press_key":
             out.key = step.key
-        elif step.type in ("switch_tab", "close_tab"):
+        elif step.type == "switch_tab":
             out.tab_index = step.index
+        elif step.type == "close_tab" and step.index is not None:
+            out.tab_index = step.index  # stepdeck serve closes tab N; Notte only the current
         elif step.type == "wait":
             out.time_ms = int(step.value or 1000)
+        elif step.type == "done":
+            out.success, out.answer = True, step.value or ""
         elif step.type == "command":
             out.cmd = step.cmd
         elif step.type == "click_xy":
