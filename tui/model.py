@@ -102,8 +102,10 @@ class Action(_Model):
     role: str = ""  # link, button, checkbox, textbox, combobox, ...
     tag: str = ""
     params: list[Param] = Field(default_factory=list)
-    value: str | None = None  # current value of an input (never for passwords)
+    value: str | None = None  # current value of an input (a password's is masked)
     checked: bool | None = None
+    focused: bool | None = None  # True on the element that has the keyboard focus
+    field: str = ""  # what kind of field an input is: "text input", "slider", "dropdown", ...
     selector: str | None = None  # a CSS selector, for providers that address elements that way
     href: str | None = None
 

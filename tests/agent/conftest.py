@@ -141,3 +141,15 @@ async def shop(agent_provider, demo_server) -> AsyncIterator[Shop]:
     session = await agent_provider.create_session(CreateSession(url=demo_server + "/shop"))
     yield Shop(agent_provider, session.id, demo_server)
     await agent_provider.close_session(session.id)
+
+
+@pytest.fixture(scope="session")
+def agent_pages() -> Iterator[str]:
+    """Base url serving tests/agent/pages (widget and corpus fixture pages) on 127.0.0.1."""
+    from pathlib import Path
+
+    from tests.conftest import PagesServer
+
+    server = PagesServer(Path(__file__).parent / "pages")
+    yield server.start()
+    server.stop()

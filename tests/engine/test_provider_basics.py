@@ -20,8 +20,8 @@ async def test_observe_form_page(local_provider, pages_server):
     assert by_desc["Your name"].id == "I1"
     assert by_desc["Your name"].params[0].name == "value"
     assert by_desc["Create account"].id.startswith("B")
-    # passwords never show their value; hidden elements are neither actions nor markdown
-    assert by_desc["Password"].value is None
+    # passwords never show their value (masked); hidden elements are neither actions nor markdown
+    assert by_desc["Password"].value == "••••••"
     assert "Hidden button" not in by_desc
     assert "Invisible text" not in obs.markdown
     assert "# Sign up" in obs.markdown

@@ -30,25 +30,81 @@
   const clean = (s) => (s || "").replace(/\s+/g, " ").replace(CTRL, "").trim();
   const cut = (s) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT - 1) + "…" : s);
 
-  const name = (el, tag) => {
+  // The text a person reads next to a field: the nearest text before it (after it, for a
+  // checkbox or radio), within a few levels of its parents and not another control's label.
+  const NEAR_SKIP = "script, style, select, option, button, textarea, a";
+  const FIELD_STOP = "input, select, textarea, button, [contenteditable], [role=combobox], [role=slider], [role=textbox]";
+  const nearText = (el, forward) => {
+    let box = el.parentElement || el.getRootNode();
+    for (let i = 0; i < 2 && box.parentElement && box.localName !== "form" && box.localName !== "body"; i++) box = box.parentElement;
+    const w = el.ownerDocument.createTreeWalker(box, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+    w.currentNode = el;
+    for (let n = 0; n < 40; n++) {
+      const node = forward ? w.nextNode() : w.previousNode();
+      if (!node) return "";
+      if (el.contains(node)) continue;
+      if (node.nodeType === 1) {
+        // Past another field, the text is that field's (walking back, its ancestors are fine).
+        if (node.matches(FIELD_STOP) && !node.contains(el)) return "";
+        continue;
+      }
+      const t = clean(node.data);
+      if (!t) continue;
+      const parent = node.parentElement;
+      if (!parent) return "";
+      const lab = parent.closest("label");
+      // A label that names another control is that control's; a loose label is ours.
+      if (lab && ((lab.htmlFor && lab.htmlFor !== el.id) || lab.querySelector("input, select, textarea"))) return "";
+      if (!lab && parent.closest(NEAR_SKIP)) return "";
+      return t.length <= 60 ? t.replace(/[:*\s]+$/, "") : "";
+    }
+    return "";
+  };
+  const WORDY = /^[A-Za-z][A-Za-z]+(?:[_\- ][A-Za-z]+)*$/;  // "first_name", not "f12" or "q"
+  const fieldName = (el, tag) => {
+    const root = el.getRootNode();
+    const label = (el.id && (root === document ? labelFor.get(el.id)
+      : root.querySelector && root.querySelector(`label[for="${CSS.escape(el.id)}"]`))) || el.closest("label");
+    if (label) {
+      // The label's own words, not the text of the control inside it (a select's options).
+      let t = "";
+      for (const n of label.childNodes) if (n !== el && !(n.nodeType === 1 && n.matches("select, textarea, input"))) t += " " + n.textContent;
+      if (clean(t)) return cut(clean(t));
+    }
+    if (el.placeholder) return cut(clean(el.placeholder));
+    if (tag === "INPUT" && (el.type === "submit" || el.type === "button" || el.type === "reset") && el.value)
+      return cut(clean(el.value));
+    if (tag === "INPUT" && el.type === "image" && el.alt) return cut(clean(el.alt));
+    const ph = el.getAttribute("aria-placeholder");
+    if (ph && clean(ph)) return cut(clean(ph));
+    if (el.title) return cut(clean(el.title));
+    const box = tag === "INPUT" && (el.type === "checkbox" || el.type === "radio");
+    const near = (box && nearText(el, true)) || nearText(el, false);
+    if (near) return cut(near);
+    const n = el.getAttribute("name");
+    if (n && WORDY.test(n)) return n.replace(/[_-]+/g, " ");
+    return "";
+  };
+  // An icon with no text: the words of its class ("fa fa-trash" -> "trash").
+  const ICON_NOISE = new Set(["fa", "fas", "far", "fab", "icon", "icons", "glyphicon", "material", "bi", "btn", "button", "clickable", "svg", "ico"]);
+  const classWords = (el) => {
+    const cls = typeof el.className === "string" ? el.className : "";
+    const words = cls.split(/[\s_-]+/).map((w) => w.toLowerCase()).filter((w) => w.length > 1 && !ICON_NOISE.has(w) && !/\d/.test(w));
+    return words.slice(0, 3).join(" ");
+  };
+
+  const name = (el, tag, field) => {
     let s = el.getAttribute("aria-label");
     if (s && s.trim()) return cut(clean(s));
     const by = el.getAttribute("aria-labelledby");
     if (by) {
-      s = by.split(/\s+/).map((id) => { const n = el.ownerDocument.getElementById(id); return n ? n.textContent : ""; }).join(" ");
+      const root = el.getRootNode();
+      const byIdIn = root.getElementById ? root : el.ownerDocument;
+      s = by.split(/\s+/).map((id) => { const n = byIdIn.getElementById(id); return n ? n.textContent : ""; }).join(" ");
       if (clean(s)) return cut(clean(s));
     }
-    const isField = tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA";
-    if (isField) {
-      const own = el.ownerDocument;
-      const label = (el.id && (own === document ? labelFor.get(el.id)
-        : own.querySelector(`label[for="${CSS.escape(el.id)}"]`))) || el.closest("label");
-      if (label && clean(label.textContent)) return cut(clean(label.textContent));
-      if (el.placeholder) return cut(clean(el.placeholder));
-      if (tag === "INPUT" && (el.type === "submit" || el.type === "button" || el.type === "reset") && el.value)
-        return cut(clean(el.value));
-      if (tag === "INPUT" && el.type === "image" && el.alt) return cut(clean(el.alt));
-    } else {
+    if (field || tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return fieldName(el, tag);
+    {
       if (tag === "IMG") return cut(clean(el.alt || el.title));
       s = clean(el.textContent);
       if (s) return cut(s);
@@ -59,7 +115,38 @@
     const n = el.getAttribute("name");
     if (n) return n;
     if (tag === "A" && el.getAttribute("href")) return cut(el.getAttribute("href"));
-    return "";
+    return classWords(el);
+  };
+
+  // What a field is, for a description by position when nothing names it ("2nd text input").
+  const fieldKind = (el, tag, role) => {
+    if (tag === "SELECT") return "dropdown";
+    if (tag === "TEXTAREA") return "text area";
+    if (tag === "INPUT") {
+      const t = el.type;
+      if (t === "checkbox") return "checkbox";
+      if (t === "radio") return "radio button";
+      if (t === "range") return "slider";
+      if (t === "date" || t === "datetime-local" || t === "month" || t === "week") return "date input";
+      if (t === "time") return "time input";
+      if (t === "password") return "password input";
+      if (t === "number") return "number input";
+      if (t === "email") return "email input";
+      if (t === "search") return "search box";
+      if (t === "color") return "color picker";
+      if (t === "file") return "file input";
+      return "text input";
+    }
+    if (role === "slider") return "slider";
+    if (role === "combobox" || role === "listbox") return "dropdown";
+    if (role === "checkbox" || role === "switch") return "checkbox";
+    if (role === "radio") return "radio button";
+    if (role === "spinbutton") return "number input";
+    return el.isContentEditable ? "text area" : "text input";
+  };
+  const ordinal = (n) => {
+    const teen = n % 100 >= 11 && n % 100 <= 13;
+    return n + (teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th"));
   };
 
   // nth-of-type steps, computed once per parent (per element it would be quadratic on
@@ -141,6 +228,7 @@
     if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return "I";
     if (tag === "IMG") return el.alt && el.alt.trim() && !inClickable() ? "F" : "";
     if (el.hasAttribute("onclick")) return inClickable() ? "" : "M";
+    if (emit.has(el)) return "M";
     const ti = el.getAttribute("tabindex");
     if (ti !== null && +ti >= 0 && tag !== "BODY" && tag !== "HTML" && !el.isContentEditable) return inClickable() ? "" : "M";
     return "";
@@ -178,9 +266,23 @@
   const all = document.body ? document.body.getElementsByTagName("*") : [];
   let lastHidden = null;
   const frames = [];
+  // Elements only script makes clickable: a recorded click listener (perception_init.js),
+  // an onclick property, or cursor:pointer that its parent does not have.
+  const scripted = new Set();
+  // Without the init script (a context stepdeck did not create), onclick properties are
+  // found by reading each element's (~15 ms on the big page); with it, its setter told us.
+  const scanProps = !window.__stepdeckClicks;
+  const onclickProp = (el) => { if (el.onclick && !el.hasAttribute("onclick")) scripted.add(el); };
+  const shadowScan = (sr) => {
+    for (const el of sr.querySelectorAll("*")) {
+      if (scanProps) onclickProp(el);
+      if (el.shadowRoot) { roots.push(el.shadowRoot); shadowScan(el.shadowRoot); }
+    }
+  };
   for (let i = 0; i < all.length; i++) {
     const el = all[i];
-    if (el.shadowRoot) roots.push(el.shadowRoot);
+    if (scanProps) onclickProp(el);
+    if (el.shadowRoot) { roots.push(el.shadowRoot); shadowScan(el.shadowRoot); }
     if (el.tagName === "IFRAME") {
       // Same-origin frames are walked too (cross-origin ones cannot be read from here).
       let doc = null;
@@ -198,7 +300,87 @@
     if (frame.getBoundingClientRect().width > 0) {
       roots.push(body);
       frameOf.set(body, frame);
+      if (scanProps) for (const el of body.getElementsByTagName("*")) onclickProp(el);
     }
+  }
+  const recorded = (win) => {
+    let set = null;
+    try { set = win && win.__stepdeckClicks; } catch (e) { set = null; }
+    if (set) for (const el of set) { if (el.isConnected) scripted.add(el); else set.delete(el); }
+  };
+  recorded(window);
+  for (const body of frameOf.keys()) recorded(body.ownerDocument.defaultView);
+  // cursor:pointer from the style sheets' rules (reading every element's computed style
+  // would cost the big page ~100 ms); `:hover` rules count, it is when the cursor shows.
+  const pointerSelectors = [];
+  const collectRules = (rules) => {
+    for (const r of rules) {
+      if (r.style && r.style.cursor === "pointer" && r.selectorText) pointerSelectors.push(r.selectorText);
+      else if (r.cssRules) collectRules(r.cssRules);
+    }
+  };
+  const sheetsOf = (root) => {
+    const doc = root.ownerDocument || root;
+    const out = [];
+    try {
+      const holder = root instanceof ShadowRoot ? root : doc;
+      for (const sheet of holder.styleSheets) { try { collectRules(sheet.cssRules); } catch (e) { /* cross-origin */ } }
+      for (const sheet of holder.adoptedStyleSheets || []) collectRules(sheet.cssRules);
+    } catch (e) { /* no sheets */ }
+    return out;
+  };
+  const NATIVE = "a[href], button, summary, input, select, textarea, label, option, [role], [onclick], [tabindex], [contenteditable]";
+  for (const root of roots) {
+    pointerSelectors.length = 0;
+    sheetsOf(root);
+    const found = [];
+    const onHover = new Set();
+    for (const sel of pointerSelectors) {
+      const plain = sel.replace(/:(hover|focus|active)\b/g, "");
+      try {
+        for (const el of root.querySelectorAll(plain)) {
+          found.push(el);
+          if (plain !== sel) onHover.add(el);  // its cursor shows on hover only: trust the rule
+        }
+      } catch (e) { /* ::pseudo */ }
+    }
+    for (const el of root.querySelectorAll("[style*=cursor]")) if (el.style.cursor === "pointer") found.push(el);
+    for (let i = 0; i < found.length && i < 3000; i++) {
+      const el = found[i];
+      if (scripted.has(el) || el.matches(NATIVE)) continue;
+      const view = el.ownerDocument.defaultView;
+      const parent = el.parentElement || (el.parentNode && el.parentNode.host);
+      if (!onHover.has(el) && view.getComputedStyle(el).cursor !== "pointer") continue;
+      if (parent && view.getComputedStyle(parent).cursor === "pointer") continue;
+      scripted.add(el);
+    }
+  }
+  // Outermost meaningful one only: an element whose scripted descendants are two or more is
+  // a container (its rows are the actions); with one, the outer element stands for both.
+  // Inside a native control, or wrapping one with the same text, it adds nothing.
+  const NATIVE_CLICK = "a[href], button, summary, input, select, textarea, label, [role=button], [role=link], [role=tab], [role=menuitem], [role=option], [role=checkbox], [role=radio], [role=switch], [role=treeitem]";
+  const upOf = (el) => el.parentElement || (el.parentNode && el.parentNode.host) || null;
+  const scriptedParent = new Map();
+  const scriptedKids = new Map();
+  for (const el of scripted) {
+    let up = upOf(el);
+    for (let d = 0; up && d < 25; d++, up = upOf(up)) {
+      if (scripted.has(up)) {
+        scriptedParent.set(el, up);
+        scriptedKids.set(up, (scriptedKids.get(up) || 0) + 1);
+        break;
+      }
+    }
+  }
+  const emit = new Set();
+  for (const el of scripted) {
+    if ((scriptedKids.get(el) || 0) >= 2) continue;
+    const up = scriptedParent.get(el);
+    if (up && (scriptedKids.get(up) || 0) < 2) continue;
+    if (el.matches(NATIVE_CLICK) || (el.parentElement && el.parentElement.closest(NATIVE_CLICK))) continue;
+    const inner = el.querySelector(NATIVE_CLICK);
+    if (inner && clean(inner.textContent || inner.value) === clean(el.textContent)) continue;
+    emit.add(el);
   }
 
   // Candidates by one native selector, in page order; classified and checked one by one.
@@ -211,8 +393,38 @@
     }
   }
   const CLICKABLE = "a[href], button, summary, [onclick], [role=button], [role=link], [role=option], [role=tab], [role=menuitem], [role=checkbox], [role=radio], [role=switch]";
+  // The element with focus, through shadow roots and same-origin frames.
+  let active = document.activeElement;
+  for (let d = 0; active && d < 10; d++) {
+    if (active.shadowRoot && active.shadowRoot.activeElement) { active = active.shadowRoot.activeElement; continue; }
+    if (active.tagName === "IFRAME") {
+      let inner = null;
+      try { inner = active.contentDocument && active.contentDocument.activeElement; } catch (e) { inner = null; }
+      if (inner && inner.tagName !== "BODY") { active = inner; continue; }
+    }
+    break;
+  }
+  // Candidates by one native selector, plus the scripted ones, merged in page order.
+  const candidatesOf = (root) => {
+    const base = Array.from(root.querySelectorAll(CANDIDATES));
+    const extra = [];
+    for (const el of emit) if (root.contains(el) && !el.matches(CANDIDATES)) extra.push(el);
+    if (!extra.length) return base;
+    const before = (a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    extra.sort((a, b) => (before(a, b) ? -1 : 1));
+    const out = [];
+    let j = 0;
+    for (const el of base) {
+      while (j < extra.length && before(extra[j], el)) out.push(extra[j++]);
+      out.push(el);
+    }
+    while (j < extra.length) out.push(extra[j++]);
+    return out;
+  };
+  const kindCount = new Map();
+  const unnamed = [];
   for (const root of roots) {
-    for (const el of root.querySelectorAll(CANDIDATES)) {
+    for (const el of candidatesOf(root)) {
       const tag = el.tagName;
       const inClickable = () => !!(el.parentElement && el.parentElement.closest(CLICKABLE));
       const kind = kindOf(el, tag, inClickable);
@@ -223,12 +435,24 @@
       if (!el.checkVisibility({ visibilityProperty: true })) continue;
       const id = kind + (++counters[kind]);
       byId.set(id, el);
-      const a = { id, kind, tag: tag.toLowerCase(), role: roleOf(el, tag, kind), description: name(el, tag).replace(CTRL, ""), category: categories.get(el) || "" };
+      const role = roleOf(el, tag, kind);
+      const field = kind === "I" || (tag === "INPUT" && (el.type === "checkbox" || el.type === "radio"))
+        || ((role === "checkbox" || role === "radio" || role === "switch") && !clean(el.textContent));
+      const a = { id, kind, tag: tag.toLowerCase(), role, description: name(el, tag, field).replace(CTRL, ""), category: categories.get(el) || "" };
+      if (field) {
+        const fk = fieldKind(el, tag, role);
+        const n = (kindCount.get(fk) || 0) + 1;
+        kindCount.set(fk, n);
+        a.field = fk;
+        if (!a.description) unnamed.push([a, fk, n]);
+      }
+      if (el === active) a.focused = true;
       if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
       if (tag === "INPUT") {
         a.type = el.type;
         if (el.type === "checkbox" || el.type === "radio") a.checked = el.checked;
-        else if (el.type !== "password" && !BUTTON_INPUTS.has(el.type)) a.value = el.value;
+        else if (el.type === "password") a.value = el.value ? "••••••" : "";  // never the secret itself
+        else if (!BUTTON_INPUTS.has(el.type)) a.value = el.value;
       } else if (tag === "TEXTAREA") {
         a.type = "textarea";
         a.value = el.value;
@@ -243,6 +467,11 @@
         a.value = cut(clean(el.textContent));
       } else if (el.hasAttribute("aria-checked")) {
         a.checked = el.getAttribute("aria-checked") === "true";
+      } else if (kind === "I") {
+        // ARIA widgets: a slider's value, a custom dropdown's or textbox's shown text.
+        const now = el.getAttribute("aria-valuetext") || el.getAttribute("aria-valuenow");
+        a.value = now !== null ? now : cut(clean(el.textContent));
+        if (role === "slider") a.type = "range";
       }
       if (el.disabled || el.getAttribute("aria-disabled") === "true") {
         a.disabled = true;
@@ -264,6 +493,12 @@
       }
       actions.push(a);
     }
+  }
+
+  // Nothing names these fields: say which one it is ("2nd text input", "1st slider").
+  for (const [a, fk, n] of unnamed) {
+    const total = kindCount.get(fk);
+    a.description = total > 1 ? `${ordinal(n)} ${fk}` : fk;
   }
 
   const state = (window.__stepdeck = window.__stepdeck || {});

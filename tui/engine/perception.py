@@ -35,6 +35,12 @@ def walk_script() -> str:
     return (Path(__file__).with_name("perception.js")).read_text()
 
 
+@cache
+def init_script() -> str:
+    """Added to every context (before page scripts): records click listeners for the walk."""
+    return (Path(__file__).with_name("perception_init.js")).read_text()
+
+
 @dataclass
 class Perceived:
     """The raw result of one walk."""

@@ -29,6 +29,7 @@ from tui.engine.browser import BrowserHost
 from tui.engine.masking import is_secret_element, mask_text, masked, scrub
 from tui.engine.perception import (
     Perceived,
+    init_script,
     parse_walk,
     strip_controls,
     take_walk,
@@ -785,6 +786,8 @@ class Engine:
                     ) from exc
         if profile is not None:
             await profile.prepare(context)
+        # Elements clickable only by a script listener are found by the walk (agent's hook).
+        await context.add_init_script(init_script())
         context.set_default_timeout(self.action_timeout_ms)
         context.set_default_navigation_timeout(self.nav_timeout_ms)
         sess = EngineSession(
