@@ -22,6 +22,7 @@ from tui.dialects.thinkrun.models import (
     LIVE_STATUSES,
     ActionList,
     ArtifactList,
+    AxNode,
     ConsoleList,
     ControlResponse,
     CreateSessionResponse,
@@ -63,7 +64,81 @@ from tui.providers.base import Capabilities
 from tui.settings import ProviderConfig
 
 DEFAULT_BASE_URL = "https://api.thinkrun.ai"
-_BROWSER_ACTIONS = [a for a in BROWSER_ACTIONS if a.name in {"goto", "back", "forward"}]
+_BROWSER_ACTIONS = [
+    a
+    for a in BROWSER_ACTIONS
+    if a.name in {"goto", "back", "forward", "scroll_down", "scroll_up", "press_key"}
+]
+
+# Accessibility roles that are actions, and their id prefix (Notte's vocabulary).
+_ROLE_PREFIX = {
+    "link": "L",
+    "button": "B",
+    "checkbox": "B",
+    "radio": "B",
+    "switch": "B",
+    "tab": "B",
+    "menuitem": "B",
+    "textbox": "I",
+    "searchbox": "I",
+    "combobox": "I",
+    "listbox": "I",
+    "spinbutton": "I",
+    "slider": "I",
+    "option": "O",
+}
+_TAKES_VALUE = {"textbox", "searchbox", "combobox", "listbox", "spinbutton", "slider"}
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def tree_actions(root: AxNode) -> list[Action]:
+    """The interactive nodes of an accessibility tree as actions, ids in page order.
+
+    A node without a CSS selector is addressed by role and name (`role=button[name="Buy"]`,
+    a selector Playwright-based services such as ThinkRun's cloud browser accept).
+    """
+    counts: dict[str, int] = {}
+    out: list[Action] = []
+    stack = [root]
+    while stack:
+        node = stack.pop(0)
+        stack[0:0] = node.children
+        role = node.role.lower()
+        prefix = _ROLE_PREFIX.get(role)
+        if prefix is None:
+            continue
+        counts[prefix] = counts.get(prefix, 0) + 1
+        selector = node.selector or (
+            f'role={role}[name="{_quoted(node.name)}"]' if node.name else f"role={role}"
+        )
+        out.append(
+            Action(
+                id=node.ref or f"{prefix}{counts[prefix]}",
+                description=node.name,
+                role=role,
+                selector=selector,
+                value=node.value,
+                href=node.href,
+                checked=node.checked if isinstance(node.checked, bool) else None,
+                params=[Param(name="value")] if role in _TAKES_VALUE else [],
+            )
+        )
+    return out
+
+
+def tree_text(root: AxNode) -> str:
+    """The tree's names as plain lines (what the page says, for the page view)."""
+    lines: list[str] = []
+    stack = [root]
+    while stack:
+        node = stack.pop(0)
+        stack[0:0] = node.children
+        if node.name and node.role.lower() not in ("webarea", "rootwebarea", "generic", "none"):
+            lines.append(("# " if node.role.lower() == "heading" else "") + node.name)
+    return "\n\n".join(lines)
 
 
 def session_status(value: str | None) -> SessionStatus:
@@ -237,7 +312,7 @@ class ThinkRunClient(HttpProvider):
             return None
         try:
             snap = await self._http.call(
-                "GET", self._path(session_id, "snapshot"), SnapshotResponse
+                "POST", self._path(session_id, "snapshot"), SnapshotResponse, idempotent=True
             )
         except SessionNotFound:
             await self.get_session(session_id)  # raises if the session itself is gone
@@ -266,24 +341,27 @@ class ThinkRunClient(HttpProvider):
                 screenshot=await self.screenshot(session_id) if screenshot else None,
                 description=self.capabilities.reason("action_space"),
             )
+        actions = [
+            Action(
+                id=e.id,
+                description=e.description,
+                category=e.category,
+                role=e.role,
+                tag=e.tag,
+                selector=e.selector,
+                value=e.value,
+                href=e.href,
+                params=[Param(name="value")] if e.takesValue else [],
+            )
+            for e in snap.elements
+        ]
+        if not actions and snap.snapshot is not None:
+            actions = tree_actions(snap.snapshot)
         obs = Observation(
             metadata=PageMeta(title=snap.title, url=snap.url),
-            actions=[
-                Action(
-                    id=e.id,
-                    description=e.description,
-                    category=e.category,
-                    role=e.role,
-                    tag=e.tag,
-                    selector=e.selector,
-                    value=e.value,
-                    href=e.href,
-                    params=[Param(name="value")] if e.takesValue else [],
-                )
-                for e in snap.elements
-            ],
+            actions=actions,
             browser_actions=list(_BROWSER_ACTIONS),
-            markdown=snap.markdown,
+            markdown=snap.markdown or (tree_text(snap.snapshot) if snap.snapshot else ""),
             screenshot=await self.screenshot(session_id) if screenshot else None,
         )
         self._pages[session_id] = obs
@@ -311,6 +389,12 @@ class ThinkRunClient(HttpProvider):
             return [("go-back", {})]
         if request.type == "forward":
             return [("go-forward", {})]
+        if request.type in ("scroll_down", "scroll_up"):
+            return [("scroll", {"direction": request.type.removeprefix("scroll_")})]
+        if request.type == "press_key" and not request.id:
+            if not request.key:
+                raise InvalidRequest("press_key needs a key", "e.g. `press Enter`")
+            return [("press", {"key": request.key})]
         if request.id is None:
             raise Unsupported(
                 f"ThinkRun's API cannot run {request.describe()!r}",
@@ -318,13 +402,17 @@ class ThinkRunClient(HttpProvider):
             )
         selector, action = await self._selector(session_id, request.id)
         calls: list[tuple[str, dict]] = []
-        if request.type in ("fill", "select") or (
+        is_select = action.tag == "select" or (action.params and bool(action.params[0].values))
+        if request.type == "select" or (
+            request.type in ("auto", "fill") and is_select and request.value is not None
+        ):
+            calls.append(("select", {"selector": selector, "value": request.value or ""}))
+        elif request.type == "fill" or (
             request.type == "auto" and (request.value is not None or action.takes_value)
         ):
             calls.append(("fill", {"selector": selector, "value": request.value or ""}))
             if request.enter:
-                # `type` sends key events: a newline presses Enter in the field.
-                calls.append(("type", {"selector": selector, "text": "\n"}))
+                calls.append(("press", {"key": "Enter", "selector": selector}))
         elif request.type in ("auto", "click", "check", "uncheck"):
             calls.append(("click", {"selector": selector}))
         else:
@@ -337,13 +425,19 @@ class ThinkRunClient(HttpProvider):
         started, started_at = time.perf_counter(), utcnow()
         reply = ControlResponse()
         for endpoint, body in calls:
-            reply = await self._http.call(
-                "POST",
-                self._path(session_id, endpoint),
-                ControlResponse,
-                json_body=body,
-                idempotent=False,
-            )
+            try:
+                reply = await self._http.call(
+                    "POST",
+                    self._path(session_id, endpoint),
+                    ControlResponse,
+                    json_body=body,
+                    idempotent=False,
+                )
+            except SessionNotFound as exc:
+                # ThinkRun answers 404 for a selector that matches nothing as well as for a
+                # session that is gone: only the second loses the session.
+                await self.get_session(session_id)
+                reply = ControlResponse(success=False, error=f"{request.describe()}: {exc.message}")
             if not reply.success:
                 break
         self._pages.pop(session_id, None)  # the page may have changed: ids are stale
@@ -421,9 +515,9 @@ class ThinkRunClient(HttpProvider):
 
     async def health(self, session_id: str) -> Health:
         h = await self._http.call("GET", self._path(session_id, "health"), HealthResponse)
-        checks: dict[str, Any] = {}
-        if h.browserConnected is not None:
-            checks["browser_connected"] = h.browserConnected
-        return Health(
-            ok=h.healthy, status=session_status(h.status), detail=h.message or "", checks=checks
-        )
+        checks: dict[str, Any] = {"status": h.status}
+        if h.browserResponsive is not None:
+            checks["browser_responsive"] = h.browserResponsive
+        state = session_status(h.sessionState) if h.sessionState else SessionStatus.ACTIVE
+        detail = h.message or f"{h.status}, session {h.sessionState or 'state unknown'}"
+        return Health(ok=h.healthy and state.is_live, status=state, detail=detail, checks=checks)

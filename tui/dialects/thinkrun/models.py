@@ -1,12 +1,14 @@
 """ThinkRun's wire format (base `https://api.thinkrun.ai`, key from THINKRUN_API_KEY).
 
 Written from ThinkRun's public docs (thinkrun.ai/docs/sessions and
-/docs/browser): sessions are camelCase JSON under /api/sessions, created in
-status "creating" while a cloud machine provisions, and driven by CSS
-selectors. Where the docs do not show a shape, the model says "inferred":
-the auth header, the artifacts/health/console/network answers, the
-screenshot endpoint, and `snapshot` (a stepdeck extension listing the
-page's elements with selectors, which ThinkRun itself may not offer).
+/docs/browser) and seed 004: sessions are camelCase JSON under /api/sessions,
+created in status "creating" while a cloud machine provisions, and driven by
+CSS selectors (`X-API-Key` carries the key). Health (`status: healthy,
+sessionState, browserResponsive`), artifacts (`{artifacts: [{objectId, type,
+publicUrl, timestamp}]}`), `POST /snapshot` (the accessibility tree) and the
+`select`, `press` and `scroll` endpoints are in the seed. Where neither shows a
+shape, the model says "inferred": the console/network answers, the body field
+names of select/press/scroll, and the tree's node fields.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-# Inferred: the docs name the key (THINKRUN_API_KEY) but not its header. The client
-# sends both; `stepdeck serve` accepts either.
+# The key header (seed 004). The client also sends a bearer token; `stepdeck serve`
+# accepts either.
 API_KEY_HEADER = "X-API-Key"
 
 # Session statuses seen in the docs, and the neutral status each means.
@@ -77,7 +79,7 @@ class SessionDetail(_Wire):
     actionCount: int = 0
     screenshotCount: int = 0
     duration: float | None = None  # ms
-    createdAt: datetime | None = None  # inferred
+    createdAt: datetime | None = None  # inferred (the list carries it)
 
 
 class SuccessResponse(_Wire):
@@ -92,7 +94,7 @@ class ActionEntry(_Wire):
     timestamp: datetime | None = None
     success: bool = True
     details: dict[str, Any] = Field(default_factory=dict)
-    duration: float | None = None  # ms (inferred)
+    duration: float | None = None  # ms
     error: str | None = None  # inferred
 
 
@@ -104,27 +106,32 @@ class ActionList(_Wire):
 
 
 class MediaArtifact(_Wire):
-    # Inferred: the docs say "media artifacts (screenshots + recording)".
+    """One screenshot or recording, with a signed download URL."""
+
+    objectId: str
     type: str = "screenshot"
-    url: str | None = None
+    publicUrl: str | None = None
     timestamp: datetime | None = None
 
 
 class ArtifactList(_Wire):
-    """GET /api/sessions/{id}/artifacts (inferred shape)."""
+    """GET /api/sessions/{id}/artifacts"""
 
-    screenshots: list[MediaArtifact] = Field(default_factory=list)
-    recording: MediaArtifact | None = None
+    artifacts: list[MediaArtifact] = Field(default_factory=list)
 
 
 class HealthResponse(_Wire):
-    """GET /api/sessions/{id}/health (inferred shape)."""
+    """GET /api/sessions/{id}/health: `status` is the check's verdict, not the session's."""
 
-    healthy: bool = True
-    status: str = "running"
-    browserConnected: bool | None = None
+    status: str = "healthy"  # healthy, or what is wrong
+    sessionState: str | None = None  # the session's status (running, creating, ...)
+    browserResponsive: bool | None = None
     currentUrl: str | None = None
     message: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.status.lower() == "healthy" and self.browserResponsive is not False
 
 
 class ConsoleEntry(_Wire):
@@ -188,6 +195,21 @@ class FillRequest(_Wire):
     value: str
 
 
+class SelectRequest(_Wire):
+    selector: str
+    value: str  # inferred name: the option's value or label
+
+
+class PressRequest(_Wire):
+    key: str
+    selector: str | None = None  # inferred: focus this element first
+
+
+class ScrollRequest(_Wire):
+    direction: str = "down"  # inferred: up or down
+    amount: int | None = None  # pixels; a screen when absent
+
+
 class ControlResponse(_Wire):
     """What navigate, go-back/forward, click, type and fill answer."""
 
@@ -221,11 +243,30 @@ class SnapshotElement(_Wire):
     takesValue: bool = False
 
 
+class AxNode(_Wire):
+    """A node of the accessibility tree (field names inferred: role, name, value, children)."""
+
+    role: str = ""
+    name: str = ""
+    value: str | None = None
+    checked: bool | str | None = None
+    href: str | None = None
+    selector: str | None = None  # stepdeck: the CSS selector of an interactive node
+    ref: str | None = None  # stepdeck: its action id
+    children: list[AxNode] = Field(default_factory=list)
+
+
 class SnapshotResponse(_Wire):
-    """GET /api/sessions/{id}/snapshot: stepdeck's extension (inferred, not in ThinkRun's docs)."""
+    """POST /api/sessions/{id}/snapshot: the page's accessibility tree.
+
+    `stepdeck serve` adds `elements` (ids with CSS selectors) and `markdown`.
+    """
 
     success: bool = True
     url: str = ""
     title: str = ""
+    snapshot: AxNode | None = Field(
+        default=None, validation_alias=AliasChoices("snapshot", "tree", "accessibility")
+    )
     markdown: str = ""
     elements: list[SnapshotElement] = Field(default_factory=list)

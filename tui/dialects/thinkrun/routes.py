@@ -23,6 +23,7 @@ from tui.dialects.thinkrun.models import (
     ActionEntry,
     ActionList,
     ArtifactList,
+    AxNode,
     ClickRequest,
     ConsoleEntry,
     ConsoleList,
@@ -35,7 +36,10 @@ from tui.dialects.thinkrun.models import (
     NavigateRequest,
     NetworkEntry,
     NetworkList,
+    PressRequest,
     ScreenshotResponse,
+    ScrollRequest,
+    SelectRequest,
     SessionDetail,
     SessionList,
     SessionSummary,
@@ -44,7 +48,7 @@ from tui.dialects.thinkrun.models import (
     SuccessResponse,
     TypeRequest,
 )
-from tui.errors import InvalidRequest, StepdeckError
+from tui.errors import ActionNotFound, InvalidRequest, StepdeckError
 from tui.model import (
     Action,
     CreateSession,
@@ -97,6 +101,17 @@ class _Route(APIRoute):
                 )
 
         return route
+
+
+class NoElement(ActionNotFound):
+    """A selector that matches nothing: ThinkRun answers 404 (the session is fine)."""
+
+    http_status = 404
+
+    def __init__(self, selector: str, known: list[str]) -> None:
+        super().__init__(selector, known)
+        self.message = f"Element not found: no element of the page matches {selector!r}"
+        self.hint = "use a selector from POST /api/sessions/{id}/snapshot; " + self.hint
 
 
 def _detail(session: Session) -> SessionDetail:
@@ -154,10 +169,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         found = obs.action(selector)  # an id such as B3 works too
         if found is not None:
             return found
-        raise InvalidRequest(
-            f"no element of the page matches {selector!r}",
-            "use a selector listed by GET /api/sessions/{id}/snapshot",
-        )
+        raise NoElement(selector, [a.selector or a.id for a in obs.actions][:12])
 
     @api.post("/sessions", response_model=CreateSessionResponse)
     async def create(body: CreateSessionRequest) -> CreateSessionResponse:
@@ -242,9 +254,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
     async def health(session_id: str) -> HealthResponse:
         h = await provider.health(session_id)
         return HealthResponse(
-            healthy=h.ok,
-            status=_STATUS[h.status],
-            browserConnected=h.ok,
+            status="healthy" if h.ok else "unhealthy",
+            sessionState=_STATUS[h.status],
+            browserResponsive=h.ok,
             message=h.detail or None,
         )
 
@@ -334,7 +346,37 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         png = await provider.screenshot(session_id)
         return ScreenshotResponse(screenshot=base64.b64encode(png).decode())
 
-    @api.get("/sessions/{session_id}/snapshot", response_model=SnapshotResponse)
+    @api.post("/sessions/{session_id}/select", response_model=ControlResponse)
+    async def select(session_id: str, body: SelectRequest) -> ControlResponse:
+        target = await element(session_id, body.selector)
+        request = StepRequest(source="api", type="select", id=target.id, value=body.value)
+        reply = _control(await step(session_id, request))
+        reply.selector, reply.value = body.selector, body.value
+        return reply
+
+    @api.post("/sessions/{session_id}/press", response_model=ControlResponse)
+    async def press(session_id: str, body: PressRequest) -> ControlResponse:
+        if body.selector:
+            target = await element(session_id, body.selector)
+            if target.takes_value:  # Enter in a field: its value stays as it is
+                request = StepRequest(
+                    source="api", type="fill", id=target.id, value=target.value or "", enter=True
+                )
+                if body.key.lower() == "enter":
+                    return _control(await step(session_id, request))
+        return _control(
+            await step(session_id, StepRequest(source="api", type="press_key", key=body.key))
+        )
+
+    @api.post("/sessions/{session_id}/scroll", response_model=ControlResponse)
+    async def scroll(session_id: str, body: ScrollRequest | None = None) -> ControlResponse:
+        direction = (body.direction if body else "down").lower()
+        if direction not in ("up", "down"):
+            raise InvalidRequest(f"cannot scroll {direction!r}", 'send "direction": "up" or "down"')
+        return _control(
+            await step(session_id, StepRequest(source="api", type=f"scroll_{direction}"))
+        )
+
     async def snapshot(session_id: str) -> SnapshotResponse:
         obs = await provider.observe(session_id, screenshot=False)
         elements: list[Any] = [
@@ -351,8 +393,44 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             )
             for a in obs.actions
         ]
-        return SnapshotResponse(
-            url=obs.metadata.url, title=obs.metadata.title, markdown=obs.markdown, elements=elements
+        tree = AxNode(
+            role="RootWebArea",
+            name=obs.metadata.title,
+            children=[
+                AxNode(
+                    role=a.role or "generic",
+                    name=a.description,
+                    value=a.value,
+                    checked=a.checked,
+                    href=a.href,
+                    selector=a.selector,
+                    ref=a.id,
+                )
+                for a in obs.actions
+            ],
         )
+        return SnapshotResponse(
+            url=obs.metadata.url,
+            title=obs.metadata.title,
+            snapshot=tree,
+            markdown=obs.markdown,
+            elements=elements,
+        )
+
+    api.add_api_route(
+        "/sessions/{session_id}/snapshot",
+        snapshot,
+        methods=["POST"],
+        response_model=SnapshotResponse,
+        response_model_exclude_none=True,
+    )
+    # stepdeck's earlier GET form, kept for its older clients
+    api.add_api_route(
+        "/sessions/{session_id}/snapshot",
+        snapshot,
+        methods=["GET"],
+        response_model=SnapshotResponse,
+        include_in_schema=False,
+    )
 
     return api
