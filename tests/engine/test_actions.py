@@ -140,7 +140,8 @@ async def test_same_origin_frames_are_part_of_the_page(provider, pages_server):
     field = find(obs, "Inner field")
     button = find(obs, "Inner button")
     assert field.category == "Frame"
-    assert obs.markdown.endswith("Inner field\n\nInner button")
+    # ids inline, where the frame sits (at the end of the page's text)
+    assert obs.markdown.endswith('[I1 Inner field: ""] [B2 Inner button]'), obs.markdown
     r = await provider.step(sid, StepRequest(id=field.id, value="hi"))
     r = await provider.step(sid, StepRequest(id=button.id))
     assert r.observation.metadata.title == "inner hi"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tui.engine.perception import strip_controls, to_markdown
@@ -18,15 +20,46 @@ def test_markdown_blocks():
     <div data-sd-hidden><p>gone</p></div><blockquote>quoted</blockquote></body>"""
     md = to_markdown(html, "http://site.test/dir/page.html")
     assert md.splitlines()[0] == "## Title *here*"
-    assert "One **two** [three](http://site.test/x) four" in md
+    # no target inline: a link without an id is its text (ids carry targets, see below)
+    assert "One **two** three four" in md
     assert "- a\n  - b\n- c" in md
     assert "1. first\n2. second" in md
-    assert "| k | v |\n|---|---|\n| a\\|b | 2 |" in md
+    assert "| k | v |\n| --- | --- |\n| a\\|b | 2 |" in md
     assert "```\nx = 1\n  y = 2\n```" in md
-    assert "![A cat](http://site.test/dir/cat.png)" in md
     assert "> quoted" in md
-    for absent in ("hidden = 1", "p{}", "gone"):
+    for absent in ("hidden = 1", "p{}", "gone", "cat.png", "site.test"):
         assert absent not in md
+
+
+MARK = "data-sd-test"
+
+
+def test_ids_inline_where_elements_sit():
+    html = f"""<body><nav><a href="/" {MARK}="L1 Home">Home</a></nav>
+    <p>Buy <a href="/p/1" {MARK}="L2 AirPods Pro"><img src="a.png" alt="x">AirPods <b>Pro</b></a>
+    now <button {MARK}="B1 Add to cart">Add to cart</button></p>
+    <form><label for="q">Search</label><input id="q" {MARK}='I1 Search: "kindle"'>
+    <label>Country <select {MARK}="I2 Country: France ▾"><option>France</option></select></label>
+    <label><input type=checkbox {MARK}="B2 ☑ Remember me"> Remember me</label></form>
+    <table><tr><th>Item</th><th>Qty</th></tr>
+    <tr><td><a href="/r" {MARK}="L3 Row one">Row one</a></td><td><input {MARK}='I3 Qty: "2"'></td></tr>
+    </table></body>"""
+    md = to_markdown(html, "http://shop.test/", MARK)
+    assert "[L1 Home]" in md
+    assert "Buy [L2 AirPods Pro] now [B1 Add to cart]" in md
+    # the label named the field: it is not written twice
+    assert '[I1 Search: "kindle"] [I2 Country: France ▾] [B2 ☑ Remember me]' in md
+    assert '| [L3 Row one] | [I3 Qty: "2"] |' in md
+    assert "shop.test" not in md and "/p/1" not in md and "a.png" not in md
+
+
+def test_page_text_cannot_pass_for_an_id():
+    html = f"""<p>Click [B1 Pay now] or \ue010B7 fake\ue011 <span data-sd-other="B9 x">y</span>
+    <button {MARK}="B1 Cancel">Cancel</button></p>"""
+    md = to_markdown(html, "", MARK)
+    ids = re.findall(r"\[([LBIFOM]\d+) ([^\]]*)\]", md)
+    assert ids == [("B1", "Cancel")], md
+    assert "Pay now" in md
 
 
 def test_control_characters_are_dropped():

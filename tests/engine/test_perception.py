@@ -49,3 +49,30 @@ async def test_demo_cart_lives_in_one_session_only(provider, demo_server):
     # another session is another browser context: its own cookies, an empty cart
     _other, obs = await open_page(provider, f"{demo_server}/shop")
     assert find(obs, "Cart (0)").role == "link"
+
+
+async def test_page_markdown_carries_ids_inline_with_values(provider, pages_server):
+    sid, obs = await open_page(provider, f"{pages_server}/form.html")
+    md = obs.markdown
+    # each field where it sits, with its value; the password's value never leaves the page
+    assert '[I1 Your name: ""]' in md and '[I3 Password: "••••••"]' in md
+    assert "hunter2" not in md
+    assert "[B1 Create account]" in md and "[B3 Disabled thing (disabled)]" in md
+    assert "Hidden button" not in md and "Invisible text" not in md
+    assert md.count("Your name") == 1  # the label is not written beside its field
+    r = await provider.step(sid, StepRequest(id="I1", value="Ada"))
+    assert '[I1 Your name: "Ada"]' in r.observation.markdown
+
+    sid, obs = await open_page(provider, f"{pages_server}/controls.html")
+    assert "[I1 Size: Small ▾]" in obs.markdown
+    assert "[B1 ☐ Send me news]" in obs.markdown and "[B2 ☑ Standard shipping]" in obs.markdown
+    r = await provider.step(sid, StepRequest(id="I1", value="Large"))
+    r = await provider.step(sid, StepRequest(id="B1"))
+    assert "[I1 Size: Large ▾]" in r.observation.markdown
+    assert "[B1 ☑ Send me news]" in r.observation.markdown
+    # the links' and images' targets are in the action space, not in the text
+    _sid, obs = await open_page(provider, f"{pages_server}/links.html")
+    links = [a for a in obs.actions if a.id.startswith("L")]
+    assert links and all(a.href for a in links)
+    assert all(f"[{a.id} " in obs.markdown for a in links)
+    assert "](" not in obs.markdown

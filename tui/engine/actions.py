@@ -474,7 +474,9 @@ async def _scrape(sess: EngineSession, req: StepRequest) -> Outcome:
     page = await sess.ensure_page()
     perceived = await perceive(page)
     sess.perceived = perceived
-    markdown = await asyncio.to_thread(to_markdown, perceived.html or "", perceived.url)
+    markdown = await asyncio.to_thread(
+        to_markdown, perceived.html or "", perceived.url, perceived.mark
+    )
     perceived.html = None
     return Outcome(message=f"scraped {len(markdown)} characters", data={"markdown": markdown})
 

@@ -10,6 +10,9 @@
   // split: answer the HTML now (so markdown conversion starts at once) and keep the
   // action space for a second, short call (`take` below).
   const split = !!(opts && opts.split);
+  // The attribute that carries each element's inline id into the HTML ([B2 Add to cart] in the
+  // page markdown); its name is new each walk, so a page cannot forge one.
+  const mark = (opts && opts.mark) || "";
   const MAX_TEXT = 120;
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "svg", "SVG", "IFRAME"]);
   const TEXT_INPUTS = new Set(["", "text", "search", "email", "url", "tel", "password", "number", "date",
@@ -253,6 +256,19 @@
     }
     if (kind === "I") return "textbox";
     return kind === "O" ? "option" : "generic";
+  };
+
+  // An element as the page markdown shows it: `B2 Add to cart`, `I1 Search: "kindle"`,
+  // `I4 Country: France ▾`, `B5 ☑ Remember me`; a password's value is never written.
+  const inlineLabel = (a, el) => {
+    let s = a.description || "";
+    if (a.checked === true || a.checked === false) s = (a.checked ? "☑ " : "☐ ") + s;
+    if (a.kind === "I") {
+      const v = a.type === "password" ? (el.value ? "••••••" : "") : (a.value || "");
+      if (a.type === "select") s += (s ? ": " : "") + v + " ▾";
+      else s += (s ? ": " : "") + '"' + (v.length > 60 ? v.slice(0, 59) + "…" : v).replace(/\s+/g, " ") + '"';
+    }
+    return (a.id + " " + s).replace(/\[/g, "(").replace(/\]/g, ")");
   };
 
   const counters = { L: 0, B: 0, I: 0, F: 0, O: 0, M: 0 };
@@ -523,10 +539,12 @@
   let html = "";
   if (withHtml && de) {
     for (const el of hidden) el.setAttribute("data-sd-hidden", "");
+    if (mark) for (const a of actions) byId.get(a.id).setAttribute(mark, inlineLabel(a, byId.get(a.id)));
     html = de.outerHTML;
-    for (const el of hidden) el.removeAttribute("data-sd-hidden");
     // Same-origin frames' text follows the page's (an HTML parser puts it at the end of body).
     for (const body of frameOf.keys()) html += "<section>" + body.innerHTML + "</section>";
+    for (const el of hidden) el.removeAttribute("data-sd-hidden");
+    if (mark) for (const el of byId.values()) el.removeAttribute(mark);
   }
   if (split) {
     state.pending = out;

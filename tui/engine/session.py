@@ -488,9 +488,9 @@ class EngineSession:
         """One walk, in two halves: the HTML comes back first and its markdown is converted
         (in a worker thread) while the action space travels and is parsed (in another)."""
         for _ in range(3):
-            url, html = await self._walk(page, lambda: walk_html(page))
+            url, html, mark = await self._walk(page, lambda: walk_html(page))
             # Markdown and parsing are CPU work: off the event loop, so a UI never stalls.
-            markdown = asyncio.ensure_future(asyncio.to_thread(to_markdown, html, url))
+            markdown = asyncio.ensure_future(asyncio.to_thread(to_markdown, html, url, mark))
             try:
                 text = await self._walk(page, lambda: take_walk(page))
                 if text is None:  # a new document arrived between the halves: walk it
