@@ -389,7 +389,7 @@ async def test_thinkrun_waits_for_a_provisioning_session_before_using_it(misbeha
         Reply(200, {"sessionId": "s1", "status": "creating", "machineId": "m1"}),
     )
     misbehaving.on(
-        "GET",
+        "POST",
         "/api/sessions/s1/snapshot",
         Reply(200, {"url": "http://shop.test/", "title": "Shop"}),
     )
@@ -411,12 +411,13 @@ async def test_thinkrun_waits_for_a_provisioning_session_before_using_it(misbeha
     finally:
         await client.aclose()
     assert obs.metadata.title == "Shop"
-    assert misbehaving.count("GET", "/api/sessions/s1") == 3 + 1  # three looks, one snapshot
+    assert misbehaving.count("GET", "/api/sessions/s1") == 3  # three looks
+    assert misbehaving.count("POST", "/api/sessions/s1/snapshot") == 1
     assert misbehaving.bodies[0][2]["initialPrompt"] == "http://shop.test/"
 
 
 async def test_thinkrun_without_snapshot_goes_on_without_an_action_space(misbehaving, monkeypatch):
-    """ThinkRun's own API has no /snapshot (stepdeck's extension): a 404 there is not a lost session."""
+    """A ThinkRun host without /snapshot: a 404 there is not a lost session."""
     misbehaving.on(
         "GET",
         "/api/sessions/s1",
@@ -430,7 +431,7 @@ async def test_thinkrun_without_snapshot_goes_on_without_an_action_space(misbeha
             },
         ),
     )
-    misbehaving.on("GET", "/api/sessions/s1/snapshot", Reply(404, {"message": "Not found"}))
+    misbehaving.on("POST", "/api/sessions/s1/snapshot", Reply(404, {"message": "Not found"}))
     misbehaving.on(
         "POST", "/api/sessions/s1/screenshot", Reply(200, {"success": True, "screenshot": PNG})
     )
@@ -452,7 +453,7 @@ async def test_thinkrun_without_snapshot_goes_on_without_an_action_space(misbeha
         assert result.success
     finally:
         await client.aclose()
-    assert misbehaving.count("GET", "/api/sessions/s1/snapshot") == 1  # asked once, then known
+    assert misbehaving.count("POST", "/api/sessions/s1/snapshot") == 1  # asked once, then known
 
 
 async def test_thinkrun_snapshot_404_for_a_gone_session_is_session_not_found(
