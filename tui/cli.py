@@ -128,18 +128,19 @@ def export(
 @click.option("--start-url", default=None, help="Open this url first (default: where it started).")
 def replay(export_json: str, provider: str, start_url: str | None) -> None:
     """Replay an exported session's actions on a new session, stopping at the first miss."""
-    from tui.dialects import build_provider
+    from tui.dialects import build_provider, connect_serve
+    from tui.errors import StepdeckError
     from tui.records.commands import run_replay
-    from tui.settings import load_settings
+    from tui.settings import SettingsError, load_settings
 
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     configs = {c.name: c for c in settings.all_providers()}
     if provider == "serve":  # a running `stepdeck serve` (settings.server_url)
-        from tui.dialects.notte.client import connect
-        from tui.errors import StepdeckError
-
         try:
-            client = connect(settings.server_url)
+            client = connect_serve(settings, settings.server_url)
         except StepdeckError as exc:
             raise click.ClickException(str(exc)) from None
         sys.exit(run_replay(export_json, client, start_url))
@@ -181,13 +182,14 @@ def profile_save(session_id: str, name: str, server: str | None) -> None:
     """Save SESSION (in a running `stepdeck serve`) as profile NAME."""
     import asyncio
 
-    from tui.dialects.notte.client import connect
+    from tui.dialects import connect_serve
     from tui.engine.profiles import ProfileStore, check_name, describe
     from tui.errors import StepdeckError
     from tui.settings import load_settings
 
     async def save():
-        client = connect(server or load_settings().server_url)
+        settings = load_settings()
+        client = connect_serve(settings, server or settings.server_url)
         await client.start()
         try:
             return await client.save_profile(session_id, name)

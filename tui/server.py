@@ -35,6 +35,7 @@ from tui.errors import AuthError, StepdeckError
 from tui.model import SessionStatus
 from tui.providers.base import Provider
 from tui.records.recording import recording
+from tui.settings import Settings
 from tui.store import Store
 
 log = logging.getLogger("stepdeck.server")
@@ -262,9 +263,9 @@ def create_app(
 # -- the command -------------------------------------------------------------------------------
 
 
-def server_token() -> tuple[str, str]:
+def server_token(settings: Settings) -> tuple[str, str]:
     """The token and where it came from: STEPDECK_TOKEN, the token file, or made now."""
-    env = os.environ.get("STEPDECK_TOKEN", "").strip()
+    env = settings.token.get_secret_value().strip() if settings.token is not None else ""
     if env:
         return env, "STEPDECK_TOKEN"
     path = locations.token_file()
@@ -313,7 +314,8 @@ def run_server(
     from tui.settings import SettingsError, load_settings
 
     try:
-        settings = load_settings()
+        # Command-line flags win over env and the config file (a flag not given is None).
+        settings = load_settings(cdp_url=cdp_url, headed=headed or None, chromium=chromium)
     except SettingsError as exc:
         print(f"stepdeck serve: {exc}", file=sys.stderr)
         return 2
@@ -329,16 +331,8 @@ def run_server(
             file=sys.stderr,
         )
         return 2
-    token, source = server_token()
-    provider = LocalProvider(
-        chromium=chromium or settings.chromium,
-        cdp_url=cdp_url or settings.cdp_url,
-        headed=headed or settings.headed,
-        allow_schemes=tuple(settings.allow_schemes),
-        idle_timeout_minutes=settings.idle_timeout_minutes,
-        # a slow site (or a test of timeouts) may want another navigation timeout
-        nav_timeout_ms=float(os.environ.get("STEPDECK_NAV_TIMEOUT_MS") or 15_000),
-    )
+    token, source = server_token(settings)
+    provider = LocalProvider.from_settings(settings)
     store = Store()
     # Sessions a previous server left "active" died with it (a kill, a crash): say so.
     for stale in store.sessions(SERVE_PROVIDER):

@@ -1,8 +1,11 @@
 """One settings model: TOML in the config dir, overridden by `STEPDECK_*` env.
 
-API keys are never stored here: a provider names the environment variable
-that holds its key (`key_env`), and the key is read from the environment only
-when a request is made.
+Read once where a command starts (`load_settings`) and passed down; nothing
+deeper reads the environment. Precedence: arguments > `STEPDECK_<FIELD>` env >
+`config.toml` (see `tui.locations`) > defaults.
+
+Cloud API keys are never stored here: a provider names the environment variable
+that holds its key (`key_env`), read only when a request is made.
 """
 
 from __future__ import annotations
@@ -11,7 +14,13 @@ import os
 import tomllib
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from tui import locations
 
@@ -65,21 +74,50 @@ BUILTIN_PROVIDERS = [
 ]
 
 
-class Settings(BaseModel):
-    """Everything a person can configure."""
+class Settings(BaseSettings):
+    """Everything a person can configure, and every knob the code would otherwise guess."""
 
+    model_config = SettingsConfigDict(
+        env_prefix="STEPDECK_", env_ignore_empty=True, extra="ignore", validate_default=True
+    )
+
+    # the app
     images: Literal["auto", "tgp", "sixel", "halfcell", "unicode", "none"] = "auto"
+    keymap: dict[str, str] = Field(default_factory=dict)  # binding id -> keys
+    providers: list[ProviderConfig] = Field(default_factory=list)
+    # the embedded engine
     headed: bool = False
     cdp_url: str | None = None
     chromium: str | None = None  # path to a Chromium binary
     allow_schemes: list[str] = Field(default_factory=list)  # e.g. ["file"]
     idle_timeout_minutes: float = 15
+    nav_timeout_ms: float = 15_000  # a slow site may want longer
+    action_timeout_ms: float = 5_000
+    # `stepdeck serve`, and the app finding one
     server_url: str = "http://127.0.0.1:8390"
-    keymap: dict[str, str] = Field(default_factory=dict)  # binding id -> keys
-    providers: list[ProviderConfig] = Field(default_factory=list)
+    token: SecretStr | None = None  # STEPDECK_TOKEN; else the token file in the data dir
+    probe_timeout_s: float = 3.0  # per /health probe; a loaded machine answers slowly
+    probe_attempts: int = 3  # timed-out probes are tried again (they only read)
+    # a model for the agent (any OpenAI-compatible chat-completions server)
     llm_url: str | None = None
     llm_model: str | None = None
-    llm_key_env: str = "STEPDECK_LLM_API_KEY"
+    llm_api_key: SecretStr | None = None  # STEPDECK_LLM_API_KEY (never in the store or logs)
+    llm_key_env: str = "STEPDECK_LLM_API_KEY"  # or name another variable holding the key
+    llm_max_steps: int = 10  # actions the model may take for one command
+    llm_timeout_s: float = 60.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file is looked up when settings are made, so STEPDECK_HOME moves it.
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=locations.config_file())
+        return (init_settings, env_settings, toml)
 
     def all_providers(self) -> list[ProviderConfig]:
         """Built-ins, overridden or extended by the config file (same name wins)."""
@@ -88,34 +126,31 @@ class Settings(BaseModel):
             by_name[p.name] = p
         return list(by_name.values())
 
+    def serve_token(self) -> str | None:
+        """The `stepdeck serve` token: STEPDECK_TOKEN, else the file the server wrote."""
+        if self.token is not None and self.token.get_secret_value().strip():
+            return self.token.get_secret_value().strip()
+        try:
+            return locations.token_file().read_text().strip() or None
+        except OSError:
+            return None
+
+    def llm_key(self) -> str | None:
+        """The model server's key: STEPDECK_LLM_API_KEY, or the variable `llm_key_env` names."""
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value() or None
+        return os.environ.get(self.llm_key_env) or None
+
 
 class SettingsError(Exception):
     """The config file could not be read; the message says where and why."""
 
 
-_ENV = {
-    "STEPDECK_IMAGES": "images",
-    "STEPDECK_CDP_URL": "cdp_url",
-    "STEPDECK_CHROMIUM": "chromium",
-    "STEPDECK_SERVER_URL": "server_url",
-    "STEPDECK_LLM_URL": "llm_url",
-    "STEPDECK_LLM_MODEL": "llm_model",
-}
-
-
-def load_settings() -> Settings:
-    """Read the config file (if any) and apply `STEPDECK_*` overrides."""
-    data: dict = {}
-    path = locations.config_file()
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise SettingsError(f"{path}: {exc}") from exc
-    for env, field in _ENV.items():
-        if os.environ.get(env):
-            data[field] = os.environ[env]
+def load_settings(**overrides: object) -> Settings:
+    """Read the config file (if any) and `STEPDECK_*` env; `overrides` (e.g. command-line
+    flags, None meaning "not given") win over both."""
+    given = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(f"{path}: {exc}") from exc
+        return Settings(**given)
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise SettingsError(f"{locations.config_file()}: {exc}") from exc

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tui.engine.llm import LLMConfig
 from tui.model import CreateSession, StepRequest, StepResult
 
 Answer = str | Callable[[list[dict[str, str]]], str]
@@ -73,6 +74,7 @@ class ScriptedModel:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.config = LLMConfig(self.base, model="scripted-1", api_key="test-key")
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -89,19 +91,20 @@ def element_id(messages: list[dict[str, str]], description: str, kinds: str = "L
 
 
 @pytest.fixture
-def scripted_model(monkeypatch) -> Iterator[ScriptedModel]:
+def scripted_model() -> Iterator[ScriptedModel]:
     server = ScriptedModel()
-    monkeypatch.setenv("STEPDECK_LLM_URL", server.base)
-    monkeypatch.setenv("STEPDECK_LLM_MODEL", "scripted-1")
-    monkeypatch.setenv("STEPDECK_LLM_API_KEY", "test-key")
     yield server
     server.stop()
 
 
 @pytest.fixture(autouse=True)
-def no_model(monkeypatch) -> None:
-    """Rules only, unless a test asks for the scripted model."""
-    monkeypatch.delenv("STEPDECK_LLM_URL", raising=False)
+def no_model(request) -> None:
+    """The shared provider uses the rules, unless a test asks for the scripted model."""
+    if "agent_provider" not in request.fixturenames:
+        return
+    provider = request.getfixturevalue("agent_provider")
+    wanted = "scripted_model" in request.fixturenames
+    provider.llm = request.getfixturevalue("scripted_model").config if wanted else None
 
 
 class Shop:

@@ -6,16 +6,22 @@ import pytest
 
 from tui.engine.llm import LLMConfig, chat, parse_json_object
 from tui.errors import ServerError, Unreachable
+from tui.settings import Settings, load_settings
 
 
-def test_config_from_environment(monkeypatch):
-    monkeypatch.delenv("STEPDECK_LLM_URL", raising=False)
-    assert LLMConfig.from_env() is None
-    monkeypatch.setenv("STEPDECK_LLM_URL", "http://127.0.0.1:11434/v1/")
-    monkeypatch.setenv("STEPDECK_LLM_MODEL", "llama3")
-    config = LLMConfig.from_env()
+def test_config_from_the_settings(monkeypatch, stepdeck_home):
+    assert LLMConfig.from_settings(Settings()) is None  # no llm_url: the rules agent
+    config_file = stepdeck_home / "config" / "config.toml"
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text('llm_url = "http://127.0.0.1:11434/v1/"\nllm_model = "llama3"\n')
+    config = LLMConfig.from_settings(load_settings())
     assert config.endpoint == "http://127.0.0.1:11434/v1/chat/completions"
-    assert config.model == "llama3" and config.api_key is None
+    assert config.model == "llama3" and config.api_key is None and config.max_steps == 10
+    monkeypatch.setenv("STEPDECK_LLM_MODEL", "qwen3")  # env wins over the file
+    monkeypatch.setenv("STEPDECK_LLM_API_KEY", "sk-secret")
+    config = LLMConfig.from_settings(load_settings())
+    assert config.model == "qwen3" and config.api_key == "sk-secret"
+    assert "sk-secret" not in repr(config) and "sk-secret" not in repr(load_settings())
     assert LLMConfig("http://x/v1/chat/completions").endpoint == "http://x/v1/chat/completions"
 
 
@@ -30,7 +36,7 @@ def test_json_is_found_in_what_models_actually_say():
 
 async def test_chat_sends_model_messages_and_key(scripted_model):
     scripted_model.script = ["hello"]
-    config = LLMConfig.from_env()
+    config = scripted_model.config
     reply = await chat(config, [{"role": "user", "content": "hi"}])
     assert reply.content == "hello" and reply.usage["total_tokens"] == 15
     sent = scripted_model.received[0]
@@ -39,7 +45,7 @@ async def test_chat_sends_model_messages_and_key(scripted_model):
 
 
 async def test_server_errors_are_typed(scripted_model):
-    config = LLMConfig.from_env()
+    config = scripted_model.config
     with pytest.raises(ServerError, match="500"):
         await chat(config, [{"role": "user", "content": "hi"}])  # the script is empty
     with pytest.raises(Unreachable):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from tests.agent.conftest import element_id
+from tui.engine.llm import LLMConfig
 from tui.model import StepStatus
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -78,8 +80,8 @@ async def test_model_can_ask_the_person_and_hears_the_answer(shop, scripted_mode
     assert conversation[-1]["content"].startswith("The person answered: blue")
 
 
-async def test_model_stops_at_max_steps(shop, scripted_model, monkeypatch):
-    monkeypatch.setenv("STEPDECK_LLM_MAX_STEPS", "2")
+async def test_model_stops_at_max_steps(shop, scripted_model):
+    shop.provider.llm = dataclasses.replace(scripted_model.config, max_steps=2)
     scripted_model.script = ['{"action": "scroll_down"}'] * 3
     r = await shop.command("read the whole page")
     assert r.status == StepStatus.CONTINUE and "after 2 steps" in r.message
@@ -108,7 +110,7 @@ async def test_destructive_step_from_the_model_waits_for_confirmation(shop, scri
     assert "The person confirmed" in scripted_model.received[-1]["messages"][-1]["content"]
 
 
-async def test_unreachable_model_is_a_clear_error(shop, monkeypatch):
-    monkeypatch.setenv("STEPDECK_LLM_URL", "http://127.0.0.1:9/v1")
+async def test_unreachable_model_is_a_clear_error(shop):
+    shop.provider.llm = LLMConfig("http://127.0.0.1:9/v1")
     r = await shop.command("open the cart")
     assert r.status == StepStatus.ERROR and "Cannot reach the model" in r.message

@@ -14,10 +14,10 @@ import httpx
 from static_provider import StaticProvider
 from ui_helpers import settle
 
+from tui.dialects import build_providers
 from tui.dialects.notte.client import server_running
 from tui.settings import Settings, load_settings
 from tui.ui.app import StepdeckApp
-from tui.ui.launch import build_providers
 
 
 def header(app) -> str:

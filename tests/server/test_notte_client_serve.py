@@ -8,9 +8,11 @@ import contextlib
 import pytest
 
 from tests.support import until_delivering
+from tui.dialects import connect_serve
 from tui.dialects.notte.client import SERVE_PROVIDER, connect
 from tui.errors import AuthError, InvalidRequest, SessionGone, SessionNotFound
 from tui.model import CreateSession, SessionStatus, StepRequest
+from tui.settings import Settings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -26,15 +28,15 @@ async def client(serve):
 async def test_connect_reads_the_token_from_env_or_data_dir(serve, stepdeck_home, monkeypatch):
     monkeypatch.delenv("STEPDECK_TOKEN", raising=False)
     with pytest.raises(AuthError):
-        connect(serve.url)
+        connect_serve(Settings(), serve.url)
     (stepdeck_home / "data").mkdir(parents=True)
     (stepdeck_home / "data" / "token").write_text(serve.token + "\n")
-    from_file = connect(serve.url)
+    from_file = connect_serve(Settings(), serve.url)
     await from_file.start()
     assert isinstance(await from_file.list_sessions(), list)
     await from_file.aclose()
     monkeypatch.setenv("STEPDECK_TOKEN", "wrong")
-    wrong = connect(serve.url)
+    wrong = connect_serve(Settings(), serve.url)
     await wrong.start()
     with pytest.raises(AuthError):
         await wrong.list_sessions()

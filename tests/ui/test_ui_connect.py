@@ -10,11 +10,11 @@ import pytest
 import uvicorn
 from ui_helpers import settle
 
+from tui.dialects import build_providers
 from tui.providers.local import LocalProvider
 from tui.server import create_app
 from tui.settings import Settings
 from tui.ui.app import StepdeckApp
-from tui.ui.launch import build_providers
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from textual.widgets import Input, OptionList, TabbedContent
 from textual.widgets._toast import Toast
 from ui_helpers import settle
 
+from tui.dialects import build_providers, provider_hints
 from tui.model import LogEntry, Session, StepRequest, StepResult
 from tui.providers.base import Capabilities
 from tui.settings import Settings
 from tui.store import Store
 from tui.ui.app import StepdeckApp
-from tui.ui.launch import build_providers, provider_hints
 from tui.ui.parse import parse_command
 
 

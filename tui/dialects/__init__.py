@@ -36,16 +36,7 @@ def build_provider(
     if config.dialect == "local":
         from tui.providers.local import LocalProvider
 
-        kwargs: dict[str, Any] = {}
-        if settings is not None:
-            kwargs = {
-                "chromium": settings.chromium,
-                "cdp_url": settings.cdp_url,
-                "headed": settings.headed,
-                "allow_schemes": tuple(settings.allow_schemes),
-                "idle_timeout_minutes": settings.idle_timeout_minutes,
-            }
-        provider = LocalProvider(**kwargs)
+        provider = LocalProvider.from_settings(settings) if settings else LocalProvider()
         if config.name != "local":
             provider.name = config.name
         if config.label:
@@ -73,15 +64,39 @@ def key_hint(config: ProviderConfig) -> str | None:
     return f"set {config.key_env}"
 
 
-def build_providers(settings: Settings, *, local: bool = True) -> list[Provider]:
-    """Every configured provider (built-ins and the config file), the engine first.
+def build_providers(
+    settings: Settings, *, connect: str | None = None, local: bool = True
+) -> list[Provider]:
+    """The providers a command works with: the one place that builds them.
 
-    Providers without a key are built too: they answer AuthError naming the
-    variable to set, and `key_hint` says it up front.
+    With `connect`: one provider, the running `stepdeck serve` at that url (token from the
+    settings or the server's token file). Otherwise every configured provider (built-ins and
+    the config file), the embedded engine first unless `local` is False. Providers without
+    a key are built too: they answer AuthError naming the variable, and `key_hint` says so.
     """
+    if connect:
+        return [connect_serve(settings, connect)]
     providers = []
     for config in settings.all_providers():
         if config.dialect == "local" and not local:
             continue
         providers.append(build_provider(config, settings))
     return providers
+
+
+def connect_serve(settings: Settings, url: str) -> Provider:
+    """A client for the `stepdeck serve` at `url`; AuthError (with what to do) without a token."""
+    from tui.dialects.notte.client import connect
+
+    return connect(url.rstrip("/"), settings.serve_token())
+
+
+def provider_hints(providers: list[Any]) -> dict[str, str]:
+    """name -> how to make it usable, for providers built without their API key."""
+    hints = {}
+    for provider in providers:
+        config = getattr(provider, "config", None)
+        hint = key_hint(config) if config is not None else None
+        if hint:
+            hints[provider.name] = hint
+    return hints

@@ -373,6 +373,7 @@ async def extract(
     scroll_to_bottom: bool = False,
     max_items: int | None = None,
     instructions: str | None = None,
+    llm_config: llm.LLMConfig | None = None,
     **_ignored: Any,
 ) -> list[dict[str, Any]]:
     """The page's repeated items as a list of objects matching `schema` (see the module doc).
@@ -381,7 +382,7 @@ async def extract(
     """
     fields = fields_of(schema)
     html, url = await _page_html(target, scroll_to_bottom)
-    config = llm.LLMConfig.from_env()
+    config = llm_config
     if config is not None:
         about = instructions or (schema.get("description") if isinstance(schema, dict) else None)
         rows = await _ask_model(config, target, fields, max_items, str(about or ""))

@@ -1,29 +1,29 @@
 """A minimal client for any OpenAI-compatible chat-completions server.
 
-Configured from the environment, so that OpenAI, vLLM, Ollama or llama.cpp
-all work the same way:
+Configured from the settings (`llm_url`, `llm_model`, `llm_api_key`, `llm_max_steps` in
+config.toml or `STEPDECK_LLM_*` env), so that OpenAI, vLLM, Ollama or llama.cpp all work the
+same way: `llm_url` is a base url, e.g. http://127.0.0.1:11434/v1 (or the full
+.../chat/completions url); the key is an optional bearer token (never logged).
 
-    STEPDECK_LLM_URL      base url, e.g. http://127.0.0.1:11434/v1 (or the full
-                          .../chat/completions url)
-    STEPDECK_LLM_MODEL    the model name the server expects
-    STEPDECK_LLM_API_KEY  optional bearer token (never logged)
-
-Without `STEPDECK_LLM_URL` there is no model and the agent uses its rules.
+Without `llm_url` there is no model and the agent uses its rules.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tui.errors import AuthError, BadResponse, ServerError, StepTimeout, Unreachable
 
+if TYPE_CHECKING:
+    from tui.settings import Settings
+
 DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MAX_STEPS = 10
 
 
 @dataclass(frozen=True)
@@ -32,16 +32,23 @@ class LLMConfig:
     model: str = DEFAULT_MODEL
     api_key: str | None = None
     timeout: float = 60.0
+    max_steps: int = DEFAULT_MAX_STEPS  # actions the model may take for one command
+
+    def __repr__(self) -> str:  # the key never reaches a log
+        return f"LLMConfig(url={self.url!r}, model={self.model!r})"
 
     @classmethod
-    def from_env(cls) -> LLMConfig | None:
-        url = os.environ.get("STEPDECK_LLM_URL", "").strip()
+    def from_settings(cls, settings: Settings) -> LLMConfig | None:
+        """The model the settings name (None: no `llm_url`, the agent uses its rules)."""
+        url = (settings.llm_url or "").strip()
         if not url:
             return None
         return cls(
             url=url,
-            model=os.environ.get("STEPDECK_LLM_MODEL", "").strip() or DEFAULT_MODEL,
-            api_key=os.environ.get("STEPDECK_LLM_API_KEY") or None,
+            model=(settings.llm_model or "").strip() or DEFAULT_MODEL,
+            api_key=settings.llm_key(),
+            timeout=settings.llm_timeout_s,
+            max_steps=settings.llm_max_steps,
         )
 
     @property
@@ -82,11 +89,13 @@ async def chat(
         if own:
             await http.aclose()
     if response.status_code in (401, 403):
-        raise AuthError("The model server refused the key", "check STEPDECK_LLM_API_KEY")
+        raise AuthError(
+            "The model server refused the key", "check STEPDECK_LLM_API_KEY (llm_api_key)"
+        )
     if response.status_code >= 400:
         raise ServerError(
             f"The model server answered {response.status_code}: {response.text[:200]}",
-            "check STEPDECK_LLM_URL and STEPDECK_LLM_MODEL",
+            "check llm_url and llm_model (config.toml or STEPDECK_LLM_URL / STEPDECK_LLM_MODEL)",
         )
     try:
         payload = response.json()

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from tui.engine.llm import LLMConfig
 from tui.engine.masking import mask_text, masked
 from tui.engine.profiles import ProfileStore, ProfileSummary, capture, check_name
 from tui.engine.session import Engine, EngineSession
@@ -25,6 +26,9 @@ from tui.model import (
     StepResult,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from tui.settings import Settings
 from tui.providers.base import Capabilities
 
 log = logging.getLogger("stepdeck.local")
@@ -47,6 +51,7 @@ class LocalProvider:
         idle_timeout_minutes: float = 15,
         nav_timeout_ms: float = 15_000,
         action_timeout_ms: float = 5_000,
+        llm: LLMConfig | None = None,
     ) -> None:
         self.label = "Local Chromium" if not cdp_url else f"Chromium at {cdp_url}"
         self.capabilities = Capabilities(events=True, pause=True)
@@ -62,6 +67,21 @@ class LocalProvider:
         self._resume: dict[str, asyncio.Event] = {}
         self.profiles = ProfileStore()
         self._persist: dict[str, str] = {}  # session id -> profile saved back on stop
+        self.llm = llm  # the model natural-language commands go to (None: the rules agent)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalProvider:
+        """The embedded engine as the settings describe it (the one place that reads them)."""
+        return cls(
+            chromium=settings.chromium,
+            cdp_url=settings.cdp_url,
+            headed=settings.headed,
+            allow_schemes=tuple(settings.allow_schemes),
+            idle_timeout_minutes=settings.idle_timeout_minutes,
+            nav_timeout_ms=settings.nav_timeout_ms,
+            action_timeout_ms=settings.action_timeout_ms,
+            llm=LLMConfig.from_settings(settings),
+        )
 
     async def start(self) -> None:
         await self.engine.start()
@@ -153,7 +173,7 @@ class LocalProvider:
 
             started = utcnow()
             marks = sess.marks()
-            result = await run_command(sess, request)
+            result = await run_command(sess, request, self.llm)
             if result.started_at > started:
                 result.started_at = started
             # Passwords the command typed (or named) never travel back in clear.
@@ -181,7 +201,7 @@ class LocalProvider:
         if schema is not None:
             from tui.engine.extract import extract
 
-            return await extract(sess, schema, **options)
+            return await extract(sess, schema, llm_config=self.llm, **options)
         if options.get("scroll_to_bottom"):
             await sess.scroll_to_bottom()
         obs = await sess.observe(screenshot=False)

@@ -47,6 +47,7 @@ from tui.providers.base import (
     Unsupported,
 )
 from tui.records.recording import recording
+from tui.settings import Settings
 from tui.ui.commands import SessionCommands
 from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
@@ -259,6 +260,7 @@ class StepdeckApp(App[int]):
         hints: dict[str, str] | None = None,
         server_url: str | None = None,
         server_probe: Callable[[str], Awaitable[bool]] | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
         # Recorded through one wrapper (sessions and steps into the store), as `serve` does.
@@ -284,6 +286,7 @@ class StepdeckApp(App[int]):
         self.hints: dict[str, str] = dict(hints or {})
         self.server_url = server_url  # offer to attach to a `stepdeck serve` answering there
         self.server_probe = server_probe  # url -> does a serve answer there (tests inject it)
+        self.settings = settings if settings is not None else Settings()
         self._followers: dict[str, asyncio.Task] = {}  # provider -> its live event stream
         self._live_pending: dict[str, set[str]] = {}  # key -> event kinds not looked at yet
         self._live_running = False
@@ -528,14 +531,18 @@ class StepdeckApp(App[int]):
     @work(group="probe", exit_on_error=False)
     async def _probe_server(self, url: str) -> None:
         """Offer to attach when a `stepdeck serve` answers at `url` and its token is here."""
-        from tui.dialects.notte.client import read_token, server_running
+        from tui.dialects.notte.client import server_running
 
         # After boot: launching Chromium is what keeps a loaded machine from answering in time.
         await self.booted.wait()
-        if read_token() is None:
+        if self.settings.serve_token() is None:
             return
-        probe = self.server_probe or server_running
-        if not await probe(url):
+        if self.server_probe is not None:
+            answers = await self.server_probe(url)
+        else:
+            timeout, attempts = self.settings.probe_timeout_s, self.settings.probe_attempts
+            answers = await server_running(url, timeout=timeout, attempts=attempts)
+        if not answers:
             return
         if any(getattr(p, "base_url", None) == url.rstrip("/") for p in self.providers.values()):
             return
@@ -557,11 +564,10 @@ class StepdeckApp(App[int]):
 
     def attach(self, url: str) -> None:
         """Add the `stepdeck serve` at `url` as a provider, and list its sessions."""
-        from tui.settings import Settings
-        from tui.ui.launch import build_providers
+        from tui.dialects import connect_serve
 
         try:
-            provider = build_providers(Settings(), connect=url)[0]
+            provider = connect_serve(self.settings, url)
         except StepdeckError as exc:
             self._show_error("Could not attach", exc)
             return

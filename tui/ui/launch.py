@@ -1,80 +1,15 @@
-"""Start the app: build providers from settings, pick the image renderer, run.
+"""Start the app: read the settings once, build the providers, pick the image renderer, run.
 
-`build_providers` is the hook where remote providers (`--connect`, the cloud
-dialects from the config file) join the embedded engine.
+The providers come from `tui.dialects.build_providers` (the one place that builds them).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
-from tui import locations
 from tui.errors import StepdeckError
-from tui.settings import Settings, SettingsError, load_settings
-
-
-def build_providers(
-    settings: Settings,
-    *,
-    connect: str | None = None,
-    cdp_url: str | None = None,
-    headed: bool = False,
-    chromium: str | None = None,
-) -> list[Any]:
-    """The providers the app shows.
-
-    With `connect`: one provider, a running `stepdeck serve` reached through its
-    Notte-shaped API. Otherwise the embedded engine first, then every configured
-    cloud provider; `provider_hints` names those whose API key is missing.
-    """
-    from tui.dialects import build_provider
-    from tui.settings import ProviderConfig
-
-    if connect:
-        if not os.environ.get("STEPDECK_TOKEN"):
-            token_file = locations.token_file()
-            if token_file.exists():
-                os.environ["STEPDECK_TOKEN"] = token_file.read_text().strip()
-        config = ProviderConfig(
-            name="serve",
-            dialect="notte",
-            base_url=connect.rstrip("/"),
-            key_env="STEPDECK_TOKEN",
-            label=f"stepdeck serve · {connect}",
-        )
-        return [build_provider(config, settings)]
-
-    from tui.providers.local import LocalProvider
-
-    providers: list[Any] = [
-        LocalProvider(
-            chromium=chromium or settings.chromium,
-            cdp_url=cdp_url or settings.cdp_url,
-            headed=headed or settings.headed,
-            allow_schemes=tuple(settings.allow_schemes),
-            idle_timeout_minutes=settings.idle_timeout_minutes,
-        )
-    ]
-    # Every cloud provider, keyed or not: one without a key is listed with a hint (see hints).
-    for config in settings.all_providers():
-        if config.dialect != "local":
-            providers.append(build_provider(config, settings))
-    return providers
-
-
-def provider_hints(providers: list[Any]) -> dict[str, str]:
-    """name -> how to make it usable, for providers built without their API key."""
-    from tui.dialects import key_hint
-
-    hints = {}
-    for provider in providers:
-        config = getattr(provider, "config", None)
-        hint = key_hint(config) if config is not None else None
-        if hint:
-            hints[provider.name] = hint
-    return hints
+from tui.settings import SettingsError, load_settings
 
 
 def run_app(
@@ -90,20 +25,22 @@ def run_app(
 ) -> int:
     """Run the app in this terminal; returns the exit code."""
     try:
-        settings = load_settings()
+        # Command-line flags win over env and the config file (a flag not given is None).
+        settings = load_settings(
+            images=images, cdp_url=cdp_url, headed=headed or None, chromium=chromium
+        )
     except SettingsError as exc:
         print(f"stepdeck: cannot read the config: {exc}", file=sys.stderr)
         return 2
     # textual-image probes the terminal on import: before App.run(), never after.
     from tui.ui.images import image_class
 
-    image = image_class(images or settings.images)
+    image = image_class(settings.images)
+    from tui.dialects import build_providers, provider_hints
 
     try:
         if providers is None:
-            providers = build_providers(
-                settings, connect=connect, cdp_url=cdp_url, headed=headed, chromium=chromium
-            )
+            providers = build_providers(settings, connect=connect)
     except StepdeckError as exc:
         print(f"stepdeck: {exc}", file=sys.stderr)
         return 2
@@ -133,6 +70,7 @@ def run_app(
             store=store,
             start_url=start_url,
             keymap=settings.keymap,
+            settings=settings,
             hints=provider_hints(providers),
             server_url=None if (connect or demo) else settings.server_url,
         )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -461,18 +460,6 @@ class NotteClient(HttpProvider):
             await asyncio.sleep(0.25 * 2**failures)
 
 
-def read_token() -> str | None:
-    """The `stepdeck serve` token: STEPDECK_TOKEN, else the file the server wrote."""
-    env = os.environ.get("STEPDECK_TOKEN", "").strip()
-    if env:
-        return env
-    path = locations.token_file()
-    try:
-        return path.read_text().strip() or None
-    except OSError:
-        return None
-
-
 async def server_running(url: str, *, timeout: float = 3.0, attempts: int = 3) -> bool:
     """Whether a `stepdeck serve` answers at `url` (its /health needs no token).
 
@@ -492,12 +479,9 @@ async def server_running(url: str, *, timeout: float = 3.0, attempts: int = 3) -
     return False
 
 
-def connect(url: str, token: str | None = None, *, timeout: float = 30.0) -> NotteClient:
-    """A client for a running `stepdeck serve` at `url` (token from env or the data dir).
-
-    Raises AuthError when no token can be found. Call `await client.start()`.
-    """
-    token = token or read_token()
+def connect(url: str, token: str | None, *, timeout: float = 30.0) -> NotteClient:
+    """A client for a running `stepdeck serve` at `url` with its token (see
+    `Settings.serve_token`). Raises AuthError without one. Call `await client.start()`."""
     if not token:
         raise AuthError(
             f"No token for the stepdeck server at {url}",
@@ -515,4 +499,4 @@ def connect(url: str, token: str | None = None, *, timeout: float = 30.0) -> Not
     return NotteClient(config, token=token, stepdeck=True)
 
 
-__all__ = ["SERVE_PROVIDER", "NotteClient", "connect", "read_token", "server_running"]
+__all__ = ["SERVE_PROVIDER", "NotteClient", "connect", "server_running"]

@@ -30,8 +30,8 @@ Quotes keep values whole: type "salt and pepper" into search.
 A step that looks destructive (pay, place order, publish, delete, send, buy)
 asks first unless the command says so ("... and place the order").
 
-With STEPDECK_LLM_URL set (see `tui.engine.llm`), a model chooses each action
-instead, as JSON, for up to `request.max_steps` (or STEPDECK_LLM_MAX_STEPS, 10).
+With a model configured (`llm` here, from the settings' `llm_url`; see `tui.engine.llm`), it
+chooses each action instead, as JSON, for up to `request.max_steps` (or `llm.max_steps`).
 """
 
 from __future__ import annotations
@@ -118,7 +118,9 @@ async def _resume(run: Run, pending: Pending, answer: str) -> StepResult | None:
     return await run_clauses(run, pending.clauses, pending.command, chosen=chosen)
 
 
-async def run_command(target: CommandTarget, request: StepRequest) -> StepResult:
+async def run_command(
+    target: CommandTarget, request: StepRequest, llm_config: llm.LLMConfig | None = None
+) -> StepResult:
     """Carry out a natural-language command on one session (see the module doc)."""
     run = Run(target, request)
     text = (request.cmd or "").strip()
@@ -131,8 +133,7 @@ async def run_command(target: CommandTarget, request: StepRequest) -> StepResult
             return result
     if not text:
         return await run.finish(StepStatus.ASK_USER, "What should I do? Type a command.")
-    config = llm.LLMConfig.from_env()
-    if config is not None:
-        return await model_loop(run, config, text)
+    if llm_config is not None:
+        return await model_loop(run, llm_config, text)
     clauses = parse_command(text)
     return await run_clauses(run, clauses, text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +100,7 @@ def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str 
 
 async def model_loop(run: Run, config: llm.LLMConfig, task: str) -> StepResult:
     obs = await run.observe()
-    limit = run.request.max_steps or os.environ.get("STEPDECK_LLM_MAX_STEPS")
+    limit = run.request.max_steps or config.max_steps
     convo = Conversation(
         config,
         task,
@@ -109,7 +108,7 @@ async def model_loop(run: Run, config: llm.LLMConfig, task: str) -> StepResult:
             {"role": "system", "content": MODEL_SYSTEM},
             {"role": "user", "content": f"Task: {task}\n\n{describe_page(obs)}"},
         ],
-        max_steps=int(limit) if limit else DEFAULT_MAX_STEPS,
+        max_steps=limit,
     )
     return await model_continue(run, convo)
 
