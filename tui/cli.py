@@ -126,7 +126,23 @@ def export(
 @click.argument("export_json", metavar="EXPORT.json")
 @click.option("--provider", default="local", show_default=True, help="Where to replay it.")
 @click.option("--start-url", default=None, help="Open this url first (default: where it started).")
-def replay(export_json: str, provider: str, start_url: str | None) -> None:
+@click.option(
+    "--demo-url",
+    default=None,
+    help="A running demo site for an export of the demo (default: start one for the replay).",
+)
+@click.option(
+    "--reinterpret",
+    is_flag=True,
+    help="Send natural-language commands again instead of the actions they ran.",
+)
+def replay(
+    export_json: str,
+    provider: str,
+    start_url: str | None,
+    demo_url: str | None,
+    reinterpret: bool,
+) -> None:
     """Replay an exported session's actions on a new session, stopping at the first miss."""
     from tui.dialects import build_provider, connect_serve
     from tui.errors import StepdeckError
@@ -143,11 +159,14 @@ def replay(export_json: str, provider: str, start_url: str | None) -> None:
             client = connect_serve(settings, settings.server_url)
         except StepdeckError as exc:
             raise click.ClickException(str(exc)) from None
-        sys.exit(run_replay(export_json, client, start_url))
+        sys.exit(
+            run_replay(export_json, client, start_url, demo_url=demo_url, reinterpret=reinterpret)
+        )
     if provider not in configs:
         choices = ", ".join([*configs, "serve"])
         raise click.BadParameter(f"pick one of: {choices}", param_hint="--provider")
-    sys.exit(run_replay(export_json, build_provider(configs[provider], settings), start_url))
+    built = build_provider(configs[provider], settings)
+    sys.exit(run_replay(export_json, built, start_url, demo_url=demo_url, reinterpret=reinterpret))
 
 
 @main.command()

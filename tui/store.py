@@ -24,6 +24,7 @@ from tui import locations
 from tui.model import (
     Action,
     ConsoleMessage,
+    LogEntry,
     NetworkRequest,
     Observation,
     PageMeta,
@@ -75,7 +76,8 @@ CREATE TABLE IF NOT EXISTS steps (
     data TEXT,
     screenshot_path TEXT,
     console TEXT,
-    network TEXT
+    network TEXT,
+    substeps TEXT
 );
 CREATE INDEX IF NOT EXISTS steps_by_session ON steps (provider, session_id, seq);
 """
@@ -122,6 +124,8 @@ class StoredStep(BaseModel):
     screenshot_path: Path | None = None
     console: list[ConsoleMessage] = Field(default_factory=list)
     network: list[NetworkRequest] = Field(default_factory=list)
+    # What a command did, action by action (the agent's sub-steps): replay runs these.
+    substeps: list[LogEntry] = Field(default_factory=list)
     # The console and network above are this step's own (its provider reported them with
     # the step), not to be guessed from the session's logs by time.
     logs: bool = False
@@ -169,6 +173,9 @@ class Store:
                 self._db.execute(
                     "ALTER TABLE sessions ADD COLUMN start_url TEXT NOT NULL DEFAULT ''"
                 )
+            steps_columns = {r[1] for r in self._db.execute("PRAGMA table_info(steps)")}
+            if "substeps" not in steps_columns:  # the actions a command resolved to (replay)
+                self._db.execute("ALTER TABLE steps ADD COLUMN substeps TEXT")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._closed = False
 
@@ -356,13 +363,17 @@ class Store:
                     json.dumps([n.model_dump(mode="json") for n in network])
                     if network or own
                     else None,
+                    json.dumps([e.model_dump(mode="json") for e in result.steps])
+                    if result.steps
+                    else None,
                 )
                 self._db.execute(
                     """
                     INSERT INTO steps (provider, session_id, seq, request, description, status,
                         success, message, started_at, ended_at, duration_ms, url, title,
-                        markdown, actions, metadata, data, screenshot_path, console, network)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        markdown, actions, metadata, data, screenshot_path, console, network,
+                        substeps)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     row,
                 )
@@ -444,6 +455,7 @@ class Store:
             screenshot_path=Path(row["screenshot_path"]) if row["screenshot_path"] else None,
             console=load("console") or [],
             network=load("network") or [],
+            substeps=load("substeps") or [],
             logs=row.get("console") is not None or row.get("network") is not None,
         )
 
@@ -469,6 +481,7 @@ _STEP_COLUMNS = (
     "screenshot_path",
     "console",
     "network",
+    "substeps",
 )
 
 __all__ = ["Store", "StoredStep"]

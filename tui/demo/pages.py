@@ -58,6 +58,10 @@ def _stars(rating: float) -> str:
     return "★" * full + "☆" * (5 - full)
 
 
+# Every demo page ends with it: an export recognises the demo site by it (replay elsewhere).
+FOOTER = "stepdeck demo site · served locally, no data leaves this machine"
+
+
 def layout(
     title: str,
     body: str,
@@ -69,7 +73,7 @@ def layout(
         f"<title>{escape(title)}</title>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<style>{CSS}</style></head><body>{header}<main>{body}</main>"
-        "<footer>stepdeck demo site · served locally, no data leaves this machine</footer>"
+        f"<footer>{FOOTER}</footer>"
         "</body></html>"
     )
 

@@ -75,34 +75,81 @@ def run_export(
     return 0
 
 
-def run_replay(path: str, provider: Provider, start_url: str | None = None) -> int:
-    """`stepdeck replay`: print each step's outcome; 0 when every step replayed."""
+def run_replay(
+    path: str,
+    provider: Provider,
+    start_url: str | None = None,
+    *,
+    demo_url: str | None = None,
+    reinterpret: bool = False,
+) -> int:
+    """`stepdeck replay`: print each step's outcome as it goes; 0 when every step replayed.
+
+    An export of the demo site replays on `demo_url`, or on a demo started for it.
+    """
 
     async def go() -> int:
         export = load_export(path)
         note = "" if start_url else replay_start(export)[1]
         if note:
             print(f"note: {note}", file=sys.stderr)
+        demo = None
+        target = demo_url
+        if export.demo_origin and not target and not start_url:
+            from tui.demo.server import DemoServer
+
+            demo = DemoServer(port=0)
+            target = demo.start()
+            print(f"the export ran on the demo site ({export.demo_origin}): replaying on {target}")
         await provider.start()
         try:
-            session = await start_replay(export, provider, start_url=start_url)
-            print(f"replaying {len(export.steps)} steps on {provider.name} session {session.id}")
+            session = await start_replay(export, provider, start_url=start_url, demo_url=target)
+            total = len(export.steps)
+            how = "sending commands again" if reinterpret else "commands as the actions they ran"
+            print(f"replaying {total} steps on {provider.name} session {session.id} ({how})")
             code = 0
-            async for o in replay_steps(export, provider, session.id):
+            last = None
+            steps = replay_steps(
+                export, provider, session.id, demo_url=target, reinterpret=reinterpret
+            )
+            async for n, o in _numbered(steps):
+                last = o
                 mark = {"done": "ok", "skipped": "--"}.get(o.outcome, "!!")
+                ran = f" [{'; '.join(o.ran)}]" if o.ran and o.ran != [o.description] else ""
                 same = "" if o.outcome != "done" or o.same_page else f" (recorded {o.expected_url})"
-                print(f"{mark} {o.seq:>3} {o.description[:50]:<50} {o.reason or o.url}{same}")
+                print(
+                    f"[{n}/{total}] {mark} {o.seq:>3} {o.description[:40]:<40}{ran} "
+                    f"{o.reason or o.url}{same}",
+                    flush=True,
+                )
                 if o.outcome in ("failed", "stopped"):
                     code = 1
+                    if o.changes:
+                        print("\nWhat differs from the page as recorded:\n")
+                        print(o.changes)
+            if code == 0 and last is not None:
+                if last.same_page:
+                    print(f"done: reached {last.url}, the page the recording ended on")
+                else:
+                    print(f"done: ended on {last.url}; the recording ended on {last.expected_url}")
             return code
         finally:
             await provider.aclose()
+            if demo is not None:
+                demo.stop()
 
     try:
         return asyncio.run(go())
     except StepdeckError as exc:
         print(f"stepdeck replay: {why(exc)}", file=sys.stderr)
         return 1
+
+
+async def _numbered(items):
+    n = 0
+    async for item in items:
+        n += 1
+        yield n, item
 
 
 def _step_at(steps: list, number: int, session_id: str):

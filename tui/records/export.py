@@ -17,10 +17,12 @@ import asyncio
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from tui import locations
+from tui.demo.pages import FOOTER as DEMO_FOOTER
 from tui.model import (
     ConsoleMessage,
     LogEntry,
@@ -34,6 +36,23 @@ from tui.providers.base import Provider, StepdeckError
 from tui.store import Store, StoredStep
 
 EXPORT_FORMAT = "stepdeck-export/1"
+
+# Steps that address an element by id; the rest of REPLAYABLE needs no element.
+ID_STEPS = {"auto", "click", "fill", "select", "check", "uncheck"}
+REPLAYABLE = ID_STEPS | {
+    "goto",
+    "back",
+    "forward",
+    "reload",
+    "scroll_down",
+    "scroll_up",
+    "press_key",
+    "new_tab",
+    "switch_tab",
+    "close_tab",
+    "wait",
+    "click_xy",
+}
 
 
 class ActionSummary(BaseModel):
@@ -65,6 +84,8 @@ class ExportedStep(BaseModel):
     page: str | None = None  # the page text after the step, relative path
     console: list[ConsoleMessage] = Field(default_factory=list)
     network: list[NetworkRequest] = Field(default_factory=list)
+    # A natural-language command: the actions it resolved to, in order (replay runs these).
+    resolved: list[StepRequest] = Field(default_factory=list)
 
 
 class ExportedSession(BaseModel):
@@ -80,6 +101,33 @@ class ExportedSession(BaseModel):
     console: list[ConsoleMessage] = Field(default_factory=list)
     network: list[NetworkRequest] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)  # what could not be included, and why
+    # The bundled demo site's origin when the session ran on it (its port was random):
+    # replay rewrites it to the demo running then.
+    demo_origin: str | None = None
+    _folder: Path | None = PrivateAttr(default=None)  # where it was loaded from
+
+    @property
+    def folder(self) -> Path | None:
+        """The export's folder (screenshots and pages are relative to it), when known."""
+        return self._folder
+
+    def page_text(self, step: ExportedStep) -> str | None:
+        """The page text kept after `step`, if the folder holds it."""
+        if self._folder is None or not step.page:
+            return None
+        try:
+            return (self._folder / step.page).read_text()
+        except OSError:
+            return None
+
+    def screenshot(self, step: ExportedStep) -> bytes | None:
+        """The screenshot kept after `step`, if the folder holds it."""
+        if self._folder is None or not step.screenshot:
+            return None
+        try:
+            return (self._folder / step.screenshot).read_bytes()
+        except OSError:
+            return None
 
 
 class ExportResult(BaseModel):
@@ -171,6 +219,7 @@ async def export_session(
         network=network,
         notes=notes,
     )
+    export._folder = folder
     json_path = folder / "session.json"
     markdown_path = folder / "report.md"
 
@@ -225,6 +274,8 @@ def _write_steps(folder: Path, stored: list[StoredStep], export: ExportedSession
         console = step.console or in_window(export.console, step.started_at, end)
         network = step.network or in_window(export.network, step.started_at, end)
         actions = _summary(step.actions)
+        if export.demo_origin is None and step.markdown and DEMO_FOOTER in step.markdown:
+            export.demo_origin = origin_of(step.url)
         export.steps.append(
             ExportedStep(
                 seq=step.seq,
@@ -244,10 +295,30 @@ def _write_steps(folder: Path, stored: list[StoredStep], export: ExportedSession
                 page=page,
                 console=console,
                 network=network,
+                resolved=resolved_actions(step) if step.request.type == "command" else [],
             )
         )
         if step.metadata is not None or step.actions:
             before = actions
+
+
+def origin_of(url: str) -> str | None:
+    """`http://127.0.0.1:43657` of a url (None when it has no host)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def resolved_actions(step: StoredStep) -> list[StepRequest]:
+    """The actions a command ran, as requests replay can send again (in order)."""
+    out = []
+    for entry in step.substeps:
+        if entry.type not in REPLAYABLE or not entry.success:
+            continue  # model calls, reads, and what failed
+        try:
+            out.append(StepRequest.model_validate({**entry.params, "type": entry.type}))
+        except ValueError:
+            continue
+    return out
 
 
 def _cell(text: str) -> str:
@@ -281,6 +352,8 @@ def markdown_report(export: ExportedSession) -> str:
             lines += ["", f"> {st.message}"]
         if st.target is not None:
             lines += ["", f"Target: {st.target.id} — {st.target.description}"]
+        if st.resolved:
+            lines += ["", "Resolved to: " + "; ".join(f"`{r.describe()}`" for r in st.resolved)]
         if st.screenshot:
             lines += ["", f"![after step {st.seq}]({st.screenshot})"]
         if st.page:
@@ -310,11 +383,14 @@ def load_export(path: Path | str) -> ExportedSession:
         raise StepdeckError(
             f"{path} is not a stepdeck export", f"expected {EXPORT_FORMAT}: {exc}"
         ) from None
+    export._folder = path.parent
     return export
 
 
 __all__ = [
     "EXPORT_FORMAT",
+    "ID_STEPS",
+    "REPLAYABLE",
     "ActionSummary",
     "ExportResult",
     "ExportedSession",
@@ -324,4 +400,6 @@ __all__ = [
     "load_export",
     "markdown_report",
     "once",
+    "origin_of",
+    "resolved_actions",
 ]

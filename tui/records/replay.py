@@ -1,7 +1,12 @@
 """Replay an export on a new session of any provider with an action space.
 
-Steps run one at a time, and replay stops at the first step whose target is
-gone (or is now a different element), saying why.
+Steps run one at a time. A natural-language command runs the actions it
+resolved to when recorded (`reinterpret=True` sends the command again instead).
+An export of the bundled demo site names the demo's origin; replay rewrites it
+to the demo running now (`demo_url`), so a demo export replays anywhere.
+Replay stops at the first step whose target is gone (or is now a different
+element), saying why and showing what differs between the page as recorded and
+the page now.
 """
 
 from __future__ import annotations
@@ -13,26 +18,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tui.engine.masking import MASK
-from tui.model import CreateSession, Session, StepStatus
+from tui.model import CreateSession, Observation, Session, StepRequest, StepStatus
 from tui.providers.base import Provider, StepdeckError, Unsupported
-from tui.records.export import ExportedSession, ExportedStep, load_export
-
-# Steps that address an element by id; the rest of REPLAYABLE needs no element.
-ID_STEPS = {"auto", "click", "fill", "select", "check", "uncheck"}
-REPLAYABLE = ID_STEPS | {
-    "goto",
-    "back",
-    "forward",
-    "reload",
-    "scroll_down",
-    "scroll_up",
-    "press_key",
-    "new_tab",
-    "switch_tab",
-    "close_tab",
-    "wait",
-    "click_xy",
-}
+from tui.records.export import (
+    ID_STEPS,
+    REPLAYABLE,
+    ExportedSession,
+    ExportedStep,
+    load_export,
+)
 
 
 class ReplayOutcome(BaseModel):
@@ -43,7 +37,9 @@ class ReplayOutcome(BaseModel):
     outcome: Literal["done", "skipped", "failed", "stopped"]
     reason: str = ""
     url: str = ""  # where the replay is after this step
-    expected_url: str = ""  # where the recorded session was after it
+    expected_url: str = ""  # where the recorded session was after it (origin rewritten)
+    ran: list[str] = Field(default_factory=list)  # the actions sent, as typed
+    changes: str = ""  # stopped: the recorded page before this step against the page now
 
     @property
     def same_page(self) -> bool:
@@ -76,6 +72,26 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+class Rewrite:
+    """The recorded demo origin to the running demo's (identity when there is none)."""
+
+    def __init__(self, export: ExportedSession, demo_url: str | None) -> None:
+        self.old = (export.demo_origin or "").rstrip("/")
+        self.new = (demo_url or "").rstrip("/")
+
+    def __call__(self, url: str | None) -> str | None:
+        if not url or not self.old or not self.new or self.old == self.new:
+            return url
+        if url == self.old or url.startswith(self.old + "/") or url.startswith(self.old + "?"):
+            return self.new + url[len(self.old) :]
+        return url
+
+    def request(self, request: StepRequest) -> StepRequest:
+        if request.url:
+            return request.model_copy(update={"url": self(request.url)})
+        return request
+
+
 def replay_start(export: ExportedSession) -> tuple[str | None, str]:
     """The url a replay opens before its first step, and a note when it is a guess."""
     if export.start_url:
@@ -91,7 +107,11 @@ def replay_start(export: ExportedSession) -> tuple[str | None, str]:
 
 
 async def start_replay(
-    export: ExportedSession, provider: Provider, *, start_url: str | None = None
+    export: ExportedSession,
+    provider: Provider,
+    *,
+    start_url: str | None = None,
+    demo_url: str | None = None,
 ) -> Session:
     """A new session on `provider` where the exported one started (or at `start_url`)."""
     if not provider.capabilities.action_space:
@@ -99,62 +119,139 @@ async def start_replay(
             f"{provider.label or provider.name} has no action space: a replay needs element ids",
             provider.capabilities.reason("action_space"),
         )
-    url = start_url or replay_start(export)[0]
+    url = start_url or Rewrite(export, demo_url)(replay_start(export)[0])
     return await provider.create_session(
         CreateSession(url=url, label=f"replay of {export.session.id}")
     )
 
 
 async def replay_steps(
-    export: ExportedSession, provider: Provider, session_id: str
+    export: ExportedSession,
+    provider: Provider,
+    session_id: str,
+    *,
+    demo_url: str | None = None,
+    reinterpret: bool = False,
 ) -> AsyncIterator[ReplayOutcome]:
     """Run each replayable step on `session_id`, yielding its outcome; stop at the first miss."""
+    rewrite = Rewrite(export, demo_url)
+    before: ExportedStep | None = None  # the step whose page the next one acted on
     for st in export.steps:
-        request = st.request.model_copy(update={"source": "replay", "confirm": False})
         out = ReplayOutcome(
-            seq=st.seq, description=st.description, outcome="done", expected_url=st.url
+            seq=st.seq,
+            description=st.description,
+            outcome="done",
+            expected_url=rewrite(st.url) or "",
         )
-        if request.type not in REPLAYABLE:
-            why = "a natural-language command" if request.type == "command" else request.type
-            yield out.model_copy(update={"outcome": "skipped", "reason": f"not replayed: {why}"})
-            continue
+        page_before, before = before, st
         if not st.success or st.status == StepStatus.ERROR:
             yield out.model_copy(update={"outcome": "skipped", "reason": "it failed when recorded"})
             continue
-        if request.value == MASK:
-            reason = (
-                "the value typed here went into a password field and was never kept; "
-                "type it by hand in this session, then replay the steps after it"
-            )
-            yield out.model_copy(update={"outcome": "stopped", "reason": reason})
-            return
-        if request.id and request.type in ID_STEPS:
+        requests, skip = _requests(st, reinterpret)
+        if skip:
+            yield out.model_copy(update={"outcome": "skipped", "reason": skip})
+            continue
+        url = ""
+        for n, raw in enumerate(requests):
+            request = rewrite.request(raw).model_copy(update={"source": "replay", "confirm": False})
+            if request.value == MASK:
+                reason = (
+                    "the value typed here went into a password field and was never kept; "
+                    "type it by hand in this session, then replay the steps after it"
+                )
+                yield out.model_copy(update={"outcome": "stopped", "reason": reason})
+                return
+            if request.id and request.type in ID_STEPS:
+                try:
+                    observation = await provider.observe(session_id, screenshot=False)
+                except StepdeckError as exc:
+                    yield out.model_copy(update={"outcome": "failed", "reason": why(exc)})
+                    return
+                # The step's own target was recorded; a command's later actions act on
+                # pages the recording did not keep, so only their presence is checked.
+                target = st.target if n == 0 and st.request.type != "command" else None
+                reason = _target_missing(request.id, target, observation)
+                if reason:
+                    changes = await _changes(export, page_before, provider, session_id, rewrite)
+                    yield out.model_copy(
+                        update={
+                            "outcome": "stopped",
+                            "reason": reason,
+                            "url": observation.metadata.url,
+                            "changes": changes,
+                        }
+                    )
+                    return
             try:
-                observation = await provider.observe(session_id, screenshot=False)
+                result = await provider.step(session_id, request)
             except StepdeckError as exc:
                 yield out.model_copy(update={"outcome": "failed", "reason": why(exc)})
                 return
-            reason = _target_missing(st, observation)
-            if reason:
-                url = observation.metadata.url
-                yield out.model_copy(update={"outcome": "stopped", "reason": reason, "url": url})
+            out.ran.append(request.describe())
+            url = result.observation.metadata.url if result.observation else ""
+            if not result.success or result.status == StepStatus.ERROR:
+                reason = result.message or "the provider said the step failed"
+                yield out.model_copy(update={"outcome": "failed", "reason": reason, "url": url})
                 return
-        try:
-            result = await provider.step(session_id, request)
-        except StepdeckError as exc:
-            yield out.model_copy(update={"outcome": "failed", "reason": why(exc)})
-            return
-        url = result.observation.metadata.url if result.observation else ""
         if not url:
             try:
                 url = (await provider.get_session(session_id)).url
             except StepdeckError:
                 url = ""
-        if not result.success or result.status == StepStatus.ERROR:
-            reason = result.message or "the provider said the step failed"
-            yield out.model_copy(update={"outcome": "failed", "reason": reason, "url": url})
-            return
         yield out.model_copy(update={"url": url})
+
+
+def _requests(st: ExportedStep, reinterpret: bool) -> tuple[list[StepRequest], str]:
+    """What to send for a recorded step, or why it is skipped."""
+    request = st.request
+    if request.type == "command":
+        if reinterpret:
+            return [request], ""
+        if st.resolved:
+            return list(st.resolved), ""
+        return [], (
+            "a natural-language command that ran no action when recorded "
+            "(--reinterpret sends it again)"
+        )
+    if request.type not in REPLAYABLE:
+        return [], f"not replayed: {request.type}"
+    return [request], ""
+
+
+async def _changes(
+    export: ExportedSession,
+    recorded: ExportedStep | None,
+    provider: Provider,
+    session_id: str,
+    rewrite: Rewrite,
+) -> str:
+    """The page as recorded before the missed step against the page now, as text."""
+    from tui.records.diff import PageState, diff_steps, render_diff
+
+    try:
+        now: Observation = await provider.observe(session_id)
+    except StepdeckError as exc:
+        return f"(the page now could not be read: {why(exc)})"
+    if recorded is None:
+        then = PageState(label="recorded start", url=rewrite(export.start_url) or "")
+    else:
+        then = PageState(
+            label=f"recorded after step {recorded.seq}",
+            url=rewrite(recorded.url) or "",
+            title=recorded.title,
+            actions=recorded.actions,
+            markdown=export.page_text(recorded),
+            png=export.screenshot(recorded),
+        )
+    here = PageState(
+        label="now",
+        url=now.metadata.url,
+        title=now.metadata.title,
+        actions=now.actions,
+        markdown=now.markdown,
+        png=now.screenshot,
+    )
+    return render_diff(diff_steps(then, here, image=False), text_lines=60)
 
 
 def why(exc: StepdeckError) -> str:
@@ -162,18 +259,17 @@ def why(exc: StepdeckError) -> str:
     return exc.message + (f" ({exc.hint})" if exc.hint else "")
 
 
-def _target_missing(step: ExportedStep, observation) -> str | None:
-    """Why the step's element is not there any more, or None when it is."""
-    ident = step.request.id or ""
+def _target_missing(ident: str, target, observation: Observation) -> str | None:
+    """Why the element `ident` is not there any more (or is another one), or None."""
     action = observation.action(ident)
     where = observation.metadata.url or "this page"
     if action is None:
-        was = f" ('{step.target.description}')" if step.target else ""
+        was = f" ('{target.description}')" if target else ""
         return f"{ident}{was} no longer exists on {where} ({len(observation.actions)} actions)"
-    if step.target and _norm(action.description) != _norm(step.target.description):
+    if target and _norm(action.description) != _norm(target.description):
         return (
             f"{ident} is now '{action.description}' on {where}; "
-            f"it was '{step.target.description}' when recorded"
+            f"it was '{target.description}' when recorded"
         )
     return None
 
@@ -184,14 +280,18 @@ async def replay(
     *,
     session_id: str | None = None,
     start_url: str | None = None,
+    demo_url: str | None = None,
+    reinterpret: bool = False,
 ) -> ReplayReport:
     """Replay a whole export (on a new session unless `session_id` is given)."""
     if not isinstance(export, ExportedSession):
         export = load_export(export)
     if session_id is None:
-        session_id = (await start_replay(export, provider, start_url=start_url)).id
+        started = await start_replay(export, provider, start_url=start_url, demo_url=demo_url)
+        session_id = started.id
     report = ReplayReport(session_id=session_id)
-    async for outcome in replay_steps(export, provider, session_id):
+    steps = replay_steps(export, provider, session_id, demo_url=demo_url, reinterpret=reinterpret)
+    async for outcome in steps:
         report.outcomes.append(outcome)
         if outcome.url:
             report.url = outcome.url
@@ -204,10 +304,9 @@ async def replay(
 
 
 __all__ = [
-    "ID_STEPS",
-    "REPLAYABLE",
     "ReplayOutcome",
     "ReplayReport",
+    "Rewrite",
     "replay",
     "replay_start",
     "replay_steps",
