@@ -97,8 +97,8 @@ async def test_export_command_reads_the_store(store, shop_session, demo_server, 
     assert run.exit_code == 0, run.output
     lines = run.output.splitlines()
     assert lines[0].startswith("replaying 2 steps on local session")
-    assert [line.split()[0] for line in lines[1:]] == ["ok", "ok"]
-    assert lines[-1].endswith("/shop/product/kindle-paperwhite")
+    assert [line.split()[:2] for line in lines[1:3]] == [["[1/2]", "ok"], ["[2/2]", "ok"]]
+    assert lines[-1].endswith("/shop/product/kindle-paperwhite, the page the recording ended on")
 
 
 def test_export_command_names_a_missing_session(store):

@@ -67,10 +67,10 @@ async def test_replay_command_on_stepdeck_serve(
     run = await asyncio.to_thread(CliRunner().invoke, main, args)
 
     assert run.exit_code == 0, run.output
-    first, *outcomes = run.output.splitlines()
-    replayed = first.split()[-1]  # "replaying 2 steps on serve session <id>"
+    first, *outcomes, _ = run.output.splitlines()
+    replayed = first.split(" session ")[1].split()[0]  # "... on serve session <id> (...)"
     assert first.startswith("replaying 2 steps on serve session")
-    assert [line.split()[0] for line in outcomes] == ["ok", "ok"]
+    assert [line.split()[1] for line in outcomes] == ["ok", "ok"]
     # The server recorded the replay like any client's steps.
     assert [s.url for s in store.steps("serve", replayed)] == [
         r.observation.metadata.url for r in results

@@ -96,6 +96,9 @@ def run_replay(
         demo = None
         target = demo_url
         if export.demo_origin and not target and not start_url:
+            if await _is_demo(export.demo_origin):
+                target = export.demo_origin  # the recorded demo still runs: replay there
+        if export.demo_origin and not target and not start_url:
             from tui.demo.server import DemoServer
 
             demo = DemoServer(port=0)
@@ -143,6 +146,20 @@ def run_replay(
     except StepdeckError as exc:
         print(f"stepdeck replay: {why(exc)}", file=sys.stderr)
         return 1
+
+
+async def _is_demo(origin: str) -> bool:
+    """Whether the bundled demo site still answers at `origin` (a read, retried by httpx)."""
+    import httpx
+
+    from tui.demo.pages import FOOTER
+
+    try:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            response = await client.get(origin.rstrip("/") + "/")
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200 and FOOTER in response.text
 
 
 async def _numbered(items):
