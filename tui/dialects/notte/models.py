@@ -14,6 +14,7 @@ import base64
 from datetime import datetime
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from tui.errors import InvalidRequest
@@ -351,6 +352,35 @@ class ActionParameter(_Wire):
     values: list[str] = Field(default_factory=list)
 
 
+def interaction_fields(a: Action) -> dict[str, Any]:
+    """An Action as Notte's interaction action, in wire form: the one mapping that both
+    `InteractionAction.from_action` and the pre-serialised observe answer use."""
+    role = a.role.lower()
+    value: str | bool | None
+    if a.params and a.params[0].values:
+        kind, value = "select_dropdown_option", ""
+    elif a.params:
+        kind, value = "fill", a.value or ""
+    elif role in ("checkbox", "switch") or (a.checked is not None and role != "radio"):
+        kind, value = "check", bool(a.checked)
+    else:
+        kind, value = "click", None
+    return {
+        "type": kind,
+        "id": a.id,
+        "description": a.description or a.id,
+        "category": a.category or "Interaction Actions",
+        "value": value,
+        "text_label": a.description or None,
+        "role": a.role or None,
+        "params": [
+            {"name": p.name, "type": p.type, "default": p.default, "values": list(p.values)}
+            for p in a.params
+        ]
+        or None,
+    }
+
+
 class InteractionAction(_Wire):
     """One element of Notte's space: `{type: click|fill|check|select_dropdown_option, id, …}`."""
 
@@ -366,25 +396,7 @@ class InteractionAction(_Wire):
 
     @classmethod
     def from_action(cls, a: Action) -> InteractionAction:
-        role = a.role.lower()
-        if a.params and a.params[0].values:
-            kind, value = "select_dropdown_option", ""
-        elif a.params:
-            kind, value = "fill", a.value or ""
-        elif role in ("checkbox", "switch") or (a.checked is not None and role != "radio"):
-            kind, value = "check", bool(a.checked)
-        else:
-            kind, value = "click", None
-        return cls(
-            type=kind,
-            id=a.id,
-            description=a.description or a.id,
-            category=a.category or "Interaction Actions",
-            value=value,
-            text_label=a.description or None,
-            role=a.role or None,
-            params=[ActionParameter(**p.model_dump()) for p in a.params] or None,
-        )
+        return cls.model_validate(interaction_fields(a))
 
     def to_action(self) -> Action:
         params = [Param(**p.model_dump()) for p in self.params or []]
@@ -434,6 +446,21 @@ class ObserveResponse(_Wire):
             ),
             markdown=o.markdown,
         )
+
+    @classmethod
+    def json_bytes(cls, o: Observation, max_actions: int | None = None) -> bytes:
+        """`from_observation(o)` as JSON bytes, built once from the observation: the actions
+        (5,000 on a big page) go out as plain dicts, never as models rebuilt one by one.
+        CPU work for a worker thread."""
+        head = cls(
+            metadata=SnapshotMetadata.from_meta(o.metadata),
+            screenshot=Screenshot(raw=o.screenshot_b64 or ""),
+            space=ActionSpace(description=o.description),
+            markdown=o.markdown,
+        ).model_dump(mode="json")
+        actions = o.actions if max_actions is None else o.actions[:max_actions]
+        head["space"]["interaction_actions"] = [interaction_fields(a) for a in actions]
+        return pydantic_core.to_json(head)
 
     def to_observation(self) -> Observation:
         return Observation(
