@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import ElementHandle, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
+from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
 from tui.engine.perception import perceive, to_markdown
 from tui.errors import ActionNotFound, InvalidRequest, StepTimeout
 from tui.model import StepRequest
@@ -89,17 +90,14 @@ class _NavWatch:
             return
         if not self.started:
             with contextlib.suppress(PlaywrightError):
-                await asyncio.wait_for(self.page.evaluate(SETTLE_JS), 2.0)
+                await bounded(self.page.evaluate(SETTLE_JS), QUICK_S, "waiting for a frame")
             if not self.started:
                 return
         timeout = self.sess.engine.nav_timeout_ms / 1000
         try:
             await asyncio.wait_for(asyncio.shield(self.future), timeout)
         except TimeoutError:
-            raise StepTimeout(
-                f"The page did not load within {timeout:.0f} s",
-                "the session is still usable: observe, go back or goto elsewhere",
-            ) from None
+            raise PageHung(f"The page did not load within {timeout:.0f} s") from None
         if not self.sess.live or self.page.is_closed():
             return
         try:
@@ -108,10 +106,7 @@ class _NavWatch:
             )
         except PlaywrightError as exc:
             if "Timeout" in str(exc):
-                raise StepTimeout(
-                    "The page did not finish loading",
-                    "the session is still usable: observe, go back or goto elsewhere",
-                ) from exc
+                raise PageHung("The page did not finish loading") from exc
             raise
 
 
@@ -119,7 +114,7 @@ class _NavWatch:
 
 
 async def _find(page: Page, action_id: str) -> ElementHandle | None:
-    handle = await page.evaluate_handle(FIND_JS, action_id)
+    handle = await bounded(page.evaluate_handle(FIND_JS, action_id), QUICK_S * 2, "finding")
     element = handle.as_element()
     if element is None:
         await handle.dispose()
@@ -135,7 +130,9 @@ async def _resolve(
     element = await _find(page, action_id) if raw is not None else None
     if element is None:
         # The page changed (or was never observed): walk again, then look once more.
-        sess.perceived = await perceive(page, html=False)
+        sess.perceived = await bounded(
+            perceive(page, html=False), sess.engine.walk_timeout_s, "reading the page"
+        )
         raw = sess.perceived.raw.get(action_id)
         element = await _find(page, action_id) if raw is not None else None
     if element is None or raw is None:
@@ -332,9 +329,9 @@ async def _navigate(sess: EngineSession, call) -> Any:
     except PlaywrightError as exc:
         text = str(exc)
         if "Timeout" in text:
-            raise StepTimeout(
-                f"The page did not load within {sess.engine.nav_timeout_ms / 1000:.0f} s",
-                "the session is still usable: observe, go back or goto elsewhere",
+            # Stopped by the step's recovery, so the page answers again at once.
+            raise PageHung(
+                f"The page did not load within {sess.engine.nav_timeout_ms / 1000:.0f} s"
             ) from exc
         if "net::" in text and not page.url.startswith("chrome-error:"):
             # Let Chromium's error page commit now, so it cannot interrupt the next step.
@@ -369,12 +366,16 @@ async def _reload(sess: EngineSession, req: StepRequest) -> Outcome:
 
 async def _scroll(sess: EngineSession, direction: int) -> Outcome:
     page = await sess.ensure_page()
-    pos = await page.evaluate(
-        "d => { window.scrollBy(0, d * Math.round(window.innerHeight * 0.9));"
-        " return Math.round(window.scrollY); }",
-        direction,
+    pos = await bounded(
+        page.evaluate(
+            "d => { window.scrollBy(0, d * Math.round(window.innerHeight * 0.9));"
+            " return Math.round(window.scrollY); }",
+            direction,
+        ),
+        sess.call_budget_s(),
+        "scroll",
     )
-    await page.evaluate(SETTLE_JS)
+    await bounded(page.evaluate(SETTLE_JS), QUICK_S, "waiting for a frame")
     return Outcome(message=f"scrolled {'down' if direction > 0 else 'up'} to y={pos}")
 
 
@@ -393,7 +394,7 @@ async def _press_key(sess: EngineSession, req: StepRequest) -> Outcome:
     page = await sess.ensure_page()
     try:
         with _NavWatch(sess, page) as watch:
-            await page.keyboard.press(key)
+            await bounded(page.keyboard.press(key), sess.call_budget_s(), f"press {key}")
             await watch.settle()
     except PlaywrightError as exc:
         if "Unknown key" in str(exc):
@@ -418,7 +419,7 @@ async def _new_tab(sess: EngineSession, req: StepRequest) -> Outcome:
     target = req.url or req.value
     current = sess.tabs.page.url if sess.tabs.page else None
     url = normalize_url(target, sess.engine.allow_schemes, base=current) if target else None
-    page = await sess.context.new_page()
+    page = await bounded(sess.context.new_page(), 10.0, "opening a tab")
     sess.attach(page)
     sess.tabs.active = sess.tabs.pages.index(page)
     sess.emit("tab", action="opened", index=sess.tabs.active, url=url or "about:blank")
@@ -443,7 +444,7 @@ async def _switch_tab(sess: EngineSession, req: StepRequest) -> Outcome:
     sess.tabs.active = index
     page = sess.tabs.pages[index]
     with contextlib.suppress(PlaywrightError):
-        await page.bring_to_front()
+        await bounded(page.bring_to_front(), QUICK_S, "switching tabs")
     sess.emit("tab", action="switched", index=index)
     return Outcome(message=f"switched to tab {index}: {page.url}")
 
@@ -454,8 +455,8 @@ async def _close_tab(sess: EngineSession, req: StepRequest) -> Outcome:
     if len(sess.tabs.pages) == 1:
         raise InvalidRequest("This is the session's last tab", "close the session instead")
     page = sess.tabs.pages[index]
-    await page.close()
-    sess._on_close(page)  # the close event may arrive later; the tab list must not wait
+    await bounded(page.close(), sess.call_budget_s(), "closing the tab")
+    sess.forget_tab(page)  # the close event may arrive later; the tab list must not wait
     return Outcome(message=f"closed tab {index}")
 
 
@@ -466,13 +467,14 @@ async def _wait(sess: EngineSession, req: StepRequest) -> Outcome:
     if ms < 0:
         raise InvalidRequest("wait needs a positive number of milliseconds")
     ms = min(ms, MAX_WAIT_MS)
-    await asyncio.sleep(ms / 1000)
+    with contextlib.suppress(TimeoutError):  # a session that ends ends its wait too
+        await asyncio.wait_for(sess.ended.wait(), ms / 1000)
     return Outcome(message=f"waited {ms} ms")
 
 
 async def _scrape(sess: EngineSession, req: StepRequest) -> Outcome:
     page = await sess.ensure_page()
-    perceived = await perceive(page)
+    perceived = await bounded(perceive(page), sess.engine.walk_timeout_s, "reading the page")
     sess.perceived = perceived
     markdown = await asyncio.to_thread(
         to_markdown, perceived.html or "", perceived.url, perceived.mark
@@ -486,13 +488,13 @@ async def _done(sess: EngineSession, req: StepRequest) -> Outcome:
 
 
 async def _click_xy(sess: EngineSession, req: StepRequest) -> Outcome:
-    if req.x is None or req.y is None:
-        raise InvalidRequest("click_xy needs x and y", "page pixels from the top-left of the view")
     page = await sess.ensure_page()
+    size = page.viewport_size or {"width": sess.viewport[0], "height": sess.viewport[1]}
+    x, y = check_point(req.x, req.y, size["width"], size["height"])
     with _NavWatch(sess, page) as watch:
-        await page.mouse.click(req.x, req.y)
+        await bounded(page.mouse.click(x, y), sess.call_budget_s(), "click_xy")
         await watch.settle()
-    return Outcome(message=f"clicked at {req.x:.0f},{req.y:.0f}")
+    return Outcome(message=f"clicked at {x:.0f},{y:.0f}")
 
 
 BROWSER_HANDLERS = {

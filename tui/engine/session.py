@@ -21,10 +21,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from playwright.async_api import BrowserContext, Dialog, Page, Request, Response
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Request, Response
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
 from playwright.async_api import Error as PlaywrightError
 
+from tui.engine.bounds import CALL_SLACK_S, QUICK_S, PageHung, bounded
 from tui.engine.browser import BrowserHost
 from tui.engine.masking import is_secret_element, mask_text, masked, scrub
 from tui.engine.perception import (
@@ -142,6 +143,9 @@ class EngineSession:
         self.steps = 0
         self.tabs = Tabs()
         self._titles: dict[Page, str] = {}
+        # A DevTools session per tab, opened when the tab is: one opened after its page hung
+        # cannot end the page's script (the renderer never finishes attaching it).
+        self.devtools: dict[Page, asyncio.Task[CDPSession]] = {}
         self._fresh: set[Page] = set()  # popups not yet observed: still loading, maybe
         self.log: list[LogEntry] = []
         self.console: deque[ConsoleMessage] = deque(maxlen=MAX_LOG)
@@ -154,6 +158,8 @@ class EngineSession:
         self.start_url = ""
         self.profile = ""  # the saved profile it started from
         self.endpoint = ""  # the pool endpoint it runs on (tui.engine.pool)
+        self.good_url = ""  # the last page that answered (unscrubbed): a stuck tab reopens it
+        self.ended = asyncio.Event()  # set once the session is no longer active
         self._inflight: dict[Request, tuple[NetworkRequest, float]] = {}
         self._nav_waiters: list[asyncio.Future[None]] = []
         self.lock = asyncio.Lock()
@@ -253,17 +259,23 @@ class EngineSession:
 
     # --- browser events -------------------------------------------------------------------
 
-    def attach(self, page: Page) -> None:
+    def attach(self, page: Page, *, index: int | None = None) -> None:
         """Follow a page: console, dialogs, crashes, navigation; it becomes a tab."""
         if page in self.tabs.pages:
             return
-        self.tabs.pages.append(page)
+        if index is None:
+            self.tabs.pages.append(page)
+        else:
+            self.tabs.pages.insert(min(index, len(self.tabs.pages)), page)
         page.on("console", self._on_console)
         page.on("pageerror", self._on_page_error)
         page.on("dialog", self._on_dialog)
         page.on("crash", self._on_crash)
         page.on("close", self._on_close)
         page.on("framenavigated", self._on_frame_navigated)
+        task = asyncio.get_running_loop().create_task(self.context.new_cdp_session(page))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "unretrieved"
+        self.devtools[page] = task
 
     def _on_page(self, page: Page) -> None:
         # Popups (target=_blank, window.open) become the active tab.
@@ -275,16 +287,28 @@ class EngineSession:
         self.emit("tab", action="opened", index=self.tabs.active, url=page.url)
 
     def _on_close(self, page: Page) -> None:
+        index = self.forget_tab(page)
+        if index is not None and self.live:
+            self.emit("tab", action="closed", index=index)
+
+    def forget_tab(self, page: Page) -> int | None:
+        """Drop a closed page from the tabs (its close event may come later); its old index."""
         if page not in self.tabs.pages:
-            return
+            return None
         index = self.tabs.pages.index(page)
         self.tabs.pages.remove(page)
         self._titles.pop(page, None)
         self._fresh.discard(page)
+        devtools = self.devtools.pop(page, None)
+        if devtools is not None and not devtools.done():
+            devtools.cancel()
         if self.tabs.active >= index and self.tabs.active > 0:
             self.tabs.active -= 1
-        if self.live:
-            self.emit("tab", action="closed", index=index)
+        return index
+
+    def shown_url(self, url: str) -> str:
+        """A url as it may be shown: known secrets scrubbed."""
+        return scrub(url, self.secrets)
 
     def _on_console(self, msg: PWConsoleMessage) -> None:
         level = msg.type
@@ -307,11 +331,12 @@ class EngineSession:
         )
         self._add_console(entry)
         self.emit("console", level="dialog", text=text)
-        with contextlib.suppress(PlaywrightError):
+        with contextlib.suppress(PlaywrightError, PageHung):
             if dialog.type == "beforeunload":
-                await dialog.accept()  # dismissing would cancel the navigation the step asked for
+                # dismissing would cancel the navigation the step asked for
+                await bounded(dialog.accept(), QUICK_S, "accepting a dialog")
             else:
-                await dialog.dismiss()
+                await bounded(dialog.dismiss(), QUICK_S, "dismissing a dialog")
 
     def _on_crash(self, page: Page) -> None:
         self.fail("the tab crashed")
@@ -400,6 +425,7 @@ class EngineSession:
         self.status = SessionStatus.ERROR
         self.error = reason
         self.closed_at = utcnow()
+        self.ended.set()
         self._resolve_nav()
         self.emit("status", status=self.status.value, error=reason)
 
@@ -419,7 +445,7 @@ class EngineSession:
     async def ensure_page(self) -> Page:
         page = self.page
         if page is None:
-            page = await self.context.new_page()
+            page = await bounded(self.context.new_page(), 10.0, "opening a tab")
             self.attach(page)
             self.tabs.active = len(self.tabs.pages) - 1
         return page
@@ -431,8 +457,46 @@ class EngineSession:
             self.touch()
             return await self.observe_unlocked(screenshot=screenshot)
 
-    async def observe_unlocked(self, *, screenshot: bool = True) -> Observation:
+    async def observe_unlocked(self, *, screenshot: bool = True, done: str = "") -> Observation:
+        """Observe, bounded: a page that stops answering is recovered, then a timeout says so.
+
+        `done` is what the step before it did (it happened, even if the page then hung).
+        """
         page = await self.ensure_page()
+        try:
+            return await bounded(
+                self._observe_page(page, screenshot), self.observe_budget_s(), "observe"
+            )
+        except PageHung as exc:
+            raise await self.recovered(page, exc, scrub(done, self.secrets)) from None
+
+    def observe_budget_s(self) -> float:
+        """The longest an observation may take: a popup's load, the walk, a margin."""
+        return self.engine.nav_timeout_ms / 1000 + self.engine.walk_timeout_s + 5
+
+    def action_budget_s(self) -> float:
+        """The longest an action may take: a navigation (maybe retried once), then its load."""
+        return 2 * self.engine.nav_timeout_ms / 1000 + self.engine.action_timeout_ms / 1000 + 5
+
+    def call_budget_s(self) -> float:
+        """The bound of one quick call into the page (evaluate, mouse, keyboard)."""
+        return self.engine.action_timeout_ms / 1000 + CALL_SLACK_S
+
+    async def recovered(self, page: Page, exc: PageHung, done: str = "") -> StepTimeout:
+        """Recover the stuck tab; the timeout to raise, saying what was done and what next."""
+        from tui.engine.recovery import recover_tab
+
+        try:
+            hint = await recover_tab(self, page)
+        except Exception as failure:  # the recovery itself must never wedge or crash a step
+            self.fail(f"a page stopped answering and could not be recovered ({failure})")
+            hint = "close this session and start a new one"
+        if not self.live and self.status == SessionStatus.ERROR:
+            hint = "close this session and start a new one"
+        message = f"{done}, then {exc.message}" if done else exc.message
+        return StepTimeout(message, hint)
+
+    async def _observe_page(self, page: Page, screenshot: bool) -> Observation:
         if page in self._fresh:
             # A popup opened by the page: let its document arrive before describing it.
             self._fresh.discard(page)
@@ -470,6 +534,8 @@ class EngineSession:
             metadata=meta, actions=perceived.actions, markdown=markdown, screenshot=png, note=note
         )
         self.last_observation = obs
+        if not page.is_closed() and page.url.startswith(("http://", "https://")):
+            self.good_url = page.url
         return obs
 
     async def _shot_result(self, task: asyncio.Future[bytes] | None) -> tuple[bytes | None, str]:
@@ -510,10 +576,9 @@ class EngineSession:
             try:
                 return await asyncio.wait_for(call(), self.engine.walk_timeout_s)
             except TimeoutError:
-                raise StepTimeout(
-                    f"The page did not answer within {self.engine.walk_timeout_s:.0f} s "
-                    "(its scripts may be stuck)",
-                    "goto elsewhere, reload, or close the tab",
+                raise PageHung(
+                    f"the page did not answer within {self.engine.walk_timeout_s:.0f} s "
+                    "(its scripts may be stuck)"
                 ) from None
             except PlaywrightError as exc:
                 # A navigation in flight destroys the context: wait for the new document.
@@ -537,10 +602,16 @@ class EngineSession:
             last = -1
             for _ in range(rounds):
                 try:
-                    height = await page.evaluate(
-                        "() => { window.scrollTo(0, document.documentElement.scrollHeight);"
-                        " return document.documentElement.scrollHeight; }"
+                    height = await bounded(
+                        page.evaluate(
+                            "() => { window.scrollTo(0, document.documentElement.scrollHeight);"
+                            " return document.documentElement.scrollHeight; }"
+                        ),
+                        self.call_budget_s(),
+                        "scroll",
                     )
+                except PageHung as exc:
+                    raise await self.recovered(page, exc) from None
                 except PlaywrightError as exc:
                     raise self.translate(exc, "scroll") from exc
                 if height == last:
@@ -555,7 +626,13 @@ class EngineSession:
             self.touch()
             page = await self.ensure_page()
             try:
-                return await page.screenshot(type="png", timeout=self._shot_timeout_ms())
+                return await bounded(
+                    page.screenshot(type="png", timeout=self._shot_timeout_ms()),
+                    self._shot_timeout_ms() / 1000 + CALL_SLACK_S,
+                    "screenshot",
+                )
+            except PageHung as exc:
+                raise await self.recovered(page, exc) from None
             except PlaywrightError as exc:
                 raise self.translate(exc, "screenshot") from exc
 
@@ -582,7 +659,15 @@ class EngineSession:
                 timestamp=started,
             )
             try:
-                outcome = await run_action(self, request)
+                try:
+                    outcome = await bounded(
+                        run_action(self, request), self.action_budget_s(), request.type
+                    )
+                except PageHung as exc:
+                    stuck = self.page
+                    if stuck is None:
+                        raise
+                    raise await self.recovered(stuck, exc) from None
                 if outcome.secret and request.value and not secret:
                     # The walk before the action did not know the field: mask it now.
                     self.secrets.add(request.value)
@@ -590,7 +675,7 @@ class EngineSession:
                     entry.params = shown.model_dump(
                         exclude_defaults=True, exclude={"type", "source", "confirm"}
                     )
-                obs = await self.observe_unlocked(screenshot=True)
+                obs = await self.observe_unlocked(screenshot=True, done=outcome.message)
             except StepdeckError as exc:
                 self._finish(entry, t0, error=exc)
                 raise
@@ -649,6 +734,9 @@ class EngineSession:
         """A Playwright error as a typed error a person can act on."""
         text = str(exc)
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        if self.status in (SessionStatus.CLOSED, SessionStatus.TIMED_OUT):
+            word = "expired" if self.status == SessionStatus.TIMED_OUT else "was closed"
+            return SessionGone(f"Session {self.id} {word} during {what}")
         if self.status == SessionStatus.ERROR or "crash" in text.lower():
             self.fail(self.error or "the tab crashed")
             return BrowserCrashed(f"Session {self.id} crashed during {what}")
@@ -689,6 +777,7 @@ class EngineSession:
             self.closed_at = utcnow()
             self.emit("status", status=status.value)
             self.emit("session", action="closed", status=status.value)
+        self.ended.set()
         self._resolve_nav()
         # An ended session stays listed (with its logs); its pixels and elements are let go.
         self.perceived = None
@@ -696,7 +785,8 @@ class EngineSession:
             self.last_observation = self.last_observation.model_copy(update={"screenshot": None})
         self._inflight.clear()
         with contextlib.suppress(PlaywrightError, Exception):
-            await self.context.close()
+            # A context whose renderer hangs still closes (the browser kills it); bounded anyway.
+            await bounded(self.context.close(), 10.0, "closing the session")
 
 
 class Engine:
@@ -772,12 +862,16 @@ class Engine:
         for attempt in (1, 2):
             browser = await self.host.ensure()
             try:
-                context = await browser.new_context(
-                    viewport={"width": viewport[0], "height": viewport[1]},
-                    **(profile.context_options() if profile else {}),
+                context = await bounded(
+                    browser.new_context(
+                        viewport={"width": viewport[0], "height": viewport[1]},
+                        **(profile.context_options() if profile else {}),
+                    ),
+                    15.0,
+                    "opening a browser context",
                 )
                 break
-            except PlaywrightError as exc:
+            except (PlaywrightError, PageHung) as exc:
                 # The browser died between ensure() and here: relaunch once.
                 if attempt == 2 or self.host.connected:
                     raise BrowserCrashed(
@@ -800,18 +894,38 @@ class Engine:
             viewport=viewport,
         )
         sess.profile = profile.name if profile is not None else ""
+        try:
+            page = await bounded(context.new_page(), 10.0, "opening a tab")
+        except (PlaywrightError, PageHung) as exc:
+            with contextlib.suppress(Exception):
+                await bounded(context.close(), 10.0, "closing the context")
+            raise BrowserCrashed(
+                f"Could not open a tab: {str(exc).splitlines()[0]}",
+                "try again; if it keeps failing, restart stepdeck",
+            ) from exc
         self.sessions[sess.id] = sess
         self._wake.set()
-        page = await context.new_page()
         sess.attach(page)
         sess.start_url = target or ""
         sess.emit("session", action="created")
         if target:
             try:
-                await page.goto(target, wait_until="domcontentloaded")
-            except PlaywrightError as exc:
+                await bounded(
+                    page.goto(target, wait_until="domcontentloaded"),
+                    self.nav_timeout_ms / 1000 + CALL_SLACK_S,
+                    f"goto {target}",
+                )
+                sess.good_url = page.url
+            except (PlaywrightError, PageHung) as exc:
                 # No session is left behind on Chromium's error page: close it, say why.
-                err = self._start_error(sess, exc, target)
+                err = (
+                    self._start_error(sess, exc, target)
+                    if isinstance(exc, PlaywrightError)
+                    else StepTimeout(
+                        f"{target} did not load in time; no session opened",
+                        "check that the site answers, or start without a url and goto later",
+                    )
+                )
                 await sess.close()
                 self.sessions.pop(sess.id, None)
                 raise err from exc
@@ -869,6 +983,7 @@ class Engine:
             return
         sess.status = SessionStatus.TIMED_OUT
         sess.closed_at = utcnow()
+        sess.ended.set()
         sess.emit("status", status=sess.status.value)
         task = asyncio.get_running_loop().create_task(sess.close(SessionStatus.TIMED_OUT))
         self._closing.add(task)
@@ -884,7 +999,9 @@ class Engine:
             self._wake.clear()
             live = [s for s in self.sessions.values() if s.live]
             for sess in live:
-                if sess.expired() and not sess.lock.locked():
+                # A session whose step is stuck (its lock held) expires too: closing its
+                # context ends the stuck call, which then answers that the session expired.
+                if sess.expired():
                     self.schedule_expire(sess)
 
     def _on_disconnect(self) -> None:

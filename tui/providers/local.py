@@ -261,7 +261,14 @@ class LocalProvider:
         sess.emit(
             "paused", held=masked(request, secrets=sess.secrets).describe(), source=request.source
         )
-        await gate.wait()  # set by resume, close, or the provider closing
+        # Set by resume, close, or the provider closing; a session that ends any other way
+        # (expired, crashed) answers its held steps too.
+        waits = [asyncio.ensure_future(gate.wait()), asyncio.ensure_future(sess.ended.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
         sess.check_live()
 
     def _release(self, session_id: str) -> None:
