@@ -11,6 +11,7 @@ dir (generated once, mode 0600).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import importlib
@@ -196,6 +197,23 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+async def record_statuses(provider: Provider, store: Store, name: str) -> None:
+    """Write every status change the provider reports (a crash with its reason, an expiry)
+    to the store, so it never keeps `active` for a session that died."""
+    async for event in provider.events():
+        if event.kind != "status":
+            continue
+        try:
+            status = SessionStatus(event.data.get("status", ""))
+        except ValueError:
+            continue
+        error = event.data.get("error")
+        try:
+            await asyncio.to_thread(store.mark_status, name, event.session_id, status, error)
+        except Exception:  # the store must never stop the server
+            log.exception("could not record a status change")
+
+
 # -- the app ---------------------------------------------------------------------------------
 
 
@@ -219,9 +237,18 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_provider:
             await provider.start()
+        follow: asyncio.Task[None] | None = None
+        if store is not None and getattr(getattr(provider, "capabilities", None), "events", False):
+            follow = asyncio.create_task(
+                record_statuses(provider, store, SERVE_PROVIDER), name="stepdeck-statuses"
+            )
         try:
             yield
         finally:
+            if follow is not None:
+                follow.cancel()
+                with contextlib.suppress(BaseException):
+                    await follow
             if manage_provider:
                 with contextlib.suppress(Exception):
                     await provider.aclose()

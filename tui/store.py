@@ -11,7 +11,9 @@ connection shared behind a lock keeps that safe.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -148,12 +150,29 @@ class StoredStep(BaseModel):
         )
 
 
+def _private_dir(path: Path) -> Path:
+    """A folder only its owner can read (0700), with the data dir above it private too."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = locations.data_dir()
+    chain = [path]
+    if path.is_relative_to(data):
+        chain = [data / p for p in reversed(path.relative_to(data).parents)] + [path]
+    for folder in chain:
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o700)
+    return path
+
+
 class Store:
     """Sessions and steps from every provider, in one SQLite file (WAL)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else locations.store_file()
-        locations.ensure(self.path.parent)
+        _private_dir(self.path.parent)
+        # SQLite gives its WAL and shm files the database file's mode: create it private.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        with contextlib.suppress(OSError):
+            os.chmod(self.path, 0o600)
         # Screenshots live beside the database, whichever database that is.
         self.shots_dir = locations.shots_dir() if path is None else self.path.parent / "shots"
         self._lock = threading.RLock()
@@ -327,12 +346,14 @@ class Store:
                 seq = self._next_seq(provider, session_id)
                 shot_path: Path | None = None
                 if obs is not None and obs.screenshot:
-                    folder = locations.ensure(
+                    folder = _private_dir(
                         self.shots_dir / _safe_name(provider) / _safe_name(session_id)
                     )
                     shot_path = folder / f"{seq:05d}.png"
                     tmp = shot_path.with_suffix(".png.part")
-                    tmp.write_bytes(obs.screenshot)
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                    with os.fdopen(fd, "wb") as f:
+                        f.write(obs.screenshot)
                     tmp.replace(shot_path)
                 row = (
                     provider,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.engine.conftest import find
+from tests.engine.conftest import eventually, find
 from tui.engine.masking import MASK
 from tui.model import CreateSession, StepRequest
 from tui.records.export import export_session
@@ -107,3 +107,62 @@ async def test_a_password_sent_by_get_is_scrubbed_from_urls(provider, pages_serv
         ]
     )
     assert SECRET not in everything
+
+
+CARD = "4242 4242 4242 4242"
+
+
+async def test_secrets_are_masked_before_the_first_look(provider, pages_server, tmp_path):
+    """No observe first: the field's kind is learned before typing, so no sink sees it."""
+    events = []
+    unsubscribe = provider.engine.subscribe(events.append)
+    try:
+        s = await provider.create_session(CreateSession(url=f"{pages_server}/leaky.html"))
+        r1 = await provider.step(s.id, StepRequest(type="fill", id="I3", value=CARD))
+        r2 = await provider.step(s.id, StepRequest(type="fill", id="I2", value=SECRET, enter=True))
+        await eventually(
+            lambda: any("echo=" in n.url for n in provider.engine.get(s.id).network),
+            "the page sent what was typed",
+        )
+    finally:
+        unsubscribe()
+    console = await provider.console(s.id)
+    network = await provider.network(s.id)
+    assert any(MASK in c.text for c in console)  # the page did log the value: masked
+    sinks = {
+        "console": [c.model_dump(mode="json") for c in console],
+        "network": [n.model_dump(mode="json") for n in network],
+        "events": [e.model_dump(mode="json") for e in events],
+        "results": [r.model_dump(mode="json", exclude={"observation"}) for r in (r1, r2)],
+        "log": [e.model_dump(mode="json") for e in await provider.action_log(s.id)],
+        "page": r2.observation.model_dump(mode="json", exclude={"screenshot"}),
+        "session": (await provider.get_session(s.id)).model_dump(mode="json"),
+    }
+    for name, sink in sinks.items():
+        text = json.dumps(sink)
+        for secret in (SECRET, CARD, CARD.replace(" ", "+"), CARD.replace(" ", "%20")):
+            assert secret not in text, (name, secret)
+    store = Store(tmp_path / "db" / "stepdeck.db")
+    try:
+        store.record_session(await provider.get_session(s.id))
+        store.record_step("local", s.id, r1)
+        store.record_step("local", s.id, r2)
+    finally:
+        store.close()
+    for path in (tmp_path / "db").glob("stepdeck.db*"):
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and CARD.encode() not in data, path
+
+
+async def test_card_numbers_and_secret_fields_are_recognised():
+    from tui.engine.masking import is_secret_field, mask_card_numbers, scrub_data
+
+    assert is_secret_field("text", "cc-number")
+    assert is_secret_field("text", "off", "cvc cvc")
+    assert is_secret_field("password")
+    assert not is_secret_field("text", "username", "user user")
+    assert mask_card_numbers(f"paid with {CARD}.") == f"paid with {MASK}."
+    assert mask_card_numbers("order 1234567890123 on 2026-12-02") == (
+        "order 1234567890123 on 2026-12-02"  # not a card: the Luhn check fails
+    )
+    assert scrub_data({"a": [CARD, 3, "x hunter22"]}, {"hunter22"}) == {"a": [MASK, 3, f"x {MASK}"]}

@@ -18,6 +18,7 @@ from playwright.async_api import ElementHandle, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
+from tui.engine.masking import is_secret_field
 from tui.engine.perception import perceive, to_markdown
 from tui.errors import ActionNotFound, InvalidRequest, StepTimeout
 from tui.model import StepRequest
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from tui.engine.session import EngineSession
 
 SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
+FIELD_JS = "el => [el.type || '', el.getAttribute('autocomplete') || '', (el.name || '') + ' ' + (el.id || '')]"
 FIND_JS = "id => { const el = window.__stepdeck && window.__stepdeck.byId.get(id); return el && el.isConnected ? el : null; }"
 MAX_WAIT_MS = 30_000
 TEXT_TYPES = {"select", "textarea", "contenteditable"}
@@ -193,6 +195,11 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
                 f"{_what(action_id, raw)} does not take a value",
                 f"click it with `{action_id}` alone, or fill an input: {_inputs(sess)}",
             )
+    # Know what the field is before typing into it: a secret is masked in every log and
+    # event from the first keystroke on, even when the page was never observed.
+    secret = bool(req.value) and kind in ("fill", "select") and await _secret_field(element, raw)
+    if secret and req.value:
+        sess.secrets.add(req.value)
     timeout = sess.engine.action_timeout_ms
     try:
         with _NavWatch(sess, page) as watch:
@@ -253,7 +260,20 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
         raise
     finally:
         _release(element)
-    return Outcome(message=message, secret=raw.get("type") == "password")
+    return Outcome(message=message, secret=secret)
+
+
+async def _secret_field(element: ElementHandle | Locator, raw: dict[str, Any]) -> bool:
+    """Whether the element takes a secret: its type, autofill tokens, name and id say so."""
+    if raw.get("type") == "password":
+        return True
+    try:
+        kind, autocomplete, name = await bounded(
+            element.evaluate(FIELD_JS), QUICK_S * 2, "reading the field"
+        )
+    except PlaywrightError:
+        return False
+    return is_secret_field(str(kind), str(autocomplete), str(name))
 
 
 _pending: set[asyncio.Task[None]] = set()

@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from tui.model import StepRequest
+from tui.model import Observation, StepRequest
 
 MASK = "••••••"
 
@@ -23,11 +23,42 @@ _PASSWORD_IN_TEXT = re.compile(
 )
 
 
+# autocomplete tokens (HTML's autofill names) of fields whose value is a secret
+SECRET_AUTOCOMPLETE = {
+    "current-password",
+    "new-password",
+    "one-time-code",
+    "cc-number",
+    "cc-csc",
+    "cc-exp",
+    "cc-exp-month",
+    "cc-exp-year",
+}
+_SECRET_NAME = re.compile(
+    r"passw|passwd|pwd|passcode|secret|api[-_]?key|token|card[-_]?num|cardnumber|cc[-_]?num"
+    r"|\bcvc\b|\bcvv\b|\bcsc\b|security[-_]?code|\bpin\b|\biban\b|\bssn\b",
+    re.I,
+)
+
+
 def is_secret_element(raw: dict[str, Any] | None) -> bool:
     """A walked element whose value is a secret (a password input)."""
     if not raw:
         return False
     return raw.get("type") == "password"
+
+
+def is_secret_field(kind: str = "", autocomplete: str = "", name: str = "") -> bool:
+    """A field whose value is a secret, from what the page says it is.
+
+    `kind` is the input's type, `autocomplete` its autofill tokens, `name` its
+    name and id: a password, a one-time code, a card number or its security code.
+    """
+    if kind.lower() == "password":
+        return True
+    if SECRET_AUTOCOMPLETE & set(autocomplete.lower().split()):
+        return True
+    return bool(name and _SECRET_NAME.search(name))
 
 
 def mask_text(text: str | None, secrets: set[str] | frozenset[str] = frozenset()) -> str | None:
@@ -55,6 +86,61 @@ def scrub(text: str, secrets: set[str] | frozenset[str]) -> str:
             if form in text:
                 text = text.replace(form, MASK)
     return text
+
+
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def mask_card_numbers(text: str) -> str:
+    """`text` with anything shaped like a payment card number (13-19 digits, Luhn) hidden."""
+    if not text or not any(ch.isdigit() for ch in text):
+        return text
+
+    def hide(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        return MASK if 13 <= len(digits) <= 19 and _luhn(digits) else m.group(0)
+
+    return _CARD.sub(hide, text)
+
+
+def scrub_data(data: Any, secrets: set[str] | frozenset[str] = frozenset()) -> Any:
+    """JSON-like data (dicts, lists, strings) with known secrets and card numbers hidden.
+
+    For anything that writes evidence to disk (exports, reports, HAR): the one function
+    to call on what leaves the engine, whatever shape it has.
+    """
+    if isinstance(data, str):
+        return mask_card_numbers(scrub(data, secrets))
+    if isinstance(data, dict):
+        return {k: scrub_data(v, secrets) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [scrub_data(v, secrets) for v in data]
+    return data
+
+
+def scrub_observation(obs: Observation, secrets: set[str] | frozenset[str]) -> Observation:
+    """The observation with known secrets hidden where the page shows them (input values)."""
+    if not secrets:
+        return obs
+    obs.markdown = scrub(obs.markdown, secrets)
+    obs.metadata.url = scrub(obs.metadata.url, secrets)
+    for action in obs.actions:
+        if action.value is not None and (
+            action.value in secrets or scrub(action.value, secrets) != action.value
+        ):
+            action.value = MASK
+        action.description = scrub(action.description, secrets)
+    return obs
 
 
 def masked(

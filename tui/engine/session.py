@@ -27,7 +27,13 @@ from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import CALL_SLACK_S, QUICK_S, PageHung, bounded
 from tui.engine.browser import BrowserHost
-from tui.engine.masking import is_secret_element, mask_text, masked, scrub
+from tui.engine.masking import (
+    is_secret_element,
+    mask_text,
+    masked,
+    scrub,
+    scrub_observation,
+)
 from tui.engine.perception import (
     Perceived,
     init_script,
@@ -394,6 +400,7 @@ class EngineSession:
     def _add_console(self, entry: ConsoleMessage) -> None:
         if self.secrets:
             entry.text = mask_text(entry.text, self.secrets) or ""
+            entry.url = scrub(entry.url, self.secrets)
         self.console.append(entry)
         self.console_seen += 1
 
@@ -533,6 +540,7 @@ class EngineSession:
         obs = Observation(
             metadata=meta, actions=perceived.actions, markdown=markdown, screenshot=png, note=note
         )
+        scrub_observation(obs, self.secrets)  # a typed card number shows in its input's value
         self.last_observation = obs
         if not page.is_closed() and page.url.startswith(("http://", "https://")):
             self.good_url = page.url

@@ -326,19 +326,22 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             value=(target.value or "") + text,
             enter=body.text.endswith("\n"),
         )
-        reply = _control(await step(session_id, request))
-        reply.selector, reply.text = body.selector, body.text
+        result = await step(session_id, request)
+        reply = _control(result)
+        # Echo what was typed only as the engine shows it: a secret field's value is masked.
+        secret = result.request.value != request.value
+        reply.selector, reply.text = body.selector, result.request.value if secret else body.text
         return reply
 
     @api.post("/sessions/{session_id}/fill", response_model=ControlResponse)
     async def fill(session_id: str, body: FillRequest) -> ControlResponse:
         target = await element(session_id, body.selector)
-        reply = _control(
-            await step(
-                session_id, StepRequest(source="api", type="fill", id=target.id, value=body.value)
-            )
+        result = await step(
+            session_id, StepRequest(source="api", type="fill", id=target.id, value=body.value)
         )
-        reply.selector, reply.value = body.selector, body.value
+        reply = _control(result)
+        # The engine's echo of the step: a secret field's value comes back masked.
+        reply.selector, reply.value = body.selector, result.request.value
         return reply
 
     @api.post("/sessions/{session_id}/screenshot", response_model=ScreenshotResponse)
