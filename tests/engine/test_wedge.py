@@ -35,8 +35,9 @@ async def within(call, limit: float = LIMIT):
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def provider() -> AsyncIterator[LocalProvider]:
-    p = LocalProvider(nav_timeout_ms=2_000, action_timeout_ms=1_000)
-    p.engine.walk_timeout_s = 2.0
+    # Bounds short enough to keep the suite fast, long enough for a busy 2-core machine.
+    p = LocalProvider(nav_timeout_ms=3_000, action_timeout_ms=2_000)
+    p.engine.walk_timeout_s = 5.0
     await p.start()
     try:
         yield p

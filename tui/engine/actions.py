@@ -20,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
 from tui.engine.masking import is_secret_field
 from tui.engine.perception import perceive, to_markdown
+from tui.engine.recovery import page_answers
 from tui.errors import ActionNotFound, InvalidRequest, StepTimeout
 from tui.model import StepRequest
 
@@ -249,6 +250,9 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
             await watch.settle(quick=kind != "click" and not req.enter)
     except PlaywrightError as exc:
         text = str(exc)
+        if "Timeout" in text and not await page_answers(page):
+            # Not covered: the page stopped answering (a script that never yields).
+            raise PageHung(f"{kind} {_what(action_id, raw)}: the page stopped answering") from exc
         if "Timeout" in text:
             reason = "it may be covered, disabled or off screen"
             if "not enabled" in text or "disabled" in text:

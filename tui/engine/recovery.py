@@ -28,10 +28,10 @@ from tui.engine.bounds import QUICK_S, PageHung, bounded
 if TYPE_CHECKING:
     from tui.engine.session import EngineSession
 
-PROBE_S = 1.5
+PROBE_S = 3.0  # generous: a busy machine must not pass for a stuck page
 
 
-async def _answers(page: Page) -> bool:
+async def page_answers(page: Page) -> bool:
     """Whether the page's main world runs a script now."""
     try:
         return await bounded(page.evaluate("1"), PROBE_S, "probe") == 1
@@ -82,10 +82,10 @@ async def recover_tab(sess: EngineSession, page: Page) -> str:
     cdp = await _open_cdp(sess, page)
     try:
         await _send(cdp, "Page.stopLoading")
-        if await _answers(page):
+        if await page_answers(page):
             return "the page was stopped; the session is still usable: observe, go back or goto elsewhere"
         await _send(cdp, "Runtime.terminateExecution")
-        if await _answers(page):
+        if await page_answers(page):
             return "the page's script was stopped; the session is still usable: observe or goto elsewhere"
     finally:
         if sess.devtools.get(page) is None:  # a late one of our own
@@ -114,7 +114,7 @@ async def _replace(sess: EngineSession, page: Page) -> str:
                 sess.engine.nav_timeout_ms / 1000 + 2,
                 "reopening the last page",
             )
-            if await _answers(fresh):
+            if await page_answers(fresh):
                 return (
                     f"the stuck tab was replaced by a fresh one at {sess.shown_url(good)}; "
                     "observe to see it"

@@ -146,6 +146,7 @@ class EngineSession:
         self.closed_at: datetime | None = None
         self.error: str | None = None
         self.paused = False
+        self.starting = True  # being created: the first page is loading
         self.steps = 0
         self.tabs = Tabs()
         self._titles: dict[Page, str] = {}
@@ -196,6 +197,8 @@ class EngineSession:
         return time.monotonic() - self._last_mono
 
     def expired(self) -> bool:
+        if self.starting:  # its idle clock starts once its first page has loaded
+            return False
         return self.live and self.idle_seconds() > self.idle_timeout_minutes * 60
 
     def check_live(self) -> None:
@@ -937,6 +940,8 @@ class Engine:
                 await sess.close()
                 self.sessions.pop(sess.id, None)
                 raise err from exc
+        sess.starting = False
+        sess.touch()
         return sess
 
     def _start_error(self, sess: EngineSession, exc: PlaywrightError, url: str) -> StepdeckError:
