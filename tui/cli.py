@@ -24,7 +24,16 @@ def _engine_options(f):
     return f
 
 
+def _trace_option(f):
+    return click.option(
+        "--trace",
+        is_flag=True,
+        help="Record a Playwright trace of every embedded-engine session (see `export`).",
+    )(f)
+
+
 def _app_options(f):
+    f = _trace_option(f)
     f = click.option(
         "--profile",
         default=None,
@@ -75,6 +84,7 @@ def demo(**options) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8390, show_default=True, type=int)
 @click.option("--allow-remote", is_flag=True, help="Allow binding to a non-loopback address.")
+@_trace_option
 @_engine_options
 def serve(**options) -> None:
     """Serve the embedded engine over HTTP (Notte, MultiOn, ThinkRun dialects)."""

@@ -48,6 +48,11 @@ def exports_dir() -> Path:
     return data_dir() / "exports"
 
 
+def traces_dir() -> Path:
+    """Playwright traces of embedded-engine sessions recorded with --trace."""
+    return data_dir() / "traces"
+
+
 def profiles_dir() -> Path:
     """Saved browser state (cookies, storage), one 0600 file per profile."""
     return data_dir() / "profiles"

@@ -228,6 +228,7 @@ class CreateSession(_Model):
     first_command: str | None = None
     profile: str | None = None  # start from this saved profile (cookies, storage)
     persist_profile: bool = False  # save the state back into it when the session is stopped
+    trace: bool = False  # record a Playwright trace (embedded engine; written when it closes)
 
 
 StepType = Literal[

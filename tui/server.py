@@ -326,6 +326,7 @@ def run_server(
     cdp_url: str | None = None,
     headed: bool = False,
     chromium: str | None = None,
+    trace: bool = False,
 ) -> int:
     """Run `stepdeck serve` until interrupted. Returns the exit code."""
     if not is_loopback(host) and not allow_remote:
@@ -342,7 +343,9 @@ def run_server(
 
     try:
         # Command-line flags win over env and the config file (a flag not given is None).
-        settings = load_settings(cdp_url=cdp_url, headed=headed or None, chromium=chromium)
+        settings = load_settings(
+            cdp_url=cdp_url, headed=headed or None, chromium=chromium, trace=trace or None
+        )
     except SettingsError as exc:
         print(f"stepdeck serve: {exc}", file=sys.stderr)
         return 2

@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     idle_timeout_minutes: float = 15
     nav_timeout_ms: float = 15_000  # a slow site may want longer
     action_timeout_ms: float = 5_000
+    trace: bool = False  # record a Playwright trace of every embedded session (--trace)
     # `stepdeck serve`, and the app finding one
     server_url: str = "http://127.0.0.1:8390"
     token: SecretStr | None = None  # STEPDECK_TOKEN; else the token file in the data dir

@@ -18,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -25,6 +26,7 @@ from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Reque
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
 from playwright.async_api import Error as PlaywrightError
 
+from tui.engine import tracing
 from tui.engine.bounds import CALL_SLACK_S, QUICK_S, PageHung, bounded
 from tui.engine.browser import BrowserHost
 from tui.engine.masking import (
@@ -173,6 +175,7 @@ class EngineSession:
         self.perceived: Perceived | None = None  # the last walk (ids -> elements in the page)
         self.agent_memory: Any = None  # the agent's pending question and last search (engine/agent)
         self.last_observation: Observation | None = None
+        self.trace_path: Path | None = None  # recording a Playwright trace into it (tracing.py)
         context.on("page", self._on_page)
         context.on("request", self._on_request)
         context.on("response", self._on_response)
@@ -795,6 +798,10 @@ class EngineSession:
         if self.last_observation is not None:  # a copy: callers may still hold the original
             self.last_observation = self.last_observation.model_copy(update={"screenshot": None})
         self._inflight.clear()
+        if self.trace_path is not None:  # written before the context goes (evidence: --trace)
+            trace, self.trace_path = self.trace_path, None
+            with contextlib.suppress(PlaywrightError, Exception):
+                await tracing.stop(self.context, trace)
         with contextlib.suppress(PlaywrightError, Exception):
             # A context whose renderer hangs still closes (the browser kills it); bounded anyway.
             await bounded(self.context.close(), 10.0, "closing the session")
@@ -866,6 +873,7 @@ class Engine:
         idle_timeout_minutes: float | None = None,
         label: str = "",
         profile: Profile | None = None,
+        trace: bool = False,
     ) -> EngineSession:
         """A new session (its own context), optionally opened at `url`, from a saved profile."""
         target = normalize_url(url, self.allow_schemes) if url else None
@@ -905,6 +913,8 @@ class Engine:
             viewport=viewport,
         )
         sess.profile = profile.name if profile is not None else ""
+        if trace:  # a Playwright trace from the first page on (evidence: --trace)
+            sess.trace_path = await tracing.start(context, sess.id, label)
         try:
             page = await bounded(context.new_page(), 10.0, "opening a tab")
         except (PlaywrightError, PageHung) as exc:

@@ -52,6 +52,7 @@ class LocalProvider:
         nav_timeout_ms: float = 15_000,
         action_timeout_ms: float = 5_000,
         llm: LLMConfig | None = None,
+        trace: bool = False,
     ) -> None:
         self.label = "Local Chromium" if not cdp_url else f"Chromium at {cdp_url}"
         self.capabilities = Capabilities(events=True, pause=True)
@@ -68,6 +69,7 @@ class LocalProvider:
         self.profiles = ProfileStore()
         self._persist: dict[str, str] = {}  # session id -> profile saved back on stop
         self.llm = llm  # the model natural-language commands go to (None: the rules agent)
+        self.trace = trace  # every session records a Playwright trace (--trace)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LocalProvider:
@@ -81,6 +83,7 @@ class LocalProvider:
             nav_timeout_ms=settings.nav_timeout_ms,
             action_timeout_ms=settings.action_timeout_ms,
             llm=LLMConfig.from_settings(settings),
+            trace=settings.trace,
         )
 
     async def start(self) -> None:
@@ -127,6 +130,7 @@ class LocalProvider:
             idle_timeout_minutes=request.idle_timeout_minutes,
             label=request.label,
             profile=profile,
+            trace=request.trace or self.trace,
         )
         if request.persist_profile and profile is not None:
             self._persist[sess.id] = profile.name

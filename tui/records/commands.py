@@ -53,6 +53,8 @@ def run_export(
         return 1
     print(f"{result.steps} steps exported to {result.folder}")
     print(f"  {result.json_path}\n  {result.markdown_path}")
+    if result.export.trace:
+        print(f"  {result.folder / result.export.trace} (playwright show-trace opens it)")
     if har:
         import json
 

@@ -104,6 +104,8 @@ class ExportedSession(BaseModel):
     # The bundled demo site's origin when the session ran on it (its port was random):
     # replay rewrites it to the demo running then.
     demo_origin: str | None = None
+    # The session's Playwright trace (embedded engine, recorded with --trace), relative path.
+    trace: str | None = None
     _folder: Path | None = PrivateAttr(default=None)  # where it was loaded from
 
     @property
@@ -225,6 +227,7 @@ async def export_session(
 
     def write() -> None:  # files (screenshots, pages, JSON) off the event loop
         _write_steps(folder, stored, export)
+        _copy_trace(folder, session_id, export)
         json_path.write_text(export.model_dump_json(indent=2))
         markdown_path.write_text(markdown_report(export))
 
@@ -302,6 +305,18 @@ def _write_steps(folder: Path, stored: list[StoredStep], export: ExportedSession
             before = actions
 
 
+def _copy_trace(folder: Path, session_id: str, export: ExportedSession) -> None:
+    """The session's Playwright trace into the export, when one was recorded and written."""
+    if export.provider not in ("local", "serve"):
+        return
+    from tui.engine.tracing import trace_file
+
+    source = trace_file(session_id)
+    if source.exists():
+        shutil.copyfile(source, folder / "trace.zip")
+        export.trace = "trace.zip"  # (a traced session's trace is written when it closes)
+
+
 def origin_of(url: str) -> str | None:
     """`http://127.0.0.1:43657` of a url (None when it has no host)."""
     parts = urlsplit(url)
@@ -337,6 +352,11 @@ def markdown_report(export: ExportedSession) -> str:
         f"- last page: {s.title or '(untitled)'} — {s.url or '(no url)'}",
         f"- steps: {len(export.steps)}",
     ]
+    if export.trace:
+        lines.append(
+            f"- Playwright trace: [{export.trace}]({export.trace}) "
+            f"(open it with `playwright show-trace {export.trace}`)"
+        )
     lines += [f"- note: {n}" for n in export.notes]
     lines += ["", "| # | time | step | status | ms | url |", "|---|---|---|---|---|---|"]
     for st in export.steps:

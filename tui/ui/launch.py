@@ -22,12 +22,17 @@ def run_app(
     demo: bool = False,
     providers: list[Any] | None = None,
     profile: str | None = None,
+    trace: bool = False,
 ) -> int:
     """Run the app in this terminal; returns the exit code."""
     try:
         # Command-line flags win over env and the config file (a flag not given is None).
         settings = load_settings(
-            images=images, cdp_url=cdp_url, headed=headed or None, chromium=chromium
+            images=images,
+            cdp_url=cdp_url,
+            headed=headed or None,
+            chromium=chromium,
+            trace=trace or None,
         )
     except SettingsError as exc:
         print(f"stepdeck: cannot read the config: {exc}", file=sys.stderr)

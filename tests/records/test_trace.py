@@ -1,0 +1,95 @@
+"""A Playwright trace of a traced session, opened in the trace viewer `playwright show-trace` serves."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from tui.cli import main
+from tui.engine.browser import BrowserHost
+from tui.engine.tracing import trace_file
+from tui.model import CreateSession, StepRequest
+from tui.providers.local import LocalProvider
+from tui.records.recording import RecordingProvider
+from tui.store import Store
+
+
+def _serve_viewer(trace) -> tuple[subprocess.Popen, str]:
+    """`playwright show-trace --host 127.0.0.1 --port 0 TRACE`; its url once it listens."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "playwright",
+            "show-trace",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            str(trace),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its node child goes with it
+    )
+    deadline = time.monotonic() + 60
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        found = re.search(r"Listening on (http://\S+)", line)
+        if found:
+            return proc, found.group(1)
+        if not line and proc.poll() is not None:
+            break
+    os.killpg(proc.pid, signal.SIGTERM)
+    pytest.fail("playwright show-trace never listened")
+
+
+async def test_a_traced_session_opens_in_the_trace_viewer(demo_server, tmp_path):
+    with Store() as store:
+        provider = RecordingProvider(LocalProvider(trace=True, nav_timeout_ms=10_000), store)
+        await provider.start()
+        try:
+            session = await provider.create_session(CreateSession(url=f"{demo_server}/shop"))
+            await provider.step(session.id, StepRequest(type="command", cmd="search for kindle"))
+            await provider.step(
+                session.id, StepRequest(type="command", cmd="open Kindle Paperwhite")
+            )
+            await provider.close_session(session.id)  # the trace is written as it closes
+        finally:
+            await provider.aclose()
+    assert trace_file(session.id).exists()
+
+    out = tmp_path / "export"
+    args = ["export", session.id, "--out", str(out)]
+    result = await asyncio.to_thread(CliRunner().invoke, main, args)
+    assert result.exit_code == 0, result.output
+    assert "trace.zip (playwright show-trace opens it)" in result.output
+    assert "show-trace trace.zip" in (out / "report.md").read_text()
+
+    proc, url = await asyncio.to_thread(_serve_viewer, out / "trace.zip")
+    try:
+        host = BrowserHost()  # the same Debian Chromium the engine uses, headless, offline
+        browser = await host.ensure()
+        try:
+            page = await browser.new_page()
+            await page.goto(url)
+            titles = page.locator(".action-title")
+            await titles.first.wait_for(timeout=60_000)
+            listed = " | ".join(await titles.all_inner_texts())
+        finally:
+            await host.close()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    # Every step's Playwright action, in order: the fill and Enter of the search, the click.
+    assert re.search(r'Navigate.*Fill "kindle".*Press "Enter".*Click', listed, re.S), listed
