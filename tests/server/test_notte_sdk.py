@@ -57,11 +57,71 @@ def test_sdk_session_start_observe_execute_scrape_stop(notte, site, monkeypatch)
 
 
 def test_sdk_sees_a_failed_action(notte, site, monkeypatch):
-    from notte_sdk.errors import NotteAPIError
+    from notte_core.errors.base import NotteBaseError
 
     monkeypatch.setenv("DISABLE_TELEMETRY", "true")
     with notte.Session() as session:
         session.execute(type="goto", url=f"{site}/shop")
-        with pytest.raises(NotteAPIError) as err:
+        # a failed action is the SDK's failed ExecutionResult (200), not an HTTP error
+        failed = session.execute(type="click", id="B404", raise_on_failure=False)
+        assert failed.success is False and "B404" in failed.message
+        with pytest.raises(NotteBaseError):
             session.execute(type="click", id="B404")
-        assert err.value.status_code == 422
+
+
+def test_sdk_actions_the_neutral_step_lacks(notte, pages_server, monkeypatch):
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    with notte.Session() as session:
+        session.execute(type="goto", url=f"{pages_server}/form.html")
+        obs = session.observe()
+        # the README's example prints this: a true sentence, not ''
+        assert obs.space.description.startswith("Form page: ")
+        assert str(len(obs.space.interaction_actions)) in obs.space.description
+        assert session.evaluate_js("document.title") == "Form page"
+        assert session.evaluate_js("window.clicks") == "0"
+        # by selector, as the SDK sends it (a NodeSelectors object)
+        assert session.execute(type="click", selector="#count").success
+        assert session.evaluate_js("window.clicks") == "1"
+        filled = session.execute(type="fill", selector="#name", value="Ada")
+        assert filled.success, filled.message
+        assert session.evaluate_js("document.getElementById('name').value") == "Ada"
+        missing = session.execute(type="click", selector="#nope", raise_on_failure=False)
+        assert not missing.success and "#nope" in missing.message
+        form = session.execute(type="form_fill", value={"email": "ada@example.com"})
+        assert form.success, form.message
+        assert session.evaluate_js("document.getElementById('email').value") == "ada@example.com"
+        captcha = session.execute(type="captcha_solve", raise_on_failure=False)
+        assert not captcha.success and "CAPTCHA" in captcha.message
+        broken = session.execute(type="evaluate_js", code="nope(", raise_on_failure=False)
+        assert not broken.success
+
+
+def test_sdk_scrape_with_instructions_runs_the_extractor(notte, site, monkeypatch):
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    with notte.Session() as session:
+        session.execute(type="goto", url=f"{site}/shop")
+        data = session.scrape(instructions="the names and prices of the products")
+        rows = data.model_dump() if hasattr(data, "model_dump") else data
+        rows = rows if isinstance(rows, list) else rows.get("root", rows)
+        assert any("AirPods Pro" in str(r.get("name")) for r in rows), rows
+
+
+def test_page_step_answers_seed_002s_shape(serve, pages_server):
+    with serve.client() as http:
+        sid = http.post("/sessions/start", json={}).json()["session_id"]
+        try:
+            http.post(
+                f"/sessions/{sid}/page/execute",
+                json={"type": "goto", "url": f"{pages_server}/form.html"},
+            )
+            body = http.post(f"/sessions/{sid}/page/step", json={"type": "scroll_down"}).json()
+            assert {"session", "space", "metadata", "data", "progress"} <= set(body)
+            for action in body["space"]["actions"]:
+                assert {"id", "description", "category", "status", "params"} <= set(action)
+            browser = {a["id"]: a for a in body["space"]["browser_actions"]}
+            assert browser["S1"]["description"] and browser["S10"]["name"] == "scroll_down"
+            for action in browser.values():
+                assert {"id", "description", "category", "status"} <= set(action)
+            assert body["space"]["description"].startswith("Form page: ")
+        finally:
+            http.delete(f"/sessions/{sid}/stop")

@@ -151,8 +151,10 @@ def test_every_error_is_json_with_a_hint(http, site, pages_server):
 
     sid = start(http, f"{site}/shop")
     execute = f"/sessions/{sid}/page/execute"
-    unknown_id = assert_error(http.post(execute, json={"type": "click", "id": "B99"}), 422)
-    assert "B99" in unknown_id["message"] and "B1" in unknown_id["hint"]
+    # an id not on the page is a failed action (the SDK's failed ExecutionResult), not a 4xx
+    unknown_id = http.post(execute, json={"type": "click", "id": "B99"})
+    assert unknown_id.status_code == 200 and unknown_id.json()["success"] is False
+    assert "B99" in unknown_id.json()["message"] and "B1" in unknown_id.json()["message"]
     unknown_type = assert_error(http.post(execute, json={"type": "teleport"}), 422)
     assert "teleport" in unknown_type["message"] and "click" in unknown_type["message"]
     assert_error(http.post(execute, json={"type": "click"}), 422)  # no id

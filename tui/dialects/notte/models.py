@@ -424,6 +424,22 @@ class ActionSpace(_Wire):
     category: str | None = None
 
 
+_KINDS = {"L": "link", "B": "button", "I": "input", "F": "figure", "O": "option", "M": "other"}
+
+
+def describe_space(o: Observation) -> str:
+    """A true one-line summary of a page's action space (what Notte's `description` holds)."""
+    where = o.metadata.title or o.metadata.url or "this page"
+    if not o.actions:
+        return f"{where}: no interactive elements"
+    counts: dict[str, int] = {}
+    for a in o.actions:
+        kind = _KINDS.get(a.id[:1].upper(), "other")
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in counts.items())
+    return f"{where}: {len(o.actions)} actions ({parts})"
+
+
 class ObserveResponse(_Wire):
     """Notte's Observation (`notte_core.observation.Observation`)."""
 
@@ -441,7 +457,7 @@ class ObserveResponse(_Wire):
             metadata=SnapshotMetadata.from_meta(o.metadata),
             screenshot=Screenshot(raw=o.screenshot_b64 or ""),
             space=ActionSpace(
-                description=o.description,
+                description=o.description or describe_space(o),
                 interaction_actions=[InteractionAction.from_action(a) for a in o.actions],
             ),
             markdown=o.markdown,
@@ -525,6 +541,8 @@ STEP_TO_NOTTE: dict[str, str] = {
     "auto": "auto",
 }
 _NEEDS_ID = {"click", "fill", "check", "uncheck", "select"}
+# Notte actions `stepdeck serve` runs itself (no neutral step type): notte/extras.py
+SERVED_ONLY = ("evaluate_js", "form_fill", "captcha_solve")
 
 
 class ExecutionRequest(_Wire):
@@ -536,7 +554,7 @@ class ExecutionRequest(_Wire):
 
     type: str | None = None
     id: str | None = Field(default=None, validation_alias=AliasChoices("id", "action_id"))
-    value: str | int | float | bool | None = None
+    value: str | int | float | bool | dict[str, Any] | None = None
     enter: bool | None = Field(default=None, validation_alias=AliasChoices("enter", "press_enter"))
     url: str | None = None
     key: str | None = None
@@ -557,8 +575,8 @@ class ExecutionRequest(_Wire):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str | None) -> str | None:
-        if value is not None and value not in NOTTE_TO_STEP:
-            known = ", ".join(sorted(k for k in NOTTE_TO_STEP if k != "auto"))
+        if value is not None and value not in NOTTE_TO_STEP and value not in SERVED_ONLY:
+            known = ", ".join(sorted({*NOTTE_TO_STEP, *SERVED_ONLY} - {"auto"}))
             raise ValueError(f"unknown action type {value!r}; known types: {known}")
         return value
 
@@ -577,6 +595,8 @@ class ExecutionRequest(_Wire):
                 f"A {self.type or kind} action needs an element id",
                 "observe the page and pick an id such as B1",
             )
+        if isinstance(value, dict):
+            raise InvalidRequest(f"A {self.type} action takes a text value, not an object")
         text = None if value is None or isinstance(value, bool) else str(value)
         step = StepRequest(
             type=kind,  # type: ignore[arg-type]
@@ -661,8 +681,17 @@ def action_echo(request: ExecutionRequest | None, step: StepRequest) -> dict[str
     elif step.type == "auto":
         kind = "fill" if step.value is not None else "click"
     out: dict[str, Any] = {"type": kind}
+    if kind in SERVED_ONLY and request is not None:
+        if kind == "evaluate_js":
+            out["code"] = request.code or ""
+        elif kind == "form_fill":
+            out["value"] = request.value if isinstance(request.value, dict) else {}
+        return out
     if step.id:
         out["id"] = step.id
+    elif request is not None and request.selector:
+        out["id"] = request.id or ""
+        out["selector"] = request.selector
     if kind in ("fill", "multi_factor_fill", "fallback_fill", "select_dropdown_option"):
         out["value"] = step.value or ""
         if step.enter:
@@ -786,13 +815,37 @@ class StepAction(_Wire):
     id: str
     description: str = ""
     category: str = ""
+    status: str = "valid"
     params: list[StepActionParam] = Field(default_factory=list)
+
+
+# The browser actions' ids in Notte's 2025 space (its BrowserActionId), by neutral name.
+BROWSER_ACTION_IDS = {
+    "goto": "S1",
+    "scrape": "S2",
+    "back": "S3",
+    "forward": "S4",
+    "reload": "S5",
+    "new_tab": "S6",
+    "switch_tab": "S7",
+    "press_key": "S8",
+    "scroll_up": "S9",
+    "scroll_down": "S10",
+    "wait": "S11",
+    "done": "S12",
+}
 
 
 class StepBrowserAction(_Wire):
-    name: str
+    """A browser action of seed 002's space: an action like the others (`id`, `category`,
+    `status`); stepdeck keeps the neutral `name` beside it."""
+
+    id: str
     description: str = ""
+    category: str = "Special Browser Actions"
+    status: str = "valid"
     params: list[StepActionParam] = Field(default_factory=list)
+    name: str | None = None
 
 
 class StepSpace(_Wire):
@@ -846,7 +899,7 @@ class PageStepResponse(_Wire):
             session=SessionResponse.from_session(session),
             space=StepSpace(
                 markdown=observation.markdown,
-                description=observation.description,
+                description=observation.description or describe_space(observation),
                 actions=[
                     StepAction(
                         id=a.id,
@@ -858,11 +911,13 @@ class PageStepResponse(_Wire):
                 ],
                 browser_actions=[
                     StepBrowserAction(
+                        id=BROWSER_ACTION_IDS[b.name],
                         name=b.name,
                         description=b.description,
                         params=[StepActionParam(**p.model_dump()) for p in b.params],
                     )
                     for b in observation.browser_actions
+                    if b.name in BROWSER_ACTION_IDS
                 ],
             ),
             metadata=StepMetadata(**meta.model_dump(exclude={"active_tab"})),

@@ -17,7 +17,13 @@ from typing import Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response, StreamingResponse
 
+from tui.dialects.notte.extras import (
+    run_special,
+    schema_for_instructions,
+    selector_id,
+)
 from tui.dialects.notte.models import (
+    SERVED_ONLY,
     ActionLogResponse,
     ConsoleResponse,
     ExecutionRequest,
@@ -38,7 +44,7 @@ from tui.dialects.notte.models import (
 )
 from tui.dialects.schema import resolve_refs
 from tui.errors import InvalidRequest, Unsupported
-from tui.model import Event, Health
+from tui.model import Event, Health, StepRequest, StepResult, StepStatus, utcnow
 from tui.providers.base import Provider
 
 SSE_KEEPALIVE_SECONDS = 15.0
@@ -209,17 +215,40 @@ def router(provider: Provider) -> APIRouter:
         data = await asyncio.to_thread(ObserveResponse.json_bytes, obs, max_actions)
         return Response(content=data, media_type="application/json")
 
+    async def run(session_id: str, body: ExecutionRequest) -> StepResult:
+        """One action. A malformed one (no id, no url, unknown type) is a 422; one that fails
+        on the page (an id or selector not there, not an input) is a failed result, not a 4xx:
+        the SDK raises it itself, or hands it back with `raise_on_failure=False`."""
+        started = utcnow()
+        step = None if body.type in SERVED_ONLY or body.selector else body.to_step()
+        try:
+            if step is None and body.type in SERVED_ONLY:
+                return await run_special(provider, session_id, body.type, body)
+            if step is None:
+                body = body.model_copy(
+                    update={"id": await selector_id(provider, session_id, body.selector)}
+                )
+                step = body.to_step()
+            return await provider.step(session_id, step)
+        except (InvalidRequest, Unsupported) as exc:  # a timeout stays a 504 (retry later)
+            return StepResult(
+                status=StepStatus.ERROR,
+                success=False,
+                message=exc.message + (f" ({exc.hint})" if exc.hint else ""),
+                request=step or StepRequest(type="command", cmd=str(body.type), source="api"),
+                started_at=started,
+                ended_at=utcnow(),
+            )
+
     @api.post("/sessions/{session_id}/page/execute", response_model=ExecutionResponse)
     async def execute(session_id: str, body: ExecutionRequest):
-        step = body.to_step()
-        result = await provider.step(session_id, step)
+        result = await run(session_id, body)
         return ExecutionResponse.from_result(result, body)
 
     @api.post("/sessions/{session_id}/page/step", response_model=PageStepResponse)
     async def page_step(session_id: str, body: ExecutionRequest):
         """Notte's 2025 name for a step: answers with the session, the new space and the page."""
-        step = body.to_step()
-        result = await provider.step(session_id, step)
+        result = await run(session_id, body)
         obs = result.observation
         if obs is None or obs.screenshot is None:
             obs = await provider.observe(session_id, screenshot=True)
@@ -230,14 +259,22 @@ def router(provider: Provider) -> APIRouter:
     async def scrape(session_id: str, body: ScrapeRequest = Body(default_factory=ScrapeRequest)):
         schema = body.response_format
         if schema is None and body.instructions:
-            raise Unsupported(
-                "stepdeck extracts with a JSON schema, not with instructions alone",
-                "send response_format (a JSON schema, or a pydantic model with the SDK)",
+            # instructions alone: the extractor (its model when configured) gets them as is
+            items = await provider.scrape(
+                session_id,
+                schema=schema_for_instructions(body.instructions),
+                instructions=body.instructions,
+                scroll_to_bottom=body.scroll_to_bottom,
+            )
+            return ScrapeResponse(
+                markdown="No markdown available", structured=StructuredData(data=items)
             )
         if schema is None:
             markdown = await provider.scrape(session_id)
             return ScrapeResponse(markdown=markdown if isinstance(markdown, str) else "")
         options: dict[str, Any] = {"scroll_to_bottom": body.scroll_to_bottom}
+        if body.instructions:
+            options["instructions"] = body.instructions
         if body.max_items is not None:
             options["max_items"] = body.max_items
         records, wrap, single = split_schema(schema)
