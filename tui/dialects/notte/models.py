@@ -471,7 +471,7 @@ class ObserveResponse(_Wire):
         head = cls(
             metadata=SnapshotMetadata.from_meta(o.metadata),
             screenshot=Screenshot(raw=o.screenshot_b64 or ""),
-            space=ActionSpace(description=o.description),
+            space=ActionSpace(description=o.description or describe_space(o)),
             markdown=o.markdown,
         ).model_dump(mode="json")
         actions = o.actions if max_actions is None else o.actions[:max_actions]
