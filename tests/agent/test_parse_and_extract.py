@@ -91,7 +91,8 @@ def test_rules_find_the_repeated_items_and_map_fields():
 
 def test_quoted_values_are_taken_as_is():
     (c,) = parse_command('type "log in and out" into the search box')
-    assert (c.verb, c.value, c.target) == ("fill", "log in and out", "the search box")
+    assert (c.verb, c.value, c.target, c.kind) == ("fill", "log in and out", "search", "text")
+    assert c.named == "the search box"
     (c,) = parse_command("write a post saying 'Hello, world'")
     assert (c.verb, c.value, c.target) == ("fill", "Hello, world", "post")
 

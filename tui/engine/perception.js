@@ -123,7 +123,7 @@
 
   // What a field is, for a description by position when nothing names it ("2nd text input").
   const fieldKind = (el, tag, role) => {
-    if (tag === "SELECT") return "dropdown";
+    if (tag === "SELECT") return el.multiple || el.size > 1 ? "list" : "dropdown";
     if (tag === "TEXTAREA") return "text area";
     if (tag === "INPUT") {
       const t = el.type;

@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from tui.engine.agent.parsing import Clause
-from tui.engine.agent.vocabulary import DESTRUCTIVE, EXPLICIT, STOPWORDS, SYNONYMS
+from tui.engine.agent.vocabulary import (
+    DESTRUCTIVE,
+    EXPLICIT,
+    SOFT_WORDS,
+    STOPWORDS,
+    SYNONYMS,
+)
 from tui.model import Action, Observation
 
 # ---------------------------------------------------------------- matching
@@ -162,8 +168,128 @@ class Pick:
     question: str = ""
 
 
-def pick_target(obs: Observation, clause: Clause, *, pool: list[Action], query: str | None) -> Pick:
+TEXT_FIELDS = {
+    "text input", "email input", "search box", "password input", "number input", "text area",
+    "date input", "time input",
+}  # fmt: skip
+
+
+def matches_kind(a: Action, kind: str) -> bool:
+    """Whether `a` is what a generic reference ("the text field", "the dropdown") means."""
+    role = (a.role or "").lower()
+    field = a.field or ""
+    if kind == "text":
+        if field:
+            return field in TEXT_FIELDS
+        return role in ("textbox", "searchbox") and not is_select(a)
+    if kind == "select":
+        return field in ("dropdown", "list") or is_select(a) or role in ("combobox", "listbox")
+    if kind == "list":
+        return field == "list" or role == "listbox"
+    if kind == "checkbox":
+        return role in ("checkbox", "switch", "menuitemcheckbox")
+    if kind == "radio":
+        return role in ("radio", "menuitemradio")
+    if kind == "tab":
+        return role == "tab"
+    if kind == "slider":
+        return role == "slider" or field == "slider"
+    if kind == "button":
+        return (a.id[:1] == "B" and role not in ("checkbox", "radio", "switch", "tab")) or (
+            a.id[:1] == "M" and len(label_of(a)) <= 40
+        )
+    if kind == "link":
+        return a.id[:1] == "L"
+    return False
+
+
+def has_option(a: Action, value: str) -> bool:
+    values = a.params[0].values if a.params else []
+    want = value.strip().casefold()
+    return any(v.strip().casefold() == want for v in values)
+
+
+def _by_kind(obs: Observation, clause: Clause) -> Pick | None:
+    """A generic reference resolved by kind and order; None when the kind finds nothing."""
+    assert clause.kind is not None
+    kind = clause.kind
+    pool = [a for a in obs.actions if matches_kind(a, kind)]
+    if not pool and kind == "list":  # "the list" of a page whose only list is a dropdown
+        pool = [a for a in obs.actions if matches_kind(a, "select")]
+    if not pool and kind == "text":  # "the box" may be any field
+        pool = [a for a in obs.actions if kind_of(a) == "input"]
+    if kind == "text" and clause.ordinal is not None:
+        # "the 2nd textbox" counts the boxes that look alike, not dates, times or text areas
+        plain = [
+            a
+            for a in pool
+            if a.field in ("text input", "email input", "search box", "password input")
+        ]
+        pool = plain or pool
+    if clause.value and kind in ("select", "list") and len(pool) > 1:
+        offering = [a for a in pool if has_option(a, clause.value)]
+        pool = offering or pool
+    if clause.target:
+        scored = score_actions(pool, clause.target)
+        full = [s.action for s in scored if s.full]
+        if not full:
+            soft = _soften(clause.target)
+            if soft:
+                full = [s.action for s in score_actions(pool, soft) if s.full]
+        pool = full
+    if not pool:
+        return None
+    n = clause.ordinal
+    if n is not None:
+        if n == -1 or 1 <= n <= len(pool):
+            return Pick(pool[n - 1] if n > 0 else pool[-1])
+        return Pick(candidates=pool[:8], question=f"There are only {len(pool)} of those here")
+    if len(pool) == 1:
+        return Pick(pool[0])
+    what = clause.named or clause.target or "one"
+    return Pick(candidates=pool[:8], question=f"Which {what!r} do you mean?")
+
+
+def _soften(target: str) -> str:
+    """The target without words that describe rather than name ("the email from Bob" -> "Bob")."""
+    words = [w for w in target.split() if w.lower().strip(",.") not in SOFT_WORDS]
+    out = " ".join(words)
+    return out if out != target and tokens(out) else ""
+
+
+def in_scope(obs: Observation, actions: list[Action], scope: str) -> Action | None:
+    """Of look-alike actions, the one that follows `scope` ("@sam") in the page text."""
+    md = obs.markdown or ""
+    pos = md.lower().find(scope.lower().strip())
+    if pos < 0 or not actions:
+        return None
+    ids = {a.id for a in actions}
+    for m in re.finditer(r"\[([LBIFOM]\d+)\b", md[pos:]):  # ids inline in the page text
+        if m.group(1) in ids:
+            return next(a for a in actions if a.id == m.group(1))
+    label = (actions[0].description or "").strip()
+    if not label or any((a.description or "").strip() != label for a in actions):
+        return None
+    k = md[:pos].count(label)  # the same label shown k times before the scope text
+    return actions[k] if k < len(actions) else None
+
+
+def pick_target(
+    obs: Observation, clause: Clause, *, pool: list[Action], query: str | None, scope: str = ""
+) -> Pick:
     """The one element a clause means, or the candidates to ask about."""
+    if clause.kind:
+        pick = _by_kind(obs, clause)
+        if pick is not None:
+            return pick
+        if clause.named:  # the kind found nothing: the words as written may be a name
+            clause = Clause(
+                clause.verb,
+                clause.raw,
+                target=clause.named,
+                prefer=clause.prefer,
+                value=clause.value,
+            )
     what = clause.target or clause.noun or "that"
     if clause.ordinal is not None:
         if clause.noun in (None, "content"):
@@ -188,9 +314,18 @@ def pick_target(obs: Observation, clause: Clause, *, pool: list[Action], query: 
         if a:
             return Pick(a)
     scored = [s for s in score_actions(pool, clause.target) if s.score > 0]
+    if not any(s.full for s in scored) and (soft := _soften(clause.target)):
+        scored = [s for s in score_actions(pool, soft) if s.score > 0] or scored
     if not scored:
         return Pick(candidates=[], question=f"I cannot find {what!r} on this page")
     group = [s for s in scored if s.exact] or [s for s in scored if s.full]
+    if (
+        group
+        and scope
+        and len(group) > 1
+        and (hit := in_scope(obs, [s.action for s in group], scope))
+    ):
+        return Pick(hit)
     if group:
         actions = distinct([s.action for s in group])
         if len(actions) > 1 and clause.prefer:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tui.engine.agent.vocabulary import ACTION_VERBS, KEYS, NOUNS, ORDINALS, URL_RE
+from tui.engine.agent.vocabulary import (
+    ACTION_VERBS,
+    CLOSABLE,
+    KEYS,
+    KIND_WORDS,
+    NOUNS,
+    ORDINALS,
+    URL_RE,
+)
 
 
 @dataclass
@@ -24,6 +32,8 @@ class Clause:
     prefer: str = ""  # "link" or "button": what the verb suggests on a tie
     skip_if_here: bool = False  # "open X" that is needless when the page already is X
     verbless: bool = False  # no verb recognised: taken as a click on a named thing
+    kind: str | None = None  # a generic kind the target names: text, select, list, checkbox, ...
+    named: str = ""  # the target as written, kind words included (when the kind alone fails)
 
 
 def _protect_quotes(text: str) -> tuple[str, list[str]]:
@@ -119,6 +129,8 @@ def parse_clause(text: str, previous: Clause | None = None) -> Clause:
     clause.target = restore(clause.target) or ""
     clause.value = restore(clause.value)
     clause.url = restore(clause.url)
+    clause.key = restore(clause.key)
+    clause.named = restore(clause.named) or ""
     return clause
 
 
@@ -126,7 +138,66 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
     raw = text.strip()
     t = re.sub(r"^(?:please|now|also|then|and|first|finally|next)\s+", "", raw, flags=re.I)
     t = re.sub(r"\s+(?:please|now)$", "", t, flags=re.I)
+    # Purpose tails say why, not what: "press START to begin".
+    t = re.sub(r"\s+to (?:begin|start|continue|proceed|finish|go on)$", "", t, flags=re.I)
     low = t.lower()
+
+    # "log in with username X and password Y", "enter the username X and the password Y"
+    if m := re.search(
+        r"\b(?:user ?name|user|login|e-?mail)\s+(?:is\s+|of\s+|:\s*|=\s*)?(\S+?),?\s+(?:and\s+|&\s+)?"
+        r"(?:(?:the|a|with|using)\s+)?pass(?:word)?\s+(?:is\s+|:\s*|=\s*)?(\S+)$",
+        t,
+        re.I,
+    ):
+        submit = bool(re.match(r"(?:log ?in|login|sign ?in|sign on)\b", t, re.I))
+        return Clause("login", raw, value=m.group(1), key=m.group(2), enter=submit)
+    if re.fullmatch(
+        r"(?:select|choose|pick|check|tick|enter|type|fill in|change) (?:nothing|none|no option|anything)"
+        r"(?: else)?|(?:leave|keep) (?:it|everything|the form|all|.+?) (?:as it is|blank|empty|unchanged)",
+        low,
+    ):
+        return Clause("noop", raw)
+    if m := re.fullmatch(
+        r"for (?:the )?(?:user|account|item|row|product|post|entry|person|name)?\s*(.+)", t, re.I
+    ):
+        return Clause("scope", raw, target=m.group(1).strip(" :,"))
+    if m := re.fullmatch(
+        r"(.+?)\s+by (?:clicking|pressing|tapping|selecting|choosing)(?: on)?\s+(.+)", t, re.I
+    ):
+        clause = _click(raw, m.group(2), "button")
+        return clause
+    if m := re.fullmatch(
+        rf"(?:close|dismiss|hide|exit)(?: (?:the|this|that))?(?: {CLOSABLE})?", t, re.I
+    ):
+        return Clause("close", raw)
+    if m := re.fullmatch(
+        r"(?:focus|put the cursor|place the cursor|move the cursor)(?: on| into| in| inside)?\s+(.+)",
+        t,
+        re.I,
+    ):
+        return _typed(Clause("focus", raw, target=_clean_target(m.group(1))))
+    if m := re.fullmatch(
+        r"solve\b.*|(?:calculate|compute|answer) (?:the )?(?:math|sum|problem|question|equation).*",
+        t,
+        re.I,
+    ):
+        return Clause("solve", raw)
+    if m := re.fullmatch(r"copy\s+(?:the )?(.+?)(?:\s+(?:to|into|in)\s+(?:the )?(.+))?", t, re.I):
+        target = re.sub(
+            r"^(?:text|value|content|contents)\s+(?:from|of|in)\s+(?:the\s+)?",
+            "",
+            m.group(1),
+            flags=re.I,
+        )
+        return _typed(Clause("copy", raw, target=_clean_target(target), value=m.group(2)))
+    if m := re.fullmatch(
+        r"paste(?: it| that| this| the text| the value| the code)?\s+(?:in|into|to|in the|into the)\s+(.+)",
+        t,
+        re.I,
+    ):
+        return _typed(Clause("paste", raw, target=_clean_target(m.group(1))))
+    if m := re.fullmatch(r"(?:expand|collapse|unfold|fold|toggle)\s+(.+)", t, re.I):
+        return _click(raw, m.group(1), "")
 
     if re.fullmatch(r"(?:go |navigate )?back|previous page", low):
         return Clause("back", raw)
@@ -170,7 +241,7 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
         r"(?:log ?in|sign ?in)(?: as (\S+))?(?:(?: with)?(?: the)? password (\S+))?", t, re.I
     ):
         if m.group(1):
-            return Clause("login", raw, value=m.group(1), key=m.group(2) or "")
+            return Clause("login", raw, value=m.group(1), key=m.group(2) or "", enter=True)
     if m := re.fullmatch(
         r"(?:draft|write|compose)\s+(?:a |an |the )?(?:new )?(post|tweet|message|comment|reply|note|review)"
         r"\s*(?:saying|that says|with the text|with|reading|:)\s*(.+)",
@@ -183,32 +254,42 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
         t,
         re.I,
     ):
-        return Clause("fill", raw, target=_clean_target(m.group(2)), value=unquote(m.group(1)))
+        return _typed(
+            Clause("fill", raw, target=_clean_target(m.group(2)), value=unquote(m.group(1)))
+        )
     if m := re.fullmatch(
         r"(?:fill(?: in| out)?|set|enter|change)\s+(.+?)\s+(?:with|to|as|=)\s+(.+)", t, re.I
     ):
-        return Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+        return _typed(
+            Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+        )
     if m := re.fullmatch(r"(?:fill(?: in)?|type|write|enter)\s+(?:the )?([^:]+?):\s*(.+)", t, re.I):
-        return Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+        return _typed(
+            Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+        )
     if m := re.fullmatch(r"(?:type|write|enter)\s+(.+)", t, re.I):
         return Clause("fill", raw, value=unquote(m.group(1)))
     if m := re.fullmatch(
         r"(?:select|choose|pick)\s+(.+?)\s+(?:in|from|for|as)\s+(?:the )?(.+)", t, re.I
     ):
-        return Clause("select", raw, target=_clean_target(m.group(2)), value=unquote(m.group(1)))
+        return _typed(
+            Clause("select", raw, target=_clean_target(m.group(2)), value=unquote(m.group(1)))
+        )
     if m := re.fullmatch(r"(un)?(?:check|tick)(?: the)?\s+(.+)", t, re.I):
-        return Clause("uncheck" if m.group(1) else "check", raw, target=_clean_target(m.group(2)))
+        return _typed(
+            Clause("uncheck" if m.group(1) else "check", raw, target=_clean_target(m.group(2)))
+        )
     if m := re.fullmatch(
         r"(?:turn|switch) (on|off)\s+(.+)|(?:turn|switch)\s+(.+?) (on|off)", t, re.I
     ):
         state, what = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         verb = "check" if state.lower() == "on" else "uncheck"
-        return Clause(verb, raw, target=_clean_target(what))
+        return _typed(Clause(verb, raw, target=_clean_target(what)))
     if m := re.fullmatch(r"(enable|disable)\s+(.+)", t, re.I):
         verb = "check" if m.group(1).lower() == "enable" else "uncheck"
-        return Clause(verb, raw, target=_clean_target(m.group(2)))
+        return _typed(Clause(verb, raw, target=_clean_target(m.group(2))))
     if m := re.fullmatch(r"(?:accept|agree to)\s+(.+)", t, re.I):
-        return Clause("check", raw, target=_clean_target(m.group(1)))
+        return _typed(Clause("check", raw, target=_clean_target(m.group(1))))
     if m := re.fullmatch(r"submit(?: (?:it|the form|the (.+)))?", t, re.I):
         return Clause("submit", raw, target=m.group(1) or "")
     if m := re.fullmatch(
@@ -232,15 +313,62 @@ def _parse_clause(text: str, previous: Clause | None) -> Clause:
     # A clause without a verb continues the previous one: "fill name with A, city with B".
     if previous and previous.verb == "fill":
         if m := re.fullmatch(r"(.+?)\s+(?:with|to|as|=)\s+(.+)", t, re.I):
-            return Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+            return _typed(
+                Clause("fill", raw, target=_clean_target(m.group(1)), value=unquote(m.group(2)))
+            )
     clause = _click(raw, t, "")
     clause.verbless = True
     return clause
 
 
 def _click(raw: str, target: str, prefer: str) -> Clause:
-    rest, ordinal, noun = _ordinal(_clean_target(target))
-    return Clause("click", raw, target=rest, ordinal=ordinal, noun=noun, prefer=prefer)
+    cleaned = _clean_target(target)
+    rest, ordinal, noun = _ordinal(cleaned)
+    clause = Clause("click", raw, target=rest, ordinal=ordinal, noun=noun, prefer=prefer)
+    if noun is None:
+        return _typed(clause, cleaned)
+    return clause
+
+
+def split_kind(target: str) -> tuple[str, str | None, int | None]:
+    """'the 2nd input textbox' -> ('', 'text', 2); 'the country dropdown' -> ('country', 'select', None).
+
+    "first name" and "last name" are names, not ordinals.
+    """
+    words = target.split()
+    ordinal = None
+    rest: list[str] = []
+    for i, w in enumerate(words):
+        lw = w.lower().strip(",.")
+        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+        if ordinal is None and lw in ORDINALS and nxt not in ("name", "names"):
+            ordinal = ORDINALS[lw]
+        elif ordinal is None and re.fullmatch(r"\d+(st|nd|rd|th)", lw):
+            ordinal = int(re.match(r"\d+", lw).group())  # type: ignore[union-attr]
+        elif lw not in ("the", "a", "an"):
+            rest.append(w)
+    text = " ".join(rest)
+    low = text.lower()
+    for phrase, kind in KIND_WORDS:
+        if low == phrase or low.endswith(" " + phrase):
+            return text[: len(text) - len(phrase)].strip(), kind, ordinal
+    return target if ordinal is None else text, None, ordinal
+
+
+def _typed(clause: Clause, written: str | None = None) -> Clause:
+    """The clause with its target's generic kind and ordinal split off (quoted targets stay)."""
+    written = clause.target if written is None else written
+    if not written or "\x00" in written:
+        return clause
+    words, kind, ordinal = split_kind(written)
+    if kind is None and ordinal is None:
+        return clause
+    clause.named = written
+    clause.kind = kind
+    clause.target = words
+    if ordinal is not None:
+        clause.ordinal = ordinal
+    return clause
 
 
 def unquote(value: str) -> str:

@@ -28,7 +28,7 @@ from tui.model import Action, Observation, StepRequest, StepResult, StepStatus
 
 
 def _pool(obs: Observation, clause: Clause) -> list[Action]:
-    if clause.verb == "fill":
+    if clause.verb in ("fill", "focus", "copy", "paste"):
         return [a for a in obs.actions if kind_of(a) == "input"]
     if clause.verb == "select":
         return [a for a in obs.actions if kind_of(a) in ("input", "checkbox", "option")]
@@ -107,11 +107,54 @@ async def run_clauses(
                 )
             elif clause.verb == "login":
                 await _login(run, clause)
+            elif clause.verb == "noop":
+                continue
+            elif clause.verb == "scope":
+                run.scope = clause.target
+            elif clause.verb == "solve":
+                answer = solve(obs.markdown or "")
+                if answer is None:
+                    return await run.finish(
+                        StepStatus.ASK_USER,
+                        run.summary("I see no arithmetic to solve here: what is the answer?"),
+                    )
+                pick = _answer_field(obs)
+                if pick.action is None:
+                    return await ask(
+                        run,
+                        Pending("choose", command, rest, candidates=pick.candidates),
+                        pick.question,
+                    )
+                await run.do(
+                    StepRequest(type="fill", id=pick.action.id, value=answer),
+                    f"typed the answer {answer!r} into {label_of(pick.action)!r}",
+                )
+            elif (
+                clause.verb == "copy" and (text := _copied_text(obs, clause, run.scope)) is not None
+            ):
+                run.mem.clipboard = text
+                run.done.append(f"copied {text!r}")
+            elif clause.verb == "paste" and run.mem.clipboard is None:
+                return await run.finish(
+                    StepStatus.ASK_USER,
+                    run.summary("There is nothing copied yet: what should I paste?"),
+                )
             else:
                 element = chosen
                 chosen = None
                 if element is None:
-                    if clause.verb == "fill" and not clause.target:
+                    if clause.verb == "close":
+                        pick = _close_control(obs)
+                    elif clause.verb == "copy":
+                        pick = Pick(
+                            question=f"I cannot find {clause.named or clause.target!r} to copy"
+                        )
+                    elif (
+                        clause.verb == "fill"
+                        and not clause.target
+                        and clause.kind is None
+                        and clause.ordinal is None
+                    ):
                         inputs = [a for a in obs.actions if is_text_input(a)]
                         pick = (
                             Pick(inputs[0])
@@ -130,7 +173,11 @@ async def run_clauses(
                         pick = _choose(obs, clause, run.mem.last_query)
                     else:
                         pick = pick_target(
-                            obs, clause, pool=_pool(obs, clause), query=run.mem.last_query
+                            obs,
+                            clause,
+                            pool=_pool(obs, clause),
+                            query=run.mem.last_query,
+                            scope=run.scope,
                         )
                     if pick.action is None and clause.skip_if_here and _is_here(obs, clause.target):
                         continue
@@ -143,7 +190,7 @@ async def run_clauses(
                     element = pick.action
                 kind = (
                     destructive_kind(element)
-                    if clause.verb in ("click", "submit", "choose")
+                    if clause.verb in ("click", "submit", "choose", "close")
                     else None
                 )
                 if (
@@ -170,9 +217,13 @@ async def run_clauses(
 
 async def _act(run: Run, clause: Clause, a: Action) -> None:
     label = label_of(a)
-    if clause.verb == "fill" and is_select(a):
+    if clause.verb == "paste":
+        clause = Clause("fill", clause.raw, target=clause.target, value=run.mem.clipboard or "")
+    if clause.verb == "fill" and (is_select(a) or _is_custom_dropdown(a)):
         clause = Clause("select", clause.raw, target=clause.target, value=clause.value)
-    if clause.verb == "fill":
+    if clause.verb == "select" and _is_custom_dropdown(a):
+        await _pick_from_popup(run, a, clause.value or "")
+    elif clause.verb == "fill":
         shown = "a password" if is_password(a) else repr(clause.value)
         await run.do(
             StepRequest(type="fill", id=a.id, value=clause.value or "", enter=clause.enter),
@@ -193,6 +244,123 @@ async def _act(run: Run, clause: Clause, a: Action) -> None:
         await run.do(StepRequest(type=verb, id=a.id), f"{verb}ed {label!r}")
     else:
         await run.do(StepRequest(type="click", id=a.id), f"clicked {label!r}")
+
+
+def _is_custom_dropdown(a: Action) -> bool:
+    """An ARIA combobox or listbox that is not a <select>: opened by a click, options follow."""
+    return (
+        (a.role or "").lower() in ("combobox", "listbox")
+        and not is_select(a)
+        and ((a.tag or "").lower() not in ("input", "textarea"))
+    )
+
+
+async def _pick_from_popup(run: Run, box: Action, value: str) -> None:
+    """Open a custom dropdown and click the option named `value`."""
+    await run.do(StepRequest(type="click", id=box.id), f"opened {label_of(box)!r}")
+    obs = await run.observe()
+    options = [
+        a
+        for a in obs.actions
+        if (a.role or "").lower() in ("option", "menuitem", "menuitemradio", "treeitem")
+        or a.id[:1] in ("O", "M")
+    ]
+    scored = sorted((s for s in score_actions(options, value) if s.full), key=lambda s: -s.score)
+    if not scored:
+        raise StepdeckError(
+            f"{label_of(box)!r} shows no option {value!r}",
+            "options: " + ", ".join(label_of(a) for a in options[:12]) if options else None,
+        )
+    option = scored[0].action
+    await run.do(
+        StepRequest(type="click", id=option.id), f"chose {label_of(option)!r} in {label_of(box)!r}"
+    )
+
+
+_CLOSE = re.compile(
+    r"(?:close|dismiss|x|×|✕|✖|╳|no,? thanks|got it|not now)(?: dialog| window| popup)?", re.I
+)
+
+
+def _close_control(obs: Observation) -> Pick:
+    """'close the dialog': the control that closes it (an "x", "Close", "Dismiss")."""
+    hits = [
+        a
+        for a in obs.actions
+        if kind_of(a) in ("button", "link", "misc") and _CLOSE.fullmatch(label_of(a).strip())
+    ]
+    if len(hits) > 1:
+        boxed = [a for a in hits if (a.category or "").startswith("Dialog")]
+        hits = boxed or hits
+    if len(hits) == 1:
+        return Pick(hits[0])
+    return Pick(
+        candidates=hits[:8],
+        question="Which one closes it?" if hits else "I see nothing to close here",
+    )
+
+
+_EXPR = r"(-?\d+(?:\.\d+)?)((?:\s*[-+*/x×÷]\s*-?\d+(?:\.\d+)?)+)"
+
+
+def solve(text: str) -> str | None:
+    """The answer to the arithmetic a page asks ("what is 17 + 25?" -> "42"), or None."""
+    m = re.search(
+        r"(?:what is|what's|solve|calculate|compute|equals?|=)\s*:?\s*" + _EXPR, text, re.I
+    )
+    m = m or re.search(
+        r"(?<![\w-])" + _EXPR.replace("\\s*[-+*/x×÷]\\s*", "\\s+[-+*/x×÷]\\s+"), text
+    )
+    if not m:
+        return None
+    expr = (m.group(1) + m.group(2)).replace("×", "*").replace("x", "*").replace("÷", "/")
+    nums = [float(n) for n in re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?|(?<=[-+*/]\s)-?\d+", expr)]
+    ops = re.findall(r"(?<=[\d\s])[-+*/](?=\s*-?\d)", expr)
+    if len(ops) != len(nums) - 1:
+        nums = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", expr)]
+        ops = re.findall(r"[-+*/]", expr.lstrip("-"))[: len(nums) - 1]
+        if len(ops) != len(nums) - 1:
+            return None
+    # * and / before + and -
+    vals, pend = [nums[0]], []
+    for op, n in zip(ops, nums[1:], strict=True):
+        if op == "*":
+            vals[-1] *= n
+        elif op == "/":
+            if n == 0:
+                return None
+            vals[-1] /= n
+        else:
+            pend.append(op)
+            vals.append(n)
+    total = vals[0]
+    for op, n in zip(pend, vals[1:], strict=True):
+        total = total + n if op == "+" else total - n
+    return str(int(total)) if float(total).is_integer() else f"{total:.4g}"
+
+
+def _answer_field(obs: Observation) -> Pick:
+    inputs = [a for a in obs.actions if is_text_input(a)]
+    if len(inputs) == 1:
+        return Pick(inputs[0])
+    named = [a for a in inputs if re.search(r"answer|result|solution|total|sum", label_of(a), re.I)]
+    if len(named) == 1:
+        return Pick(named[0])
+    return Pick(candidates=inputs[:8], question="Which field takes the answer?")
+
+
+def _copied_text(obs: Observation, clause: Clause, scope: str) -> str | None:
+    """What "copy X" copies: a field's value, or the text after "X:" on the page."""
+    if clause.kind or clause.ordinal is not None or clause.target:
+        pick = pick_target(obs, clause, pool=_pool(obs, clause), query=None, scope=scope)
+        if pick.action is not None and pick.action.value:
+            return pick.action.value
+    name = re.escape(clause.named or clause.target)
+    if name and (
+        m := re.search(rf"\b{name}\b\s*[:=]?\s*\**`?([^\s`*]+)", obs.markdown or "", re.I)
+    ):
+        return m.group(1)
+    return None
 
 
 def _choose(obs: Observation, clause: Clause, query: str | None) -> Pick:
@@ -286,7 +454,8 @@ async def _login(run: Run, clause: Clause) -> None:
     await run.do(StepRequest(type="fill", id=user.id, value=clause.value), "typed the username")
     if clause.key:
         await run.do(
-            StepRequest(type="fill", id=password.id, value=clause.key, enter=True), "signed in"
+            StepRequest(type="fill", id=password.id, value=clause.key, enter=clause.enter),
+            "signed in" if clause.enter else "typed the password",
         )
 
 

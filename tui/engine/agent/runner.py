@@ -40,6 +40,7 @@ class AgentMemory:
 
     pending: Pending | None = None
     last_query: str | None = None
+    clipboard: str | None = None  # what "copy ..." took, for "paste ..."
 
 
 def memory(target: Any) -> AgentMemory:
@@ -70,6 +71,7 @@ class Run:
         self.obs: Observation | None = None
         self.mem = memory(target)
         self.secret = False  # the current step types into a password field
+        self.scope = ""  # "for the user @sam, ...": the page text the next target follows
 
     async def observe(self) -> Observation:
         if self.obs is None:

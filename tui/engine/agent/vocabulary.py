@@ -111,3 +111,29 @@ SUBMIT_WORDS = r"\b(submit|publish|post|send|save|continue|sign in|log in|pay|pl
 
 YES = r"(y|yes|yep|yeah|sure|ok|okay|confirm|confirmed|go ahead|do it|proceed)(,? (please|it|go ahead|do it))?[.!]?"
 NO = r"(n|no|nope|cancel|stop|abort|don't|do not|never ?mind)(,? (thanks|please|it|that))?[.!]?"
+
+
+# Generic element kinds people name instead of a label ("the text field", "the dropdown"),
+# longest phrase first; matched at the end of a target.
+KIND_WORDS: list[tuple[str, str]] = [
+    ("input textbox", "text"), ("input text box", "text"), ("text input", "text"),
+    ("text field", "text"), ("text box", "text"), ("textbox", "text"), ("input field", "text"),
+    ("input box", "text"), ("text area", "text"), ("textarea", "text"), ("field", "text"),
+    ("input", "text"), ("box", "text"),
+    ("dropdown menu", "select"), ("drop-down menu", "select"), ("drop down menu", "select"),
+    ("dropdown list", "select"), ("dropdown", "select"), ("drop-down", "select"),
+    ("drop down", "select"), ("select box", "select"), ("selectbox", "select"),
+    ("list box", "list"), ("listbox", "list"), ("list", "list"),
+    ("check box", "checkbox"), ("checkbox", "checkbox"), ("toggle", "checkbox"),
+    ("switch", "checkbox"), ("radio button", "radio"), ("radio", "radio"),
+    ("tab", "tab"), ("slider", "slider"), ("button", "button"), ("link", "link"),
+]  # fmt: skip
+# Words that describe a thing without naming it: dropped when the name alone matches.
+SOFT_WORDS = {
+    "word", "words", "email", "mail", "message", "row", "item", "entry", "folder", "file",
+    "option", "plan", "mode", "dialog", "box", "card", "icon", "section", "from", "by", "menu",
+    "node", "text", "label", "called", "named", "titled", "saying", "one", "entitled",
+}  # fmt: skip
+# Containers whose closing is a click on their close control ("close the dialog").
+CLOSABLE = r"(?:dialog(?: box)?|pop-?up|modal|banner|window|notice|overlay|alert|message|box|panel|cookie (?:banner|notice))"
+CLOSE_WORDS = ["close", "x", "dismiss", "no thanks", "got it"]
