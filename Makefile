@@ -24,6 +24,7 @@ test: setup sdk-venvs
 
 bench: setup
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_records.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

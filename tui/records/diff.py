@@ -184,7 +184,7 @@ def diff_text(before: str | None, after: str | None, labels: tuple[str, str]) ->
 
 def changed_regions(before: bytes, after: bytes) -> tuple[list[tuple[int, int, int, int]], bytes]:
     """The bounding boxes of the pixels that changed, and `after` with them outlined."""
-    from PIL import Image, ImageChops, ImageDraw
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
     a = Image.open(io.BytesIO(before)).convert("RGB")
     b = Image.open(io.BytesIO(after)).convert("RGB")
@@ -199,9 +199,13 @@ def changed_regions(before: bytes, after: bytes) -> tuple[list[tuple[int, int, i
     # One value per cell: non-zero when any pixel in it changed.
     grid = mask.resize((cols, rows), Image.Resampling.BOX, reducing_gap=None)
     cells = grid.tobytes()
-    seen = bytearray(len(cells))
+    # Cells up to REACH apart join one region: grow each changed cell (in C), then find
+    # the grown areas' connected parts; a region's box is that of its changed cells.
+    near = grid.point(lambda v: 255 if v else 0).filter(ImageFilter.MaxFilter(2 * REACH + 1))
+    grown = near.tobytes()
+    seen = bytearray(len(grown))
     regions: list[tuple[int, int, int, int]] = []
-    for start, value in enumerate(cells):
+    for start, value in enumerate(grown):
         if not value or seen[start]:
             continue
         seen[start] = 1
@@ -211,15 +215,16 @@ def changed_regions(before: bytes, after: bytes) -> tuple[list[tuple[int, int, i
         while stack:
             i = stack.pop()
             cy, cx = divmod(i, cols)
-            x0, y0, x1, y1 = min(x0, cx), min(y0, cy), max(x1, cx), max(y1, cy)
-            for dy in range(-REACH, REACH + 1):
-                for dx in range(-REACH, REACH + 1):
-                    nx, ny = cx + dx, cy + dy
-                    if 0 <= nx < cols and 0 <= ny < rows:
-                        j = ny * cols + nx
-                        if cells[j] and not seen[j]:
-                            seen[j] = 1
-                            stack.append(j)
+            if cells[i]:
+                x0, y0, x1, y1 = min(x0, cx), min(y0, cy), max(x1, cx), max(y1, cy)
+            for j in (i - 1, i + 1, i - cols, i + cols):
+                if 0 <= j < len(grown) and grown[j] and not seen[j]:
+                    if abs(j % cols - cx) > 1:
+                        continue  # wrapped around a row's end
+                    seen[j] = 1
+                    stack.append(j)
+        if x1 < 0:
+            continue
         box = (x0 * CELL, y0 * CELL, min(width, (x1 + 1) * CELL), min(height, (y1 + 1) * CELL))
         regions.append(box)
     regions = _merge(regions)
@@ -240,7 +245,7 @@ def changed_regions(before: bytes, after: bytes) -> tuple[list[tuple[int, int, i
             width=line,
         )
     out = io.BytesIO()
-    marked.save(out, format="PNG")
+    marked.save(out, format="PNG", compress_level=1)  # shown now, not archived
     return regions, out.getvalue()
 
 

@@ -72,7 +72,7 @@ def frames(export: ExportedSession, folder: Path, *, max_width: int = MAX_WIDTH)
     for step, shot in zip(export.steps, shots, strict=True):
         frame = Image.new("RGB", (width, height + bar), CAPTION_BG)
         if shot is not None:
-            frame.paste(shot.resize((width, height), Image.Resampling.LANCZOS), (0, 0))
+            frame.paste(shot.resize((width, height), Image.Resampling.BILINEAR), (0, 0))
         else:
             frame.paste((90, 94, 104), (0, 0, width, height))
         draw = ImageDraw.Draw(frame)
@@ -100,8 +100,8 @@ def write_animation(
     else:
         from PIL import Image
 
-        # One adaptive palette per frame keeps screenshots readable in 256 colours.
-        paletted = [im.convert("P", palette=Image.Palette.ADAPTIVE, colors=255) for im in images]
+        # One palette per frame keeps screenshots readable in 256 colours (fast octree).
+        paletted = [im.quantize(colors=255, method=Image.Quantize.FASTOCTREE) for im in images]
         buffer = io.BytesIO()
         paletted[0].save(
             buffer,
