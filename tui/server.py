@@ -275,6 +275,16 @@ def create_app(
             "dialects": [d.name for d in (dialects if dialects is not None else DIALECTS)],
         }
 
+    @app.get(
+        "/pool",
+        tags=["stepdeck"],
+        dependencies=[Depends(require_token(token, bearer_key, "Authorization: Bearer <token>"))],
+    )
+    async def pool() -> dict[str, Any]:
+        """The browser endpoints behind this server: up or not, sessions, limit, why one is down."""
+        state = getattr(provider, "pool_state", None)
+        return {"endpoints": state() if state is not None else []}
+
     for mount in dialects if dialects is not None else DIALECTS:
         module = importlib.import_module(mount.routes)
         app.include_router(

@@ -45,6 +45,7 @@ from tui.engine.perception import (
     to_markdown,
     walk_html,
 )
+from tui.engine.pool import BrowserPool
 from tui.engine.profiles import Profile
 from tui.errors import (
     BrowserCrashed,
@@ -773,15 +774,17 @@ class EngineSession:
 
     def health(self) -> Health:
         page = self.page
+        pool = self.engine.pool
+        connected = pool.is_up(self.endpoint) if pool is not None else self.engine.host.connected
         checks: dict[str, Any] = {
-            "browser_connected": self.engine.host.connected,
+            "browser_connected": connected,
             "tabs": len(self.tabs.pages),
             "idle_seconds": round(self.idle_seconds(), 1),
             "steps": self.steps,
             "console_errors": sum(1 for c in self.console if c.level in ("error", "pageerror")),
             "failed_requests": sum(1 for n in self.network if n.failure),
         }
-        ok = self.live and self.engine.host.connected and page is not None and not page.is_closed()
+        ok = self.live and connected and page is not None and not page.is_closed()
         detail = "ok" if ok else (self.error or f"session {self.status.value}")
         return Health(ok=ok, status=self.status, detail=detail, checks=checks)
 
@@ -820,10 +823,18 @@ class Engine:
         idle_timeout_minutes: float = 15,
         nav_timeout_ms: float = 15_000,
         action_timeout_ms: float = 5_000,
+        pool: BrowserPool | None = None,
     ) -> None:
-        self.host = BrowserHost(
-            chromium=chromium, cdp_url=cdp_url, headed=headed, on_disconnect=self._on_disconnect
-        )
+        # A pool of remote endpoints (tui.engine.pool) stands in for the one browser.
+        self.pool = pool
+        self.host: BrowserHost | BrowserPool
+        if pool is not None:
+            pool.on_lost = self._on_endpoint_lost
+            self.host = pool
+        else:
+            self.host = BrowserHost(
+                chromium=chromium, cdp_url=cdp_url, headed=headed, on_disconnect=self._on_disconnect
+            )
         self.allow_schemes = tuple(s.lower().rstrip(":") for s in allow_schemes)
         self.idle_timeout_minutes = idle_timeout_minutes
         self.nav_timeout_ms = nav_timeout_ms
@@ -878,7 +889,14 @@ class Engine:
         """A new session (its own context), optionally opened at `url`, from a saved profile."""
         target = normalize_url(url, self.allow_schemes) if url else None
         await self.start()
+        endpoint = ""
         for attempt in (1, 2):
+            if self.pool is not None:  # the least-loaded endpoint (it tries the next on failure)
+                context, endpoint = await self.pool.new_context(
+                    viewport={"width": viewport[0], "height": viewport[1]},
+                    **(profile.context_options() if profile else {}),
+                )
+                break
             browser = await self.host.ensure()
             try:
                 context = await bounded(
@@ -915,6 +933,7 @@ class Engine:
         sess.profile = profile.name if profile is not None else ""
         if trace:  # a Playwright trace from the first page on (evidence: --trace)
             sess.trace_path = await tracing.start(context, sess.id, label)
+        sess.endpoint = endpoint
         try:
             page = await bounded(context.new_page(), 10.0, "opening a tab")
         except (PlaywrightError, PageHung) as exc:
@@ -1030,3 +1049,9 @@ class Engine:
     def _on_disconnect(self) -> None:
         for sess in self.sessions.values():
             sess.fail("the browser is gone")
+
+    def _on_endpoint_lost(self, endpoint: str, reason: str) -> None:
+        """A pool endpoint went away: only the sessions it held fail."""
+        for sess in self.sessions.values():
+            if sess.endpoint == endpoint:
+                sess.fail(f"the browser at {endpoint} is gone ({reason})")

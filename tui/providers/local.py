@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui.engine.llm import LLMConfig
 from tui.engine.masking import mask_text, masked
+from tui.engine.pool import BrowserPool, endpoint_label
 from tui.engine.profiles import ProfileStore, ProfileSummary, capture, check_name
 from tui.engine.session import Engine, EngineSession
 from tui.errors import InvalidRequest
@@ -45,7 +46,7 @@ class LocalProvider:
         self,
         *,
         chromium: str | None = None,
-        cdp_url: str | None = None,
+        cdp_url: str | Sequence[str] | None = None,
         headed: bool = False,
         allow_schemes: tuple[str, ...] | list[str] = (),
         idle_timeout_minutes: float = 15,
@@ -53,12 +54,28 @@ class LocalProvider:
         action_timeout_ms: float = 5_000,
         llm: LLMConfig | None = None,
         trace: bool = False,
+        ws_endpoints: Sequence[str] = (),
+        endpoint_limit: int = 0,
+        pool_retry: tuple[float, float] = (0.5, 15.0),
     ) -> None:
-        self.label = "Local Chromium" if not cdp_url else f"Chromium at {cdp_url}"
+        # Several --cdp-url, or any --ws-endpoint: a pool of remote browsers (tui.engine.pool).
+        cdp_urls = [cdp_url] if isinstance(cdp_url, str) else [u for u in cdp_url or () if u]
+        pool = None
+        if len(cdp_urls) + len(ws_endpoints) > 1 or ws_endpoints:
+            pool = BrowserPool(
+                cdp_urls=cdp_urls, ws_endpoints=ws_endpoints, limit=endpoint_limit, retry=pool_retry
+            )
+            n = len(pool.endpoints)
+            self.label = f"Browser pool ({n} endpoint{'s' * (n != 1)})"
+        elif cdp_urls:
+            self.label = f"Chromium at {endpoint_label('cdp', cdp_urls[0]).removeprefix('cdp ')}"
+        else:
+            self.label = "Local Chromium"
         self.capabilities = Capabilities(events=True, pause=True)
         self.engine = Engine(
+            pool=pool,
             chromium=chromium,
-            cdp_url=cdp_url,
+            cdp_url=cdp_urls[0] if cdp_urls and pool is None else None,
             headed=headed,
             allow_schemes=allow_schemes,
             idle_timeout_minutes=idle_timeout_minutes,
@@ -88,6 +105,10 @@ class LocalProvider:
 
     async def start(self) -> None:
         await self.engine.start()
+
+    def pool_state(self) -> list[dict[str, Any]]:
+        """Each endpoint of the pool: up, sessions, limit, why it is down (empty: no pool)."""
+        return self.engine.pool.state() if self.engine.pool is not None else []
 
     async def aclose(self) -> None:
         for ev in self._resume.values():
