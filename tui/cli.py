@@ -6,6 +6,7 @@ app's cold start pay only for what they use.
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
@@ -15,9 +16,29 @@ from tui import __version__
 IMAGE_CHOICES = click.Choice(["auto", "tgp", "sixel", "halfcell", "unicode", "none"])
 
 
-def _engine_options(f):
+def _engine_options(f, *, pool: bool = True):
+    if pool:
+        f = click.option(
+            "--per-endpoint",
+            "endpoint_limit",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="At most N sessions on each browser endpoint (0: no limit).",
+        )(f)
+        f = click.option(
+            "--ws-endpoint",
+            "ws_endpoints",
+            multiple=True,
+            metavar="WS_URL",
+            help="A Playwright server (playwright run-server, Browserless, Moon); repeatable.",
+        )(f)
     f = click.option(
-        "--cdp-url", default=None, help="Attach to a running browser (ws://… or http://…)."
+        "--cdp-url",
+        default=None,
+        multiple=pool,
+        help="Attach to a running browser (ws://… or http://…)"
+        + ("; repeat it for a pool of browsers." if pool else "."),
     )(f)
     f = click.option("--headed", is_flag=True, help="Show the browser window (full Chromium).")(f)
     f = click.option("--chromium", default=None, help="Path to a Chromium binary.")(f)
@@ -98,7 +119,7 @@ def serve(**options) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--screenshot", "screenshot_path", default=None, help="Where to write the PNG.")
 @click.option("--allow-file", is_flag=True, help="Allow file: urls.")
-@_engine_options
+@functools.partial(_engine_options, pool=False)
 def observe(**options) -> None:
     """Print one observation of URL: title, url, actions, markdown, screenshot."""
     from tui.engine.observe_cli import run_observe

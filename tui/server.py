@@ -333,10 +333,12 @@ def run_server(
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     allow_remote: bool = False,
-    cdp_url: str | None = None,
+    cdp_url: str | tuple[str, ...] | None = None,
     headed: bool = False,
     chromium: str | None = None,
     trace: bool = False,
+    ws_endpoints: tuple[str, ...] = (),
+    endpoint_limit: int | None = None,
 ) -> int:
     """Run `stepdeck serve` until interrupted. Returns the exit code."""
     if not is_loopback(host) and not allow_remote:
@@ -354,7 +356,12 @@ def run_server(
     try:
         # Command-line flags win over env and the config file (a flag not given is None).
         settings = load_settings(
-            cdp_url=cdp_url, headed=headed or None, chromium=chromium, trace=trace or None
+            cdp_url=cdp_url or None,  # --cdp-url repeated (and --ws-endpoint): a pool
+            ws_endpoints=ws_endpoints or None,
+            endpoint_limit=endpoint_limit,
+            headed=headed or None,
+            chromium=chromium,
+            trace=trace or None,
         )
     except SettingsError as exc:
         print(f"stepdeck serve: {exc}", file=sys.stderr)
@@ -372,7 +379,11 @@ def run_server(
         )
         return 2
     token, source = server_token(settings)
-    provider = LocalProvider.from_settings(settings)
+    try:
+        provider = LocalProvider.from_settings(settings)
+    except StepdeckError as exc:  # e.g. a --ws-endpoint that is no ws:// address
+        print(f"stepdeck serve: {exc}", file=sys.stderr)
+        return 2
     store = Store()
     # Sessions a previous server left "active" died with it (a kill, a crash): say so.
     for stale in store.sessions(SERVE_PROVIDER):
@@ -382,6 +393,9 @@ def run_server(
     shown = f"[{host}]" if ":" in host else host
     print(f"stepdeck serve: http://{shown}:{sock.getsockname()[1]}  (docs at /docs)", flush=True)
     print(f"token ({source}): {token}", flush=True)
+    if provider.pool_state():
+        where = ", ".join(e["endpoint"] for e in provider.pool_state())
+        print(f"browser pool: {where}  (GET /pool for their state)", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     try:

@@ -87,7 +87,9 @@ class Settings(BaseSettings):
     providers: list[ProviderConfig] = Field(default_factory=list)
     # the embedded engine
     headed: bool = False
-    cdp_url: str | None = None
+    cdp_url: str | list[str] | None = None  # a list: a pool of browsers
+    ws_endpoints: list[str] = Field(default_factory=list)  # Playwright servers, for the pool
+    endpoint_limit: int = Field(default=0, ge=0)  # sessions per pool endpoint (0: no limit)
     chromium: str | None = None  # path to a Chromium binary
     allow_schemes: list[str] = Field(default_factory=list)  # e.g. ["file"]
     idle_timeout_minutes: float = 15

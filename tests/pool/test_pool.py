@@ -139,3 +139,31 @@ async def test_sessions_spread_survive_a_dead_endpoint_and_it_rejoins(pool, brow
     await eventually(
         lambda: all(e["sessions"] == 0 for e in provider.pool_state()), "contexts released"
     )
+
+
+async def test_serve_command_line_takes_a_pool(browsers, tmp_path, pages_server):
+    """`stepdeck serve --cdp-url A --cdp-url B --per-endpoint 1`: one session on each, then 503."""
+    from tests.pool.serve import start_serve
+
+    chromiums, _ = browsers
+    args = ["--cdp-url", chromiums[1].url, "--cdp-url", chromiums[2].url, "--per-endpoint", "1"]
+    serve = await asyncio.to_thread(start_serve, tmp_path / "home", *args)
+    try:
+        assert "browser pool: cdp 127.0.0.1:" in "".join(serve.output)
+
+        def drive() -> None:
+            with serve.client() as http:
+                state = http.get("/pool").json()["endpoints"]
+                assert [e["up"] for e in state] == [True, True] and state[0]["limit"] == 1
+                body = {"url": f"{pages_server}/form.html"}
+                first = http.post("/sessions/start", json=body).json()
+                second = http.post("/sessions/start", json=body).json()
+                assert {first["endpoint"], second["endpoint"]} == {e["endpoint"] for e in state}
+                third = http.post("/sessions/start", json=body)
+                assert third.status_code == 503, third.text
+                for s in (first, second):
+                    http.delete(f"/sessions/{s['session_id']}/stop")
+
+        await asyncio.to_thread(drive)
+    finally:
+        await asyncio.to_thread(serve.stop)

@@ -101,6 +101,8 @@ class LocalProvider:
             action_timeout_ms=settings.action_timeout_ms,
             llm=LLMConfig.from_settings(settings),
             trace=settings.trace,
+            ws_endpoints=settings.ws_endpoints,  # with cdp_url a list: a pool of browsers
+            endpoint_limit=settings.endpoint_limit,
         )
 
     async def start(self) -> None:

@@ -16,9 +16,11 @@ def run_app(
     *,
     images: str | None = None,
     connect: str | None = None,
-    cdp_url: str | None = None,
+    cdp_url: str | tuple[str, ...] | None = None,
     headed: bool = False,
     chromium: str | None = None,
+    ws_endpoints: tuple[str, ...] = (),
+    endpoint_limit: int | None = None,
     demo: bool = False,
     providers: list[Any] | None = None,
     profile: str | None = None,
@@ -29,7 +31,9 @@ def run_app(
         # Command-line flags win over env and the config file (a flag not given is None).
         settings = load_settings(
             images=images,
-            cdp_url=cdp_url,
+            cdp_url=cdp_url or None,  # --cdp-url repeated (and --ws-endpoint): a pool
+            ws_endpoints=ws_endpoints or None,
+            endpoint_limit=endpoint_limit,
             headed=headed or None,
             chromium=chromium,
             trace=trace or None,
