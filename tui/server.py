@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -292,6 +292,16 @@ def create_app(
             prefix=mount.prefix,
             dependencies=[Depends(require_token(token, mount.key, mount.how))],
         )
+    if any(m.name == "notte" for m in (dialects if dialects is not None else DIALECTS)):
+        from tui.dialects.notte.cdp import serve_cdp
+
+        # A session's CDP endpoint (Notte's cdp_url): guarded by a per-session token derived
+        # from the server's, carried in the URL (a websocket client sends no headers).
+        @app.websocket("/sessions/{session_id}/cdp")
+        async def session_cdp(websocket: WebSocket, session_id: str) -> None:
+            await serve_cdp(websocket, served, token, session_id)
+
+    app.state.cdp_secret = token
     app.state.provider = served
     app.state.store = store
     return app

@@ -125,3 +125,56 @@ def test_page_step_answers_seed_002s_shape(serve, pages_server):
             assert body["space"]["description"].startswith("Form page: ")
         finally:
             http.delete(f"/sessions/{sid}/stop")
+
+
+def test_sdk_cookies_offset_debug_info_and_replay(notte, pages_server, monkeypatch):
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    with notte.Session() as session:
+        session.execute(type="goto", url=f"{pages_server}/form.html")
+        host = pages_server.split("//", 1)[1].split(":", 1)[0]
+        cookie = {"name": "flavour", "value": "oat", "domain": host, "path": "/", "httpOnly": False}
+        assert session.set_cookies(cookies=[cookie]).success
+        assert session.evaluate_js("document.cookie") == "flavour=oat"
+        got = {c["name"]: c for c in session.get_cookies()}  # the SDK hands back plain dicts
+        assert got["flavour"]["value"] == "oat" and got["flavour"]["domain"] == host
+        assert session.offset() == 1  # one step so far
+        info = session.debug_info()
+        assert (
+            info.ws.cdp.startswith("ws://") and f"/sessions/{session.session_id}/cdp" in info.ws.cdp
+        )
+        assert info.tabs[0].metadata.url.endswith("/form.html")
+        with pytest.raises(ValueError, match="still active"):
+            session.replay()
+        sid = session.session_id
+    replay = notte.sessions.replay(sid, wait=False)
+    assert replay.mp4_url is None  # no video: an empty replay, not a 404
+
+
+def test_playwright_drives_a_served_session_over_its_cdp_url(
+    notte, serve, pages_server, monkeypatch
+):
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    with notte.Session() as session, notte.Session() as other:
+        session.execute(type="goto", url=f"{pages_server}/form.html")
+        other.execute(type="goto", url=f"{pages_server}/links.html")
+        url = session.cdp_url()
+        with sync_playwright() as pw:
+            browser = pw.chromium.connect_over_cdp(url, timeout=30_000)
+            try:
+                pages = [p for c in browser.contexts for p in c.pages]
+                # that session's page only: not the other session's
+                assert [p.title() for p in pages] == ["Form page"]
+                pages[0].click("#count")
+                pages[0].fill("#name", "Grace")
+            finally:
+                browser.close()
+        # the SDK (and the app) see what the script did
+        assert session.evaluate_js("window.clicks") == "1"
+        assert session.evaluate_js("document.getElementById('name').value") == "Grace"
+        assert other.observe().metadata.title == "Links page"  # untouched, still alive
+        wrong = url.rsplit("token=", 1)[0] + "token=nope"
+        with sync_playwright() as pw, pytest.raises(PlaywrightError):
+            pw.chromium.connect_over_cdp(wrong, timeout=10_000)

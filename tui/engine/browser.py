@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,12 @@ def launch_args(executable: str | None, *, headed: bool = False) -> list[str]:
     return args
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class BrowserHost:
     """One running (or attached) Chromium shared by many sessions.
 
@@ -130,6 +137,9 @@ class BrowserHost:
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
         self.timings: dict[str, float] = {}  # the last start: Playwright driver, browser launch
+        # The launched browser's DevTools port on 127.0.0.1 (`stepdeck serve` proxies a
+        # session's CDP from it: tui/dialects/notte/cdp.py); None when attached elsewhere.
+        self.devtools_port: int | None = None
 
     @property
     def browser(self) -> Browser | None:
@@ -163,11 +173,16 @@ class BrowserHost:
     async def _launch(self) -> Browser:
         assert self._pw is not None
         self.executable = find_chromium(headed=self.headed, explicit=self.chromium)
+        self.devtools_port = _free_port()
         try:
             return await self._pw.chromium.launch(
                 executable_path=self.executable,
                 headless=not self.headed,
-                args=launch_args(self.executable, headed=self.headed),
+                args=[
+                    *launch_args(self.executable, headed=self.headed),
+                    "--remote-debugging-address=127.0.0.1",
+                    f"--remote-debugging-port={self.devtools_port}",
+                ],
             )
         except PlaywrightError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)

@@ -14,10 +14,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from tui.dialects.notte.cdp import cdp_url
 from tui.dialects.notte.extras import (
+    engine_session,
     run_special,
     schema_for_instructions,
     selector_id,
@@ -43,7 +45,7 @@ from tui.dialects.notte.models import (
     StructuredData,
 )
 from tui.dialects.schema import resolve_refs
-from tui.errors import InvalidRequest, Unsupported
+from tui.errors import InvalidRequest, SessionNotFound, Unsupported
 from tui.model import Event, Health, StepRequest, StepResult, StepStatus, utcnow
 from tui.providers.base import Provider
 
@@ -322,7 +324,105 @@ def router(provider: Provider) -> APIRouter:
     async def resume(session_id: str):
         return SessionResponse.from_session(await provider.set_paused(session_id, False))
 
+    session_routes(api, provider)
     return api
+
+
+def _cookie_out(c: dict[str, Any]) -> dict[str, Any]:
+    """A Playwright cookie as Notte's Cookie (the browser-extension export format)."""
+    expires = c.get("expires")
+    session = expires is None or expires < 0
+    return {
+        "name": c.get("name", ""),
+        "value": c.get("value", ""),
+        "domain": c.get("domain", ""),
+        "path": c.get("path", "/"),
+        "httpOnly": bool(c.get("httpOnly")),
+        "secure": bool(c.get("secure")),
+        "sameSite": c.get("sameSite") or None,
+        "expirationDate": None if session else expires,
+        "session": session,
+        "hostOnly": not str(c.get("domain", "")).startswith("."),
+    }
+
+
+def _cookie_in(c: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(c, dict) or not c.get("name") or not c.get("domain"):
+        raise InvalidRequest(
+            "each cookie needs a name, a value and a domain",
+            "send cookies as session.get_cookies() returns them",
+        )
+    out: dict[str, Any] = {
+        "name": str(c["name"]),
+        "value": str(c.get("value", "")),
+        "domain": str(c["domain"]),
+        "path": str(c.get("path") or "/"),
+        "httpOnly": bool(c.get("httpOnly")),
+        "secure": bool(c.get("secure")),
+    }
+    if c.get("sameSite") in ("Lax", "None", "Strict"):
+        out["sameSite"] = c["sameSite"]
+    if c.get("expirationDate") and not c.get("session"):
+        out["expires"] = float(c["expirationDate"])
+    return out
+
+
+def session_routes(api: APIRouter, provider: Provider) -> None:
+    """Cookies, debug info (with the session's CDP url), offset and replay."""
+
+    @api.get("/sessions/{session_id}/cookies")
+    async def get_cookies(session_id: str) -> dict[str, Any]:
+        sess = engine_session(provider, session_id)
+        sess.check_live()
+        return {"cookies": [_cookie_out(c) for c in await sess.context.cookies()]}
+
+    @api.post("/sessions/{session_id}/cookies")
+    async def set_cookies(session_id: str, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        cookies = body.get("cookies")
+        if not isinstance(cookies, list):
+            raise InvalidRequest('send {"cookies": [...]}', "a list of cookie objects")
+        sess = engine_session(provider, session_id)
+        sess.check_live()
+        await sess.context.add_cookies([_cookie_in(c) for c in cookies])
+        return {"success": True, "message": f"{len(cookies)} cookies set"}
+
+    @api.get("/sessions/{session_id}/debug")
+    async def debug_info(session_id: str, request: Request) -> dict[str, Any]:
+        session = await provider.get_session(session_id)
+        base = str(request.base_url).rstrip("/")
+        secret = getattr(request.app.state, "cdp_secret", "")
+        cdp = cdp_url(base, secret, session_id)
+        events = f"{base}/sessions/{session_id}/events"
+        obs = await provider.observe(session_id, screenshot=False)
+        tabs = obs.metadata.tabs or []
+        return {
+            "debug_url": f"{base}/sessions/{session_id}",
+            "ws": {"cdp": cdp, "recording": "", "logs": events},
+            "tabs": [
+                {
+                    "metadata": {"tab_id": t.index, "title": t.title, "url": t.url},
+                    "debug_url": f"{base}/sessions/{session_id}",
+                    "ws_url": cdp,
+                }
+                for t in tabs
+            ],
+            "status": session.status.value,
+        }
+
+    @api.get("/sessions/{session_id}/offset")
+    async def offset(session_id: str) -> dict[str, Any]:
+        return {"offset": len(await provider.action_log(session_id))}
+
+    @api.get("/sessions/{session_id}/replay")
+    async def replay(session_id: str) -> dict[str, Any]:
+        session = await provider.get_session(session_id)
+        if session.status.is_live:
+            raise SessionNotFound(
+                f"Session {session_id} is still active: close it first to get its replay",
+                "stepdeck records steps, not video: `stepdeck export` makes a GIF of them",
+            )
+        # No video: an empty replay (the steps are in GET /sessions/{id}/log)
+        return {"playlist_content": None, "mp4_url": None, "expires_at": None}
 
 
 def _stream(provider: Provider, session_id: str | None) -> StreamingResponse:
