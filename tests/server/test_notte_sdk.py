@@ -178,3 +178,43 @@ def test_playwright_drives_a_served_session_over_its_cdp_url(
         wrong = url.rsplit("token=", 1)[0] + "token=nope"
         with sync_playwright() as pw, pytest.raises(PlaywrightError):
             pw.chromium.connect_over_cdp(wrong, timeout=10_000)
+
+
+def test_agents_start_status_and_stop_run_the_embedded_agent(serve, pages_server):
+    import time
+
+    from notte_sdk._generated.models import (
+        AgentResponse,
+        AgentStatusResponse,
+        ApiAgentStartRequest,
+    )
+
+    with serve.client() as http:
+        sid = http.post("/sessions/start", json={}).json()["session_id"]
+        try:
+            request = ApiAgentStartRequest(
+                task="click Click me", url=f"{pages_server}/form.html", session_id=sid, max_steps=3
+            )
+            started = http.post("/agents/start", json=request.model_dump(exclude_none=True))
+            assert started.status_code == 200, started.text
+            agent = AgentResponse.model_validate(started.json())
+            assert agent.session_id == sid
+            deadline = time.monotonic() + 60
+            while True:  # the SDK's Agent polls the same way
+                status = AgentStatusResponse.model_validate(
+                    http.get(f"/agents/{agent.agent_id}", params={"session_id": sid}).json()
+                )
+                if status.status == "closed" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            assert status.status == "closed" and status.success, status.answer
+            clicks = http.post(
+                f"/sessions/{sid}/page/execute",
+                json={"type": "evaluate_js", "code": "window.clicks"},
+            ).json()
+            assert clicks["data"]["markdown"] == "1"
+            stopped = http.delete(f"/agents/{agent.agent_id}/stop", params={"session_id": sid})
+            assert AgentResponse.model_validate(stopped.json()).status == "closed"
+            assert http.get("/agents/nope").status_code == 404
+        finally:
+            http.delete(f"/sessions/{sid}/stop")

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from tui.dialects.notte.agents import agent_routes
 from tui.dialects.notte.cdp import cdp_url
 from tui.dialects.notte.extras import (
     engine_session,
@@ -325,6 +326,7 @@ def router(provider: Provider) -> APIRouter:
         return SessionResponse.from_session(await provider.set_paused(session_id, False))
 
     session_routes(api, provider)
+    agent_routes(api, provider)
     return api
 
 
