@@ -86,6 +86,15 @@ async def take(base: str, pages: str) -> list[Path]:
         save(app, "console")
         await _tab(app, pilot, "tab-network")
         save(app, "network")
+        # What a step changed (Timeline, key c): adding the Kindle to the cart.
+        await _type(app, pilot, f"goto {base}/shop/product/kindle-paperwhite")
+        await _type(app, pilot, "add to cart")
+        app.clear_notifications()
+        await _tab(app, pilot, "tab-timeline")
+        app.query_one("#timeline-table").focus()
+        await pilot.press("c")
+        await _settle(app, pilot)
+        save(app, "changes")
     store.close()
     return shots
 

@@ -231,7 +231,7 @@ def changed_regions(before: bytes, after: bytes) -> tuple[list[tuple[int, int, i
     regions.sort(key=lambda r: (r[1], r[0]))
     marked = b.copy()
     draw = ImageDraw.Draw(marked)
-    line = max(2, width // 400)
+    line = max(2, width // 160)  # thick enough to survive half-cell renderers
     for x0, y0, x1, y1 in regions:
         pad = line + 1
         draw.rectangle(
