@@ -218,3 +218,19 @@ def test_agents_start_status_and_stop_run_the_embedded_agent(serve, pages_server
             assert http.get("/agents/nope").status_code == 404
         finally:
             http.delete(f"/sessions/{sid}/stop")
+
+
+def test_the_readme_sdk_example_prints_what_is_true(serve, pages_server, capsys, monkeypatch):
+    import re
+    from pathlib import Path
+
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "NotteClient" in b)
+    code = code.replace("http://127.0.0.1:8390", serve.url)
+    code = code.replace("https://example.com", f"{pages_server}/links.html")
+    exec(compile(code, "README.md", "exec"), {"token": serve.token})
+    description, title, cdp = capsys.readouterr().out.splitlines()
+    assert description.startswith("Links page: ") and "link" in description
+    assert title == "Links page"
+    assert cdp.startswith(serve.url.replace("http://", "ws://") + "/sessions/")

@@ -437,7 +437,8 @@ def describe_space(o: Observation) -> str:
         kind = _KINDS.get(a.id[:1].upper(), "other")
         counts[kind] = counts.get(kind, 0) + 1
     parts = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in counts.items())
-    return f"{where}: {len(o.actions)} actions ({parts})"
+    n = len(o.actions)
+    return f"{where}: {n} action{'s' if n > 1 else ''} ({parts})"
 
 
 class ObserveResponse(_Wire):
