@@ -38,9 +38,11 @@ def free_port() -> int:
 
 def start_server(home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = dict(os.environ, STEPDECK_HOME=str(home), STEPDECK_TOKEN=TOKEN)
+    # this checkout's code (a worktree's too), with the running interpreter
+    env = dict(os.environ, STEPDECK_HOME=str(home), STEPDECK_TOKEN=TOKEN, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "stepdeck"), "serve", "--port", str(port)],
+        [sys.executable, "-m", "tui.cli", "serve", "--port", str(port)],
+        cwd=str(ROOT),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

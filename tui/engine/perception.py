@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Page
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from selectolax.lexbor import LexborHTMLParser
 
 from tui.model import Action, PageMeta, Viewport
@@ -54,13 +54,17 @@ class Perceived:
     html: str | None = None
     mark: str = ""  # the attribute carrying inline ids in `html` (see `to_markdown`)
     meta_json: str = ""  # the walk's JSON: `raw` reads it again only when a step needs it
+    action_json: list[str] = field(default_factory=list)  # or its actions, in chunks
     _raw: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def raw(self) -> dict[str, dict[str, Any]]:
         """id -> what the walk saw of that element (kind, type, options, frame, ...)."""
         if self._raw is None:
-            items = json.loads(self.meta_json).get("actions") or [] if self.meta_json else []
+            if self.action_json:
+                items = [i for chunk in self.action_json for i in json.loads(chunk)]
+            else:
+                items = json.loads(self.meta_json).get("actions") or [] if self.meta_json else []
             self._raw = {i["id"]: i for i in items}
         return self._raw
 
@@ -100,11 +104,36 @@ async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
     return await page.evaluate(walk_script(), {"html": html, "mark": mark})
 
 
-# The second half of a split walk: the action space the walk kept, once.
+# The second half of a split walk: the action space the walk kept, once: the page's JSON
+# (no actions), then its actions as JSON arrays of TAKE_CHUNK, split by NULs (JSON.stringify
+# never writes a raw one). Validating one chunk at a time keeps each GIL-holding call short,
+# so a big page never holds a server's event loop (one call for 5,000 actions: ~80-130 ms).
+TAKE_CHUNK = 400
 TAKE_JS = (
     "() => { const s = window.__stepdeck; const out = s && s.pending;"
-    " if (!out) return null; s.pending = null; return JSON.stringify(out); }"
+    " if (!out) return null; s.pending = null;"
+    " const acts = out.actions; out.actions = []; const parts = [JSON.stringify(out)];"
+    f" for (let i = 0; i < acts.length; i += {TAKE_CHUNK})"
+    f" parts.push(JSON.stringify(acts.slice(i, i + {TAKE_CHUNK})));"
+    " return parts.join('\\u0000'); }"
 )
+_ACTIONS = TypeAdapter(list[Action])
+
+
+def parse_take(text: str) -> Perceived:
+    """The second half of a split walk (`take_walk`), validated chunk by chunk."""
+    head, *chunks = text.split("\x00")
+    data = _Walk.model_validate_json(head)
+    actions: list[Action] = []
+    for chunk in chunks:
+        actions.extend(_ACTIONS.validate_json(chunk))
+    return Perceived(
+        title=strip_controls(data.title),
+        url=data.url,
+        viewport=data.viewport,
+        actions=actions,
+        action_json=chunks,
+    )
 
 
 async def walk_html(page: Page) -> tuple[str, str, str]:

@@ -39,7 +39,7 @@ from tui.engine.masking import (
 from tui.engine.perception import (
     Perceived,
     init_script,
-    parse_walk,
+    parse_take,
     strip_controls,
     take_walk,
     to_markdown,
@@ -576,7 +576,7 @@ class EngineSession:
                 text = await self._walk(page, lambda: take_walk(page))
                 if text is None:  # a new document arrived between the halves: walk it
                     continue
-                perceived = await asyncio.to_thread(parse_walk, text)
+                perceived = await asyncio.to_thread(parse_take, text)
                 return perceived, await markdown
             finally:
                 if not markdown.done():
