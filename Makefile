@@ -25,6 +25,7 @@ test: setup sdk-venvs
 bench: setup
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_records.py
+	$(BIN)/python scripts/bench_agent.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py

@@ -17,7 +17,10 @@ from tui.model import LogEntry, Observation, StepRequest, StepResult, StepStatus
 # ---------------------------------------------------------------- the model loop
 
 MODEL_SYSTEM = """You drive a web browser for a person, one action at a time.
-Each turn you see the page (title, url, markdown) and its interactive elements as `ID: description`.
+Each turn you see the page as a person reads it (title, url, its text with each element's id
+inline, like `[B2 Add to cart]`) and the list of its elements as `ID: description [kind] (state)`.
+Elements that only respond to a script (rows, words, div buttons) have M ids; "(focused)" marks
+the element with the keyboard focus.
 Answer with ONE JSON object and nothing else, one of:
 {"action": "click", "id": "B3"}
 {"action": "fill", "id": "I1", "value": "text", "enter": false}
@@ -39,10 +42,19 @@ def describe_page(obs: Observation) -> str:
     lines = [f"Title: {obs.metadata.title}", f"URL: {obs.metadata.url}", "", "Elements:"]
     for a in obs.actions:
         extra = ""
+        kind = a.field or (
+            a.role if a.role not in ("", "generic", "textbox", "link", "button") else ""
+        )
+        if kind and kind.lower() != label_of(a).lower():
+            extra += f" [{kind}]"
         if a.params and a.params[0].values:
-            extra = " options: " + " | ".join(a.params[0].values[:20])
+            extra += " options: " + " | ".join(a.params[0].values[:20])
         if a.value:
             extra += f" (value: {a.value})"
+        if a.checked is not None:
+            extra += " (checked)" if a.checked else " (not checked)"
+        if a.focused:
+            extra += " (focused)"
         lines.append(f"{a.id}: {label_of(a)}{extra}")
     md = obs.markdown or ""
     if len(md) > MAX_MARKDOWN:
