@@ -24,19 +24,20 @@ from pydantic import ValidationError
 
 from tui import locations
 from tui.dialects.http import HttpClient, HttpProvider, error_for, parse
+from tui.dialects.notte.actions import ExecutionRequest, ExecutionResponse
 from tui.dialects.notte.models import (
-    ActionLogResponse,
-    ConsoleResponse,
-    ExecutionRequest,
-    ExecutionResponse,
-    NetworkLogsResponse,
     ObserveRequest,
     ObserveResponse,
     ProfileResponse,
-    ScrapeResponse,
     SessionListResponse,
     SessionResponse,
     SessionStartRequest,
+)
+from tui.dialects.notte.pages import (
+    ActionLogResponse,
+    ConsoleResponse,
+    NetworkLogsResponse,
+    ScrapeResponse,
 )
 from tui.errors import (
     AuthError,

@@ -17,6 +17,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from tui.dialects.notte.actions import (
+    SERVED_ONLY,
+    ExecutionRequest,
+    ExecutionResponse,
+    StructuredData,
+)
 from tui.dialects.notte.agents import agent_routes
 from tui.dialects.notte.cdp import cdp_url
 from tui.dialects.notte.extras import (
@@ -26,24 +32,22 @@ from tui.dialects.notte.extras import (
     selector_id,
 )
 from tui.dialects.notte.models import (
-    SERVED_ONLY,
-    ActionLogResponse,
-    ConsoleResponse,
-    ExecutionRequest,
-    ExecutionResponse,
-    NetworkLogsResponse,
     ObserveRequest,
     ObserveResponse,
-    PageStepResponse,
     ProfileResponse,
-    ScrapeRequest,
-    ScrapeResponse,
-    ScreenshotResponse,
     SessionListResponse,
     SessionProfileSaveRequest,
     SessionResponse,
     SessionStartRequest,
-    StructuredData,
+)
+from tui.dialects.notte.pages import (
+    ActionLogResponse,
+    ConsoleResponse,
+    NetworkLogsResponse,
+    PageStepResponse,
+    ScrapeRequest,
+    ScrapeResponse,
+    ScreenshotResponse,
 )
 from tui.dialects.schema import resolve_refs
 from tui.errors import InvalidRequest, SessionNotFound, Unsupported
