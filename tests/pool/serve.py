@@ -1,4 +1,4 @@
-"""A real `stepdeck serve` subprocess for the pool and profile tests (module-scoped use)."""
+"""A real `stepdeck serve` subprocess (the command line's own wiring) for the pool tests."""
 
 from __future__ import annotations
 
@@ -22,18 +22,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def stepdeck(*args: str, home: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    """Run the `stepdeck` command line (this checkout's code) and capture its output."""
-    env = dict(os.environ, STEPDECK_HOME=str(home), STEPDECK_TOKEN=TOKEN, PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 @dataclass
