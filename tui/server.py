@@ -16,6 +16,7 @@ import contextlib
 import hmac
 import importlib
 import ipaddress
+import json
 import logging
 import os
 import secrets
@@ -197,6 +198,114 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+# -- request bodies: bounded in size and depth, plain JSON only ---------------------------------
+
+MAX_BODY = 1_048_576  # bytes: no step, session or extraction needs more
+MAX_DEPTH = 64  # nesting levels of a JSON body
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of parsed JSON, counted no further than `limit` + 1."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict | list) and item:
+            if depth > limit:
+                return depth
+            deepest = max(deepest, depth)
+            todo.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+class BodyGuard:
+    """ASGI middleware: a body over `MAX_BODY` is 413; a JSON body nested deeper than
+    `MAX_DEPTH`, or holding NaN/Infinity (not JSON), is 400 — before any route parses it
+    (Python's own parser answers a 100,000-deep body with a RecursionError)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            await self._refuse(send, 413, "PayloadTooLarge", f"The body is {int(declared):,} bytes")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, receive, send)  # a disconnect: let the app see it
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                await self._refuse(send, 413, "PayloadTooLarge", "The body is too large")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        problem = self._problem(body)
+        if problem:
+            await self._refuse(send, 400, "InvalidRequest", problem)
+            return
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    def _problem(body: bytes) -> str:
+        head = body.lstrip()[:1]
+        if head not in (b"{", b"["):
+            return ""  # not JSON: the route's own validation says what it wants
+        try:
+            value = json.loads(body, parse_constant=_refuse_constant)
+        except RecursionError:
+            return f"The JSON body is nested too deep (at most {MAX_DEPTH} levels)"
+        except ValueError as exc:
+            if "is not JSON" in str(exc):
+                return f"The JSON body holds {str(exc).split()[0]}: numbers must be finite"
+            return ""  # invalid JSON: the route's validation says where
+        if _depth(value, MAX_DEPTH) > MAX_DEPTH:
+            return f"The JSON body is nested too deep (at most {MAX_DEPTH} levels)"
+        return ""
+
+    @staticmethod
+    async def _refuse(send: Callable, status: int, error: str, message: str) -> None:
+        hint = (
+            f"send at most {MAX_BODY:,} bytes"
+            if status == 413
+            else "send plain JSON; the shapes are in /openapi.json"
+        )
+        response = error_body(status, error, message, hint)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(response.body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+
 async def record_statuses(provider: Provider, store: Store, name: str) -> None:
     """Write every status change the provider reports (a crash with its reason, an expiry)
     to the store, so it never keeps `active` for a session that died."""
@@ -265,6 +374,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyGuard)
 
     @app.get("/health", tags=["stepdeck"])
     async def health() -> dict[str, Any]:

@@ -44,3 +44,21 @@ def test_observe_refuses_file_urls_unless_allowed():
     result = CliRunner().invoke(main, ["observe", url, "--allow-file", "--json"])
     assert result.exit_code == 0
     assert json.loads(result.output)["title"] == "Form page"
+
+
+def _has_c1(text: str) -> bool:
+    return any(0x80 <= ord(ch) <= 0x9F for ch in text)
+
+
+def test_c1_controls_never_reach_the_terminal(pages_server):
+    """U+009B is a CSI: page text with it must not drive a terminal (title, text, actions)."""
+    result = CliRunner().invoke(main, ["observe", f"{pages_server}/c1.html", "--json"])
+    assert result.exit_code == 0, result.output
+    assert not _has_c1(result.output)
+    data = json.loads(result.output)
+    assert data["title"] == "C1 31mtitle"
+    assert "Heading 2J cleared" in data["markdown"]
+    assert any(a["description"] == "Buy 1m now" for a in data["actions"])
+    human = CliRunner().invoke(main, ["observe", f"{pages_server}/c1.html"])
+    assert human.exit_code == 0 and not _has_c1(human.output)
+    assert "C1 31mtitle" in human.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,14 @@ from tui import locations
 from tui.engine.session import Engine
 from tui.errors import StepdeckError
 from tui.model import Observation
+
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text for a terminal: C0 (but tab and newline), DEL and C1 controls written as
+    `\\uXXXX` (still valid inside JSON strings), so no page can drive the terminal."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def _default_shot_path() -> Path:
@@ -105,7 +114,7 @@ def run_observe(
         for a in out["actions"]:
             a.setdefault("description", "")
             a.setdefault("category", "")
-        print(json.dumps(out, ensure_ascii=False, indent=2))
+        print(terminal_safe(json.dumps(out, ensure_ascii=False, indent=2)))
     else:
-        print(_human(obs, shot))
+        print(terminal_safe(_human(obs, shot)))
     return 0

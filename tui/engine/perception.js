@@ -29,7 +29,7 @@
   }
 
   // C0 controls (but the whitespace ones) and DEL: an ESC in page text must never reach a terminal.
-  const CTRL = /[\u0000-\u0008\u000e-\u001f\u007f]/g;
+  const CTRL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;  // and C1 (U+009B is a CSI)
   const clean = (s) => (s || "").replace(/\s+/g, " ").replace(CTRL, "").trim();
   const cut = (s) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT - 1) + "…" : s);
 

@@ -24,8 +24,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from tui.model import Action, PageMeta, Viewport
 
-# C0 controls but tab and newline, and DEL: an ESC in page text must never reach a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 controls but tab and newline, DEL and the C1 controls (U+0080-U+009F: U+009B is a CSI):
+# an escape in page text must never reach a terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def strip_controls(text: str) -> str:

@@ -29,6 +29,13 @@ from playwright.async_api import Error as PlaywrightError
 from tui.engine import tracing
 from tui.engine.bounds import CALL_SLACK_S, QUICK_S, PageHung, bounded
 from tui.engine.browser import BrowserHost
+from tui.engine.limits import (
+    MAX_LABEL,
+    MAX_URL,
+    MAX_VALUE,
+    check_length,
+    check_viewport,
+)
 from tui.engine.masking import (
     is_secret_element,
     mask_text,
@@ -655,6 +662,8 @@ class EngineSession:
         """Run one action (by id or a browser action) and return the new observation."""
         from tui.engine.actions import run_action  # actions import this module
 
+        check_length("value", request.value, MAX_VALUE)
+        check_length("url", request.url, MAX_URL)
         async with self.lock:
             self.check_live()
             self.touch()
@@ -887,6 +896,10 @@ class Engine:
         trace: bool = False,
     ) -> EngineSession:
         """A new session (its own context), optionally opened at `url`, from a saved profile."""
+        # Bad input is refused before anything opens: no session is left behind.
+        viewport = check_viewport(*viewport)
+        check_length("label", label, MAX_LABEL)
+        check_length("url", url, MAX_URL)
         target = normalize_url(url, self.allow_schemes) if url else None
         await self.start()
         endpoint = ""

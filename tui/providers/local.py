@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tui.engine.limits import MAX_COMMAND, check_length
 from tui.engine.llm import LLMConfig
 from tui.engine.masking import mask_text, masked
 from tui.engine.pool import BrowserPool, endpoint_label
@@ -194,6 +195,7 @@ class LocalProvider:
     async def step(self, session_id: str, request: StepRequest) -> StepResult:
         sess = self._get(session_id)
         sess.check_live()
+        check_length("command", request.cmd, MAX_COMMAND)
         await self._hold(sess, request)
         if request.type == "command":
             from tui.engine.agent import run_command
@@ -225,6 +227,7 @@ class LocalProvider:
         self, session_id: str, *, schema: dict[str, Any] | None = None, **options: Any
     ) -> Any:
         sess = self._get(session_id)
+        sess.check_live()  # a closed session answers 410 before anything else is checked
         if schema is not None:
             from tui.engine.extract import extract
 
