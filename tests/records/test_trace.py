@@ -93,3 +93,35 @@ async def test_a_traced_session_opens_in_the_trace_viewer(demo_server, tmp_path)
         proc.wait(timeout=30)
     # Every step's Playwright action, in order: the fill and Enter of the search, the click.
     assert re.search(r'Navigate.*Fill "kindle".*Press "Enter".*Click', listed, re.S), listed
+
+
+async def test_the_new_session_dialog_asks_for_a_trace():
+    from textual.app import App
+    from textual.widgets import Checkbox
+
+    from tui.ui.screens.new_session import NewSessionScreen
+
+    answers = []
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(NewSessionScreen([("Local Chromium", "local")]), answers.append)
+
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.click("#new-trace")
+        assert app.screen.query_one("#new-trace", Checkbox).value
+        await pilot.click("#new-create")
+        await pilot.pause()
+    [(provider, request)] = answers
+    assert provider == "local" and request.trace
+
+
+def test_trace_flag_reaches_the_embedded_engine():
+    from tui.settings import load_settings
+
+    assert LocalProvider.from_settings(load_settings(trace=True)).trace
+    assert not LocalProvider.from_settings(load_settings()).trace
+    for args in (["--help"], ["demo", "--help"], ["serve", "--help"]):
+        assert "--trace" in CliRunner().invoke(main, args).output

@@ -1,4 +1,4 @@
-"""The new-session modal: url, viewport, optional first command, provider."""
+"""The new-session modal: url, viewport, optional first command, provider, trace."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from tui.model import CreateSession
 from tui.ui.parse import normalize_url
@@ -48,6 +48,13 @@ class NewSessionScreen(ModalScreen[tuple[str, CreateSession] | None]):
                     id="new-provider",
                     compact=True,
                 )
+                yield Label("record")
+                yield Checkbox(
+                    "Playwright trace (embedded engine)",
+                    id="new-trace",
+                    compact=True,
+                    tooltip="Written when the session closes; exports carry it as trace.zip",
+                )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Create", variant="primary", id="new-create")
                 yield Button("Cancel", id="new-cancel")
@@ -65,6 +72,7 @@ class NewSessionScreen(ModalScreen[tuple[str, CreateSession] | None]):
             viewport_width=number("#new-width", 1280),
             viewport_height=number("#new-height", 800),
             first_command=command,
+            trace=self.query_one("#new-trace", Checkbox).value,
         )
 
     @on(Button.Pressed, "#new-create")
