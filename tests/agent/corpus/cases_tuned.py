@@ -114,6 +114,19 @@ CASES = [
     Case("list.html", "Click the last button", {"button": "C"}),
     Case("list.html", "Click Button B", {"button": "B"}),
     Case("list.html", "Choose Mango from the list", {"fruit": "Mango"}),
+    # positions relative to page text
+    Case(
+        "positions.html",
+        'Type "1 Main St" into the field below Billing address',
+        {"bill": "1 Main St", "ship": ""},
+    ),
+    Case("positions.html", 'Click the "Read more" button under Warranty', {"more": "warranty"}),
+    Case("positions.html", "Click Read more below Returns", {"more": "returns"}),
+    Case(
+        "positions.html",
+        "Type 9 Elm Rd into the box above Billing address",
+        {"ship": "9 Elm Rd", "bill": ""},
+    ),
     # search, leading phrases, solve, copy/paste
     Case("search.html", "Search for drama movies", {"query": "drama movies"}),
     Case("search.html", "For the user @sam, click Follow", {"follow": "sam"}),

@@ -20,15 +20,23 @@ question lapses when the page changed in between.
 
 What the rules understand (clauses chained by "and", "then", commas, ";"):
     go to / open example.com      back, forward, reload, scroll (up|down|to the bottom)
-    search for X                  click / press / open / go to <named thing>
+    search for X                  click / press / tap / open / expand / go to <named thing>
     type X into F, fill F with X  select X from F, choose X (a radio or option)
     check / uncheck / turn on X   press enter|escape|tab…, wait 2 seconds
+    focus (into) F                close the dialog, ... by clicking "x"
     draft a post saying X         submit it, log in as U with password P
+    username U and password P     solve the math problem, copy A, paste it into B
     add X to the cart             stop at the payment page (checks where it is)
-    the first result, the second link, the last button  (positions)
+    generic kinds and order: the text field, the dropdown, the list, the 2nd checkbox,
+      the first result, the last button (a unique match needs no question)
+    positions: the field below Billing address; "for the user @sam, click Follow"
 Quotes keep values whole: type "salt and pepper" into search.
 A step that looks destructive (pay, place order, publish, delete, send, buy)
 asks first unless the command says so ("... and place the order").
+
+Modules: vocabulary (words), parsing (clauses), matching (targets), runner (one run; the
+memory a session keeps between commands lives on the session), rules (the rule runner),
+model_loop (a model choosing each action).
 
 With a model configured (`llm` here, from the settings' `llm_url`; see `tui.engine.llm`), it
 chooses each action instead, as JSON, for up to `request.max_steps` (or `llm.max_steps`).

@@ -244,6 +244,9 @@ def _by_kind(obs: Observation, clause: Clause) -> Pick | None:
         if n == -1 or 1 <= n <= len(pool):
             return Pick(pool[n - 1] if n > 0 else pool[-1])
         return Pick(candidates=pool[:8], question=f"There are only {len(pool)} of those here")
+    if clause.anchor and len(pool) > 1:
+        if hit := in_scope(obs, pool, clause.anchor, before=clause.before):
+            return Pick(hit)
     if len(pool) == 1:
         return Pick(pool[0])
     what = clause.named or clause.target or "one"
@@ -257,14 +260,21 @@ def _soften(target: str) -> str:
     return out if out != target and tokens(out) else ""
 
 
-def in_scope(obs: Observation, actions: list[Action], scope: str) -> Action | None:
-    """Of look-alike actions, the one that follows `scope` ("@sam") in the page text."""
+def in_scope(
+    obs: Observation, actions: list[Action], scope: str, *, before: bool = False
+) -> Action | None:
+    """Of look-alike actions, the one that follows `scope` ("@sam") in the page text
+    (with `before`, the last one that precedes it)."""
     md = obs.markdown or ""
     pos = md.lower().find(scope.lower().strip())
     if pos < 0 or not actions:
         return None
     ids = {a.id for a in actions}
-    for m in re.finditer(r"\[([LBIFOM]\d+)\b", md[pos:]):  # ids inline in the page text
+    inline = re.compile(r"\[([LBIFOM]\d+)\b")  # ids inline in the page text
+    if before:
+        found = [m.group(1) for m in inline.finditer(md[:pos]) if m.group(1) in ids]
+        return next(a for a in actions if a.id == found[-1]) if found else None
+    for m in inline.finditer(md[pos:]):
         if m.group(1) in ids:
             return next(a for a in actions if a.id == m.group(1))
     label = (actions[0].description or "").strip()
@@ -278,6 +288,8 @@ def pick_target(
     obs: Observation, clause: Clause, *, pool: list[Action], query: str | None, scope: str = ""
 ) -> Pick:
     """The one element a clause means, or the candidates to ask about."""
+    before = clause.before
+    scope = clause.anchor or scope
     if clause.kind:
         pick = _by_kind(obs, clause)
         if pick is not None:
@@ -323,7 +335,7 @@ def pick_target(
         group
         and scope
         and len(group) > 1
-        and (hit := in_scope(obs, [s.action for s in group], scope))
+        and (hit := in_scope(obs, [s.action for s in group], scope, before=before))
     ):
         return Pick(hit)
     if group:

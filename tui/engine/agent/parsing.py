@@ -34,6 +34,8 @@ class Clause:
     verbless: bool = False  # no verb recognised: taken as a click on a named thing
     kind: str | None = None  # a generic kind the target names: text, select, list, checkbox, ...
     named: str = ""  # the target as written, kind words included (when the kind alone fails)
+    anchor: str = ""  # "the button below Returns": the page text the target is placed by
+    before: bool = False  # above / before the anchor rather than below / after it
 
 
 def _protect_quotes(text: str) -> tuple[str, list[str]]:
@@ -131,6 +133,7 @@ def parse_clause(text: str, previous: Clause | None = None) -> Clause:
     clause.url = restore(clause.url)
     clause.key = restore(clause.key)
     clause.named = restore(clause.named) or ""
+    clause.anchor = restore(clause.anchor) or ""
     return clause
 
 
@@ -355,9 +358,26 @@ def split_kind(target: str) -> tuple[str, str | None, int | None]:
     return target if ordinal is None else text, None, ordinal
 
 
+_RELATION = re.compile(
+    r"(.+?)\s+(below|under|underneath|beneath|after|following|next to|beside|near|right of|"
+    r"to the right of|above|over|before|left of|to the left of)\s+(?:the\s+)?(.+)",
+    re.I,
+)
+
+
 def _typed(clause: Clause, written: str | None = None) -> Clause:
     """The clause with its target's generic kind and ordinal split off (quoted targets stay)."""
     written = clause.target if written is None else written
+    if m := _RELATION.fullmatch(written or ""):
+        written, clause.anchor = m.group(1), m.group(3).strip(" .")
+        clause.before = m.group(2).lower() in (
+            "above",
+            "over",
+            "before",
+            "left of",
+            "to the left of",
+        )
+        clause.target = written
     if not written or "\x00" in written:
         return clause
     words, kind, ordinal = split_kind(written)
