@@ -203,7 +203,21 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             if follower is not None:
                 follower.cancel()
 
-    @api.post("/session/{session_id}", response_model=None)
+    # The OpenAPI says both answers: JSON, or server-sent events with `stream: true`.
+    @api.post(
+        "/session/{session_id}",
+        response_model=None,
+        responses={
+            200: {
+                "content": {
+                    "application/json": {"schema": SessionStepSuccess.model_json_schema()},
+                    "text/event-stream": {
+                        "schema": {"type": "string", "description": "data: StreamChunk JSON"}
+                    },
+                }
+            }
+        },
+    )
     async def step(session_id: str, body: SessionStepInput) -> Any:
         if body.stream:
             # Failures found before the stream starts keep their HTTP status.

@@ -19,9 +19,17 @@ answer's space says which numbering it uses (`browser_actions`: 1.3.0).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_SESSION_TIMEOUT_MINUTES = 5
 MAX_SESSION_TIMEOUT_MINUTES = 30
@@ -118,6 +126,14 @@ class StepRequest(SessionRequest, PaginationParams):
 # -- responses ----------------------------------------------------------------
 
 
+# JSON Schema's `format: duration` (RFC 3339) has no fractions of a second, and the answer
+# carries them (PT0.215S): the schema says what it is in words instead (engine helper's edit).
+IsoDuration = Annotated[
+    timedelta,
+    WithJsonSchema({"type": "string", "description": "an ISO 8601 duration, e.g. PT0.215S"}),
+]
+
+
 class SessionResponse(_Wire):
     """The session answer: `session_id` and `error` from the start; the rest from January 2025."""
 
@@ -125,7 +141,7 @@ class SessionResponse(_Wire):
     timeout_minutes: int | None = None
     created_at: datetime | None = None
     last_accessed_at: datetime | None = None
-    duration: timedelta | None = None
+    duration: IsoDuration | None = None
     status: Literal["active", "closed", "error", "timed_out"] | None = None
     error: str | None = None
 
