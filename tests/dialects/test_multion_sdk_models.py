@@ -28,6 +28,9 @@ async def test_the_client_reads_null_screenshots_and_extra_fields(misbehaving, p
         result = await client.step(session.id, StepRequest(type="command", cmd="buy it"))
         assert result.status == StepStatus.ASK_USER
         assert result.message == "Which size?"
+        misbehaving.on("GET", "/screenshot/s-1", Reply(body={"screenshot": None}))
+        obs = await client.observe(session.id)  # no screenshot: said, not a parse error
+        assert obs.screenshot is None and "no screenshot" in obs.note
     finally:
         await client.aclose()
 

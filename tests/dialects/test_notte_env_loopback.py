@@ -152,3 +152,24 @@ async def test_a_wrong_token_is_refused_with_the_key_variable_named(served, prov
     finally:
         await client.aclose()
     assert "NOTTE_WRONG_KEY" in caught.value.hint
+
+
+async def test_structured_scrape_through_the_first_api(served, demo_server, provider_config):
+    client = build_provider(provider_config("notte_env", served))
+    schema = {
+        "$defs": {
+            "Product": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "price": {"type": "number"}},
+            }
+        },
+        "type": "array",
+        "items": {"$ref": "#/$defs/Product"},
+    }
+    try:
+        session = await client.create_session(CreateSession(url=f"{demo_server}/shop"))
+        await client.observe(session.id)  # the server's space says which S-ids it speaks
+        rows = await client.scrape(session.id, schema=schema)
+        assert any(r.get("name") == "AirPods Pro" for r in rows), rows
+    finally:
+        await client.aclose()

@@ -202,6 +202,8 @@ class MultionClient(HttpProvider):
 
     async def screenshot(self, session_id: str) -> bytes:
         reply = await self._http.call("GET", f"screenshot/{session_id}", SessionsScreenshotResponse)
+        if not reply.screenshot:  # `null`: MultiOn has none of this session (yet)
+            raise Unsupported(f"{self.label} has no screenshot of this session yet")
         image = await self._image(reply.screenshot)
         if image is None:
             raise BadResponse(f"{self.label} sent a screenshot stepdeck cannot read")
@@ -209,13 +211,19 @@ class MultionClient(HttpProvider):
 
     async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
         session = self._sessions.get(session_id) or self._remember(session_id)
-        shot = await self.screenshot(session_id) if screenshot else None
+        shot, note = None, ""
+        if screenshot:
+            try:
+                shot = await self.screenshot(session_id)
+            except Unsupported as exc:
+                note = exc.message
         return Observation(
             metadata=PageMeta(url=session.url, title=session.title),
             actions=[],
             browser_actions=list(_BROWSER_ACTIONS),
             screenshot=shot,
             description="MultiOn shows the page as a screenshot; describe the next step in words.",
+            note=note,
         )
 
     # -- steps -----------------------------------------------------------------
