@@ -110,3 +110,18 @@ def test_viewport_comes_from_the_page_unless_the_screenshot_disagrees():
     assert viewport_of(seen((1280, 800), png(2560, 1600))) == (1280, 800)  # device pixels x2
     assert viewport_of(seen((1280, 800), png(1920, 1080))) == (1920, 1080)  # never reported
     assert viewport_of(seen((1280, 800), b"not a png")) == (1280, 800)
+
+
+async def test_a_provider_without_click_xy_says_so_and_sends_nothing(debug_app, pages_server):
+    app = debug_app(f"{pages_server}/clickxy.html", images="halfcell")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await open_tab(pilot, "tab-shot")
+        caps = app.providers[app.current.provider].capabilities
+        caps.click_xy = False
+        caps.missing["click_xy"] = "Notte's API has no click at a point"
+        steps = len(app.current.results)
+        assert await pilot.click("#shot-image", offset=(5, 5))
+        await settle(pilot)
+        assert len(app.current.results) == steps
+        assert any("no click at a point" in str(n.message) for n in app._notifications)

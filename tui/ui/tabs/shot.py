@@ -160,6 +160,10 @@ class ShotTab(SessionTab):
         if request is None:
             return
         event.stop()
+        why = self.missing(self.view, "click_xy")
+        if why is not None:  # e.g. Notte: no click at a point; nothing is sent
+            self.app.notify(why, title="Pick an element id instead", severity="warning")
+            return
         run_step = getattr(self.app, "run_step", None)
         if run_step is not None:
             run_step(request)
