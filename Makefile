@@ -26,6 +26,7 @@ bench: setup
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_records.py
 	$(BIN)/python scripts/bench_agent.py
+	$(BIN)/python scripts/soak.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py
