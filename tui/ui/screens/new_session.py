@@ -40,6 +40,12 @@ class NewSessionScreen(ModalScreen[tuple[str, CreateSession] | None]):
                     id="new-command",
                     compact=True,
                 )
+                yield Label("profile")
+                yield Input(
+                    placeholder="optional: a saved login (stepdeck profile list)",
+                    id="new-profile",
+                    compact=True,
+                )
                 yield Label("provider")
                 yield Select(
                     self.providers,
@@ -66,12 +72,14 @@ class NewSessionScreen(ModalScreen[tuple[str, CreateSession] | None]):
 
         url = normalize_url(self.query_one("#new-url", Input).value) or None
         command = self.query_one("#new-command", Input).value.strip() or None
+        profile = self.query_one("#new-profile", Input).value.strip() or None
         provider = str(self.query_one("#new-provider", Select).value)
         return provider, CreateSession(
             url=url,
             viewport_width=number("#new-width", 1280),
             viewport_height=number("#new-height", 800),
             first_command=command,
+            profile=profile,
             trace=self.query_one("#new-trace", Checkbox).value,
         )
 
