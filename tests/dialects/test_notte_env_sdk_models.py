@@ -40,15 +40,9 @@ def sdk_bodies(version: str) -> dict:
     return run_driver("notte-env", "notte_env_driver", "responses", *VERSIONS[version])
 
 
-def sdk_parses(version: str, model: str, bodies: list) -> list:
-    out = run_driver(
-        "notte-env",
-        "notte_env_driver",
-        "validate",
-        *VERSIONS[version],
-        stdin={"model": model, "bodies": bodies},
-    )
-    return out["errors"]
+def sdk_parses(version: str, bodies: dict[str, list]) -> dict[str, list]:
+    """Each body parsed by the named SDK request model: None, or the SDK's error."""
+    return run_driver("notte-env", "notte_env_driver", "validate", *VERSIONS[version], stdin=bodies)
 
 
 async def _client(misbehaving, provider_config, observe_body):
@@ -143,10 +137,10 @@ async def test_every_request_the_client_sends_parses_with_the_sdks_request_model
         "/env/step": "StepRequest",
         "/env/scrape": "ScrapeRequest",
     }
+    assert all(sent[path] for path in models), sent
+    errors = sdk_parses(version, {model: sent[path] for path, model in models.items()})
     for path, model in models.items():
-        assert sent[path], path
-        errors = sdk_parses(version, model, sent[path])
-        assert errors == [None] * len(sent[path]), (path, errors)
+        assert errors[model] == [None] * len(sent[path]), (path, errors[model])
 
 
 def test_the_server_reads_s_ids_in_the_numbering_of_the_sdk_that_sent_them():

@@ -2,8 +2,8 @@
 
 Run by tests under .venv-notte-env. Commands (JSON out on the last line):
   session URL TOKEN PAGES   observe / step / scrape / close a session through the SDK client
-  validate                  stdin {"model": name, "bodies": [...]}: parse each with the
-                            SDK's own request model; out {"errors": [...]} (None = parsed)
+  validate                  stdin {model name: [bodies]}: parse each with the SDK's own
+                            request model; out {model name: [None (parsed) or the error]}
   responses                 bodies built from the SDK's response models (missing optional
                             fields, nulls, extras) for a client under test to parse
 """
@@ -75,16 +75,18 @@ def _md(obs) -> str:
 
 
 def validate() -> dict:
-    given = json.load(sys.stdin)
-    model = getattr(types, given["model"])
-    errors = []
-    for body in given["bodies"]:
-        try:
-            model.model_validate(body)
-            errors.append(None)
-        except Exception as exc:  # what the SDK's model says, for the test to show
-            errors.append(str(exc)[:800])
-    return {"errors": errors}
+    """stdin {model name: [bodies]}; out {model name: [None or the SDK's error]}."""
+    out: dict = {}
+    for name, bodies in json.load(sys.stdin).items():
+        model = getattr(types, name)
+        errors = out[name] = []
+        for body in bodies:
+            try:
+                model.model_validate(body)
+                errors.append(None)
+            except Exception as exc:  # what the SDK's model says, for the test to show
+                errors.append(str(exc)[:800])
+    return out
 
 
 def responses() -> dict:
