@@ -122,6 +122,7 @@ CASES = [
     ),
     Case("positions.html", 'Click the "Read more" button under Warranty', {"more": "warranty"}),
     Case("positions.html", "Click Read more below Returns", {"more": "returns"}),
+    Case("positions.html", "Click Read more", {}, ASK),  # two look-alikes: which one?
     Case(
         "positions.html",
         "Type 9 Elm Rd into the box above Billing address",

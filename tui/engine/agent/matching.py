@@ -124,11 +124,14 @@ def is_text_input(a: Action) -> bool:
 
 
 def distinct(items: list[Action]) -> list[Action]:
-    """One per destination: a product's image and title link are the same choice."""
+    """One per destination: a product's image and title link are the same choice.
+
+    Controls without a destination stay apart: two "Follow" buttons are two choices.
+    """
     seen: set[str] = set()
     out = []
     for a in items:
-        key = f"href:{a.href}" if a.href else f"{kind_of(a)}:{' '.join(tokens(label_of(a)))}"
+        key = f"href:{a.href}" if a.href else f"id:{a.id}"
         if key not in seen:
             seen.add(key)
             out.append(a)
