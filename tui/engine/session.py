@@ -813,7 +813,7 @@ class EngineSession:
         if self.trace_path is not None:  # written before the context goes (evidence: --trace)
             trace, self.trace_path = self.trace_path, None
             with contextlib.suppress(PlaywrightError, Exception):
-                await tracing.stop(self.context, trace)
+                await tracing.stop(self.context, trace, self.secrets)
         with contextlib.suppress(PlaywrightError, Exception):
             # A context whose renderer hangs still closes (the browser kills it); bounded anyway.
             await bounded(self.context.close(), 10.0, "closing the session")

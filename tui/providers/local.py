@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from tui.engine import tracing
 from tui.engine.limits import MAX_COMMAND, check_length
 from tui.engine.llm import LLMConfig
 from tui.engine.masking import mask_text, masked
@@ -194,6 +195,12 @@ class LocalProvider:
 
     async def step(self, session_id: str, request: StepRequest) -> StepResult:
         sess = self._get(session_id)
+        # A traced session's trace shows each step as a group named as typed (masked).
+        name = masked(request, secrets=sess.secrets).describe() or request.type
+        async with tracing.step_group(sess.context, name, sess.trace_path is not None):
+            return await self._step(sess, request)
+
+    async def _step(self, sess: EngineSession, request: StepRequest) -> StepResult:
         sess.check_live()
         check_length("command", request.cmd, MAX_COMMAND)
         await self._hold(sess, request)
