@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 $$HOME/.pyenv/versions/3.13*/bi
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
 	done)
 
-.PHONY: run test bench lint fmt screenshots chromium setup clean serve sdk-venvs
+.PHONY: run test bench bench-peers lint fmt screenshots chromium setup clean serve sdk-venvs
 
 run: setup
 	$(BIN)/stepdeck demo
@@ -27,6 +27,14 @@ bench: setup
 	$(BIN)/python scripts/bench_records.py
 	$(BIN)/python scripts/bench_agent.py
 	$(BIN)/python scripts/soak.py
+
+# Optional, not in make test: Notte's open engine and browser-use on the same pages as
+# make bench, in their own virtualenv (their dependencies never touch .venv).
+PEERS := .venv-peers
+bench-peers: setup
+	@test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -q notte-browser==1.10.0 browser-use==0.13.14 selectolax==1.0.2
+	$(PEERS)/bin/python scripts/bench_peers.py
 
 screenshots: setup
 	$(BIN)/python scripts/screenshots.py
