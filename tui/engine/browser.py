@@ -137,8 +137,10 @@ class BrowserHost:
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
         self.timings: dict[str, float] = {}  # the last start: Playwright driver, browser launch
-        # The launched browser's DevTools port on 127.0.0.1 (`stepdeck serve` proxies a
-        # session's CDP from it: tui/dialects/notte/cdp.py); None when attached elsewhere.
+        # `stepdeck serve` opens the launched browser's DevTools on a 127.0.0.1 port and
+        # proxies each session's CDP from it, behind its token (tui/dialects/notte/cdp.py).
+        # Off otherwise: an open port would let any local process drive every session.
+        self.devtools = False
         self.devtools_port: int | None = None
 
     @property
@@ -173,16 +175,16 @@ class BrowserHost:
     async def _launch(self) -> Browser:
         assert self._pw is not None
         self.executable = find_chromium(headed=self.headed, explicit=self.chromium)
-        self.devtools_port = _free_port()
+        args = launch_args(self.executable, headed=self.headed)
+        self.devtools_port = _free_port() if self.devtools else None
+        if self.devtools_port:
+            args += [
+                "--remote-debugging-address=127.0.0.1",
+                f"--remote-debugging-port={self.devtools_port}",
+            ]
         try:
             return await self._pw.chromium.launch(
-                executable_path=self.executable,
-                headless=not self.headed,
-                args=[
-                    *launch_args(self.executable, headed=self.headed),
-                    "--remote-debugging-address=127.0.0.1",
-                    f"--remote-debugging-port={self.devtools_port}",
-                ],
+                executable_path=self.executable, headless=not self.headed, args=args
             )
         except PlaywrightError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
