@@ -151,17 +151,25 @@ def run_replay(
 
 
 async def _is_demo(origin: str) -> bool:
-    """Whether the bundled demo site still answers at `origin` (a read, retried by httpx)."""
+    """Whether the bundled demo site still answers at `origin`.
+
+    A read, so a timeout (a loaded machine) is tried again; a refused connection
+    means it is gone.
+    """
     import httpx
 
     from tui.demo.pages import FOOTER
 
-    try:
-        async with httpx.AsyncClient(timeout=5.0) as client:
-            response = await client.get(origin.rstrip("/") + "/")
-    except httpx.HTTPError:
-        return False
-    return response.status_code == 200 and FOOTER in response.text
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        for _ in range(3):
+            try:
+                response = await client.get(origin.rstrip("/") + "/")
+            except httpx.TimeoutException:
+                continue
+            except httpx.HTTPError:
+                return False
+            return response.status_code == 200 and FOOTER in response.text
+    return False
 
 
 async def _numbered(items):
