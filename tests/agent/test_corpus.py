@@ -17,20 +17,27 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def corpus_session(agent_provider, agent_pages):
-    session = await agent_provider.create_session(
-        CreateSession(url=f"{agent_pages}/corpus/single.html")
-    )
-    yield session.id
-    await agent_provider.close_session(session.id)
+async def corpus_sessions(agent_provider, agent_pages):
+    """Two sessions in the one browser, reused by every case (see run_cases)."""
+    ids = [
+        (
+            await agent_provider.create_session(
+                CreateSession(url=f"{agent_pages}/corpus/single.html")
+            )
+        ).id
+        for _ in range(2)
+    ]
+    yield ids
+    for sid in ids:
+        await agent_provider.close_session(sid)
 
 
 @pytest.mark.parametrize(
     ("name", "cases", "target"),
     [("tuned", cases_tuned.CASES, 0.90), ("held-out", cases_heldout.CASES, 0.75)],
 )
-async def test_corpus(agent_provider, agent_pages, corpus_session, name, cases, target):
-    outcomes = await run_cases(agent_provider, corpus_session, agent_pages, cases)
+async def test_corpus(agent_provider, agent_pages, corpus_sessions, name, cases, target):
+    outcomes = await run_cases(agent_provider, corpus_sessions, agent_pages, cases)
     passed = sum(o.ok for o in outcomes) / len(outcomes)
     assert not [o for o in outcomes if o.irreversible_mistake], report(name, outcomes)
     assert passed >= target, report(name, outcomes)

@@ -7,6 +7,7 @@ sends the instruction as one command and reads the page's `snapshot()` (state.js
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,8 +75,20 @@ async def run_case(provider: Any, session_id: str, base: str, case: Case, n: int
     )
 
 
-async def run_cases(provider: Any, session_id: str, base: str, cases: list[Case]) -> list[Outcome]:
-    return [await run_case(provider, session_id, base, c, n) for n, c in enumerate(cases)]
+async def run_cases(
+    provider: Any, sessions: str | list[str], base: str, cases: list[Case]
+) -> list[Outcome]:
+    """Every case, in order; with several sessions, interleaved over them (the browser works
+    on one page while Python interprets the next command)."""
+    ids = [sessions] if isinstance(sessions, str) else sessions
+    results: list[Outcome | None] = [None] * len(cases)
+
+    async def lane(k: int) -> None:
+        for n in range(k, len(cases), len(ids)):
+            results[n] = await run_case(provider, ids[k], base, cases[n], n)
+
+    await asyncio.gather(*(lane(k) for k in range(len(ids))))
+    return [r for r in results if r is not None]
 
 
 def report(name: str, outcomes: list[Outcome]) -> str:
