@@ -274,6 +274,9 @@ class StepRequest(_Model):
     # Who asked: "person" (typed in the app) or a client of `stepdeck serve` / an agent
     # ("api", "agent"). A paused session holds every step whose source is not "person".
     source: str = "person"
+    # The asking client's own id for this step, echoed as `request_id` in the data of the
+    # step's events (step, paused), so a client tells its own steps from other clients'.
+    request_id: str | None = Field(default=None, max_length=100)
 
     def describe(self) -> str:
         """A short human form, as typed in the command bar."""

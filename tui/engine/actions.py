@@ -21,6 +21,8 @@ from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
 from tui.engine.masking import is_secret_field
 from tui.engine.perception import perceive, to_markdown
 from tui.engine.recovery import page_answers
+from tui.engine.registry import BROWSER_NAMES, ELEMENT_NAMES
+from tui.engine.urls import normalize_url
 from tui.errors import ActionNotFound, InvalidRequest, StepTimeout
 from tui.model import StepRequest
 
@@ -49,9 +51,9 @@ async def run_action(sess: EngineSession, req: StepRequest) -> Outcome:
             "A natural-language command is not an action",
             "the provider runs commands through its agent",
         )
-    if req.id and kind in ("auto", "click", "fill", "select", "check", "uncheck"):
+    if req.id and kind in ELEMENT_NAMES:
         return await _element_action(sess, req)
-    if kind in ("auto", "click", "fill", "select", "check", "uncheck"):
+    if kind in ELEMENT_NAMES:
         raise InvalidRequest(f"A {kind} step needs an action id", "e.g. B3, or I1 hello")
     handler = BROWSER_HANDLERS.get(kind)
     if handler is None:
@@ -325,8 +327,6 @@ async def _select(
 
 
 async def _goto(sess: EngineSession, req: StepRequest) -> Outcome:
-    from tui.engine.session import normalize_url
-
     page = await sess.ensure_page()
     url = normalize_url(req.url or req.value or "", sess.engine.allow_schemes, base=page.url)
     await _navigate(sess, lambda: page.goto(url, wait_until="domcontentloaded"))
@@ -438,8 +438,6 @@ def _index(req: StepRequest) -> int | None:
 
 
 async def _new_tab(sess: EngineSession, req: StepRequest) -> Outcome:
-    from tui.engine.session import normalize_url
-
     target = req.url or req.value
     current = sess.tabs.page.url if sess.tabs.page else None
     url = normalize_url(target, sess.engine.allow_schemes, base=current) if target else None
@@ -537,3 +535,9 @@ BROWSER_HANDLERS = {
     "done": _done,
     "click_xy": _click_xy,
 }
+
+# The registry is the one list of actions: every browser action it names has a handler here.
+if set(BROWSER_HANDLERS) != BROWSER_NAMES:  # pragma: no cover - a programming error
+    raise RuntimeError(
+        f"actions and the registry disagree: {sorted(set(BROWSER_HANDLERS) ^ BROWSER_NAMES)}"
+    )

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Request, Response
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
@@ -54,6 +53,7 @@ from tui.engine.perception import (
 )
 from tui.engine.pool import BrowserPool
 from tui.engine.profiles import Profile
+from tui.engine.urls import REFUSED_SCHEMES, normalize_url  # noqa: F401 - re-exported
 from tui.errors import (
     BrowserCrashed,
     InvalidRequest,
@@ -80,40 +80,6 @@ from tui.model import (
 
 MAX_LOG = 2000  # console/network entries kept per session
 WALK_TIMEOUT = 20.0  # seconds: a page whose scripts never yield must not hang the session
-REFUSED_SCHEMES = ("file", "chrome", "javascript", "view-source", "chrome-extension", "devtools")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)(:\d+)?(/|$)")
-_HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
-
-
-def normalize_url(url: str, allow_schemes: tuple[str, ...] = (), base: str | None = None) -> str:
-    """A url a person typed (`example.com`, `localhost:8000/x`) made absolute and checked.
-
-    A relative one (`/shop/cart`, `?q=x`) is taken against `base`, the current page.
-    `file:`, `chrome:`, `javascript:` and `view-source:` are refused unless allowed.
-    """
-    url = (url or "").strip()
-    if not url:
-        raise InvalidRequest("No url given", "type a url, e.g. goto example.com")
-    if url.startswith(("/", "./", "../", "?", "#")) and not url.startswith("//"):
-        if not base or not base.startswith(("http://", "https://")):
-            raise InvalidRequest(
-                f"{url!r} is relative and this page has no web address to resolve it against",
-                "type a full url, e.g. goto example.com/path",
-            )
-        return urljoin(base, url)
-    match = _SCHEME.match(url)
-    if match is None or _HOST_PORT.match(url):
-        scheme = "http" if _LOCAL_HOST.match(url) else "https"
-        return f"{scheme}://{url}"
-    scheme = match.group(1).lower()
-    if scheme in REFUSED_SCHEMES and scheme not in allow_schemes:
-        raise InvalidRequest(
-            f"{scheme}: urls are refused",
-            f'start stepdeck with --allow-{scheme} (or allow_schemes = ["{scheme}"] in the config) '
-            "if you really mean it",
-        )
-    return url
 
 
 class Tabs:
@@ -678,7 +644,7 @@ class EngineSession:
                 index=len(self.log),
                 type=request.type,
                 params=shown.model_dump(
-                    exclude_defaults=True, exclude={"type", "source", "confirm"}
+                    exclude_defaults=True, exclude={"type", "source", "confirm", "request_id"}
                 ),
                 timestamp=started,
             )
@@ -697,15 +663,15 @@ class EngineSession:
                     self.secrets.add(request.value)
                     shown = masked(request, secret=True, secrets=self.secrets)
                     entry.params = shown.model_dump(
-                        exclude_defaults=True, exclude={"type", "source", "confirm"}
+                        exclude_defaults=True, exclude={"type", "source", "confirm", "request_id"}
                     )
                 obs = await self.observe_unlocked(screenshot=True, done=outcome.message)
             except StepdeckError as exc:
-                self._finish(entry, t0, error=exc)
+                self._finish(entry, t0, error=exc, request_id=request.request_id)
                 raise
             except PlaywrightError as exc:
                 err = self.translate(exc, request.type)
-                self._finish(entry, t0, error=err)
+                self._finish(entry, t0, error=err, request_id=request.request_id)
                 raise err from exc
             self.steps += 1
             self._finish(entry, t0, message=outcome.message, url=obs.metadata.url)
@@ -731,6 +697,7 @@ class EngineSession:
                 success=True,
                 url=obs.metadata.url,
                 ms=entry.duration_ms,
+                request_id=request.request_id,
             )
             return result
 
@@ -742,6 +709,7 @@ class EngineSession:
         error: StepdeckError | None = None,
         message: str = "",
         url: str = "",
+        request_id: str | None = None,
     ) -> None:
         entry.duration_ms = round((time.perf_counter() - t0) * 1000, 1)
         entry.success = error is None
@@ -752,7 +720,13 @@ class EngineSession:
         )
         self.log.append(entry)
         if error is not None:
-            self.emit("step", index=entry.index, success=False, error=entry.error)
+            self.emit(
+                "step",
+                index=entry.index,
+                success=False,
+                error=entry.error,
+                request_id=request_id,
+            )
 
     def translate(self, exc: PlaywrightError, what: str) -> StepdeckError:
         """A Playwright error as a typed error a person can act on."""

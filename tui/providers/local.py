@@ -223,6 +223,7 @@ class LocalProvider:
                 success=result.success,
                 status=result.status.value,
                 command=True,
+                request_id=request.request_id,
             )
             return result
         return await sess.step(request)
@@ -296,7 +297,10 @@ class LocalProvider:
             return
         gate = self._resume.setdefault(sess.id, asyncio.Event())
         sess.emit(
-            "paused", held=masked(request, secrets=sess.secrets).describe(), source=request.source
+            "paused",
+            held=masked(request, secrets=sess.secrets).describe(),
+            source=request.source,
+            request_id=request.request_id,
         )
         # Set by resume, close, or the provider closing; a session that ends any other way
         # (expired, crashed) answers its held steps too.
