@@ -116,6 +116,16 @@ def demo_server() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory):
+    """One `stepdeck serve` process (a free loopback port, token TOKEN) per test module."""
+    from tests.support import start_serve
+
+    server = start_serve(tmp_path_factory.mktemp("serve-home"))
+    yield server
+    server.stop()
+
+
 @pytest_asyncio.fixture
 async def local_provider() -> AsyncIterator:
     """A started LocalProvider (headless Chromium), closed after the test."""

@@ -7,7 +7,18 @@ wait here is for a condition, with a generous bound that only a broken test reac
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import threading
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 
 async def eventually(check, what: str, seconds: float = 30) -> None:
@@ -29,3 +40,126 @@ async def until_delivering(provider, session_id: str, seen: list, seconds: float
         assert time.monotonic() < deadline, "the event stream never delivered an event"
         await provider.set_paused(session_id, False)
         await asyncio.sleep(0.05)
+
+
+async def settle(pilot) -> None:
+    """Wait until the app has booted, every worker has answered and the screen caught up.
+
+    A worker's answer is a message whose handler may start the next worker (a new
+    session's first command, a tab loading its log), so this waits round by round
+    until a round starts nothing new. An exclusive worker superseded by a newer one
+    ends as cancelled: that is not a failure, the newer one is waited for next round.
+
+    "Caught up" means the layout held still across a refresh: a widget sized by its
+    content (the screenshot's width follows the height it was given) is laid out again
+    after the refresh that resized it, and the workers being done says nothing of that.
+    """
+    from textual.worker import WorkerCancelled
+
+    app = pilot.app
+    booted = getattr(app, "booted", None)
+    if booted is not None:
+        await booted.wait()
+    last = None
+    for _ in range(100):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            pass
+        await pilot.pause()
+        await _refreshed(app)
+        now = [(w, w.region) for w in app.screen.walk_children(with_self=True)]
+        if now == last and all(worker.is_finished for worker in app.workers):
+            return
+        last = now
+    raise AssertionError("the app never settled: workers or the layout kept changing")
+
+
+async def _refreshed(app) -> None:
+    """Until the screen has been refreshed once more (after every pending message)."""
+    done = asyncio.get_running_loop().create_future()
+    app.call_after_refresh(lambda: done.done() or done.set_result(None))
+    await asyncio.wait_for(done, 30)
+
+
+def toasts(app) -> list[str]:
+    """The text (title and message) of every notification on screen (`run_test(notifications=True)`).
+
+    Read from the DOM by the widget's CSS type name: no private Textual module is imported.
+    """
+    return [str(toast.render()) for toast in app.screen.query("Toast")]
+
+
+# -- `stepdeck serve` as a real process ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+STEPDECK = ROOT / ".venv" / "bin" / "stepdeck"
+TOKEN = "test-token-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Serve:
+    """A running `stepdeck serve` subprocess."""
+
+    url: str
+    token: str
+    home: Path
+    proc: subprocess.Popen
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=self.headers, timeout=60, **kwargs)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_serve(home: Path, *, token: str | None = TOKEN, extra_env: dict | None = None) -> Serve:
+    """Start `stepdeck serve` on a free loopback port and wait until /health answers."""
+    port = free_port()
+    env = dict(os.environ, STEPDECK_HOME=str(home), PYTHONUNBUFFERED="1")
+    env.pop("STEPDECK_TOKEN", None)
+    if token is not None:
+        env["STEPDECK_TOKEN"] = token
+    env.update(extra_env or {})
+    proc = subprocess.Popen(
+        [str(STEPDECK), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    serve = Serve(url=f"http://127.0.0.1:{port}", token=token or "", home=home, proc=proc)
+    reader = threading.Thread(target=lambda: serve.output.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60  # a loaded machine starts Python and FastAPI slowly
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            reader.join(10)  # all it printed before it died
+            raise RuntimeError("stepdeck serve exited:\n" + "".join(serve.output))
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{serve.url}/health", timeout=1).status_code == 200:
+                break
+        time.sleep(0.05)
+    else:
+        serve.stop(signal.SIGKILL)
+        raise RuntimeError("stepdeck serve did not start:\n" + "".join(serve.output))
+    if token is None:
+        serve.token = (home / "data" / "token").read_text().strip()
+    return serve

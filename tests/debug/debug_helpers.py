@@ -4,13 +4,7 @@ from __future__ import annotations
 
 TOKEN = "debug-test-token"  # what the served app accepts
 
-
-async def settle(pilot) -> None:
-    """Wait until the app booted, every worker (the tabs' too) answered and the screen caught up."""
-    await pilot.app.booted.wait()
-    for _ in range(3):  # a tab's answer may start another worker
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+from tests.support import settle  # noqa: E402
 
 
 async def open_tab(pilot, tab_id: str) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from debug_helpers import open_tab, settle
+from debug_helpers import open_tab
 from textual.geometry import Offset, Size
 
+from tests.support import settle
 from tui.ui.tabs.shot import ShotTab, page_point
 
 

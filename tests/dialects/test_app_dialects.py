@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.ui_helpers import settle
+from tests.support import settle
 from tui.dialects import build_provider
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from static_provider import StaticProvider
-from ui_helpers import settle
 
+from tests.support import settle, toasts
 from tui.dialects import build_providers
 from tui.dialects.notte.client import server_running
 from tui.settings import Settings, load_settings
@@ -32,10 +32,12 @@ async def wait_until(pilot, check, what: str, seconds: float = 30) -> None:
         await pilot.pause(0.05)
 
 
-async def test_the_app_follows_another_client_and_pause_holds_its_steps(serve, site, monkeypatch):
+async def test_the_app_follows_another_client_and_pause_holds_its_steps(
+    serve, demo_server, monkeypatch
+):
     monkeypatch.setenv("STEPDECK_TOKEN", serve.token)
     async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as agent:
-        started = await agent.post("/sessions/start", json={"url": f"{site}/shop"})
+        started = await agent.post("/sessions/start", json={"url": f"{demo_server}/shop"})
         sid = started.json()["session_id"]
         execute = f"/sessions/{sid}/page/execute"
 
@@ -46,7 +48,7 @@ async def test_the_app_follows_another_client_and_pause_holds_its_steps(serve, s
             assert "/shop" in header(app) and "0 steps" in header(app)
 
             # Another client steps: the app shows it without a key pressed.
-            reply = await agent.post(execute, json={"type": "goto", "url": f"{site}/social"})
+            reply = await agent.post(execute, json={"type": "goto", "url": f"{demo_server}/social"})
             assert reply.json()["success"]
             await wait_until(pilot, lambda: "/social" in header(app), "the url to follow")
             await wait_until(pilot, lambda: "1 step ·" in header(app), "the step count")
@@ -60,18 +62,18 @@ async def test_the_app_follows_another_client_and_pause_holds_its_steps(serve, s
 
             # The agent's next step is held while paused...
             held = asyncio.create_task(
-                agent.post(execute, json={"type": "goto", "url": f"{site}/catalog"})
+                agent.post(execute, json={"type": "goto", "url": f"{demo_server}/catalog"})
             )
             await wait_until(
                 pilot,
-                lambda: any("Held" in str(n.message) for n in app._notifications),
+                lambda: any("Held" in t for t in toasts(app)),
                 "the held step to be announced",
             )
             assert not held.done()
             # ...while the person still steps.
             bar = app.command_bar
             bar.focus()
-            await pilot.press(*f"goto {site}/shop/cart", "enter")
+            await pilot.press(*f"goto {demo_server}/shop/cart", "enter")
             await settle(pilot)
             assert app.current.url.endswith("/shop/cart") and app.current.last.success
             assert not held.done()
@@ -84,11 +86,11 @@ async def test_the_app_follows_another_client_and_pause_holds_its_steps(serve, s
             assert "paused" not in header(app)
 
 
-async def test_startup_offers_to_attach_to_a_running_server(serve, site, monkeypatch):
+async def test_startup_offers_to_attach_to_a_running_server(serve, demo_server, monkeypatch):
     monkeypatch.setenv("STEPDECK_TOKEN", serve.token)
     monkeypatch.setenv("STEPDECK_SERVER_URL", serve.url)
     async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as agent:
-        started = await agent.post("/sessions/start", json={"url": f"{site}/catalog"})
+        started = await agent.post("/sessions/start", json={"url": f"{demo_server}/catalog"})
         sid = started.json()["session_id"]
     settings = load_settings()
     assert settings.server_url == serve.url

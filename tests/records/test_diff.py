@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 from records_helpers import ADDED, BASELINE, FILLED, NOTHING, OPENED, SEARCHED
 from textual.widgets import TabbedContent, TextArea
 
+from tests.support import settle
 from tui.cli import main
 from tui.model import Action, Observation, PageMeta, Session, StepRequest, StepResult
 from tui.records.diff import OUTLINE, diff_steps, page_state, render_diff
@@ -99,17 +100,10 @@ def test_diff_command(recorded_home, tmp_path):
     assert wrong.exit_code == 1 and "no step 99" in wrong.output and "1 to 6" in wrong.output
 
 
-async def _settle(pilot) -> None:
-    await pilot.app.booted.wait()
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 async def _timeline_of(pilot, key: str) -> TimelineTab:
     pilot.app.select_session(key)
     pilot.app.query_one(TabbedContent).active = TimelineTab.TAB_ID
-    await _settle(pilot)
+    await settle(pilot)
     return pilot.app.query_one(TimelineTab)
 
 
@@ -117,27 +111,27 @@ async def test_changes_in_the_timeline(recorded_home):
     with Store() as store:
         app = StepdeckApp([], images="none", store=store)
         async with app.run_test(size=(140, 44)) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             tab = await _timeline_of(pilot, session_key("local", recorded_home.session_id))
             assert len(tab.moments) == NOTHING
             table = tab.query_one("#timeline-table")
             table.focus()
             table.move_cursor(row=ADDED - 1)
-            await _settle(pilot)
+            await settle(pilot)
             assert tab.detail_text.startswith(f"# Step {ADDED}")
 
             await pilot.press("c")
-            await _settle(pilot)
+            await settle(pilot)
             assert tab.changes
             assert tab.detail_text.startswith(f"# Changes: step {OPENED}")
             assert "Remove Kindle Paperwhite" in tab.detail_text
 
             await pilot.press("down")  # the step that did nothing, against the cart
-            await _settle(pilot)
+            await settle(pilot)
             assert "nothing changed" in tab.detail_text
 
             await pilot.press("c")  # back to the page as it was
-            await _settle(pilot)
+            await settle(pilot)
             assert tab.detail_text.startswith(f"# Step {NOTHING}")
 
 
@@ -195,11 +189,11 @@ def test_changes_view_snapshot(snap_compare, stepdeck_home):
     _snapshot_store(stepdeck_home)
 
     async def run_before(pilot) -> None:
-        await _settle(pilot)
+        await settle(pilot)
         tab = await _timeline_of(pilot, session_key("local", "snap01"))
         tab.query_one("#timeline-table").focus()
         await pilot.press("c")
-        await _settle(pilot)
+        await settle(pilot)
         for area in pilot.app.query(TextArea):
             area.cursor_blink = False
         await pilot.pause()

@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support import start_serve
 from tui.dialects.notte.client import server_running
 from tui.store import Store
-
-from .conftest import start_serve
 
 
 @pytest.fixture
@@ -29,7 +28,7 @@ def fresh_serve(tmp_path):
     server.stop(signal.SIGKILL)
 
 
-def test_sigkill_during_a_step_keeps_every_finished_step(fresh_serve, site):
+def test_sigkill_during_a_step_keeps_every_finished_step(fresh_serve, demo_server):
     serve = fresh_serve
     token_file = serve.home / "data" / "token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
@@ -37,10 +36,10 @@ def test_sigkill_during_a_step_keeps_every_finished_step(fresh_serve, site):
     assert serve.token in "".join(serve.output)  # printed once at start
 
     http = serve.client()
-    sid = http.post("/sessions/start", json={"url": f"{site}/shop"}).json()["session_id"]
+    sid = http.post("/sessions/start", json={"url": f"{demo_server}/shop"}).json()["session_id"]
     finished = [
         {"type": "scroll_down"},
-        {"type": "goto", "url": f"{site}/social"},
+        {"type": "goto", "url": f"{demo_server}/social"},
         {"type": "go_back"},
     ]
     for body in finished:
@@ -86,17 +85,19 @@ def test_sigkill_during_a_step_keeps_every_finished_step(fresh_serve, site):
         steps = store.steps("serve", sid)
         assert [s.request.type for s in steps] == ["scroll_down", "goto", "back"]
         assert [s.seq for s in steps] == [1, 2, 3]
-        assert steps[1].url == f"{site}/social" and steps[2].url == f"{site}/shop"
+        assert steps[1].url == f"{demo_server}/social" and steps[2].url == f"{demo_server}/shop"
         assert all(s.screenshot() for s in steps)  # every PNG the rows name is whole
         [session] = [s for s in store.sessions("serve") if s.id == sid]
-        assert session.steps == 3 and session.url == f"{site}/shop"
+        assert session.steps == 3 and session.url == f"{demo_server}/shop"
         assert session.status == "active"  # nobody could say otherwise
 
     # The next server knows that session died with the last one, and reuses the saved token.
     again = start_serve(serve.home, token=None)
     try:
         assert again.token == serve.token
-        assert asyncio.run(server_running(again.url)) and not asyncio.run(server_running(site))
+        assert asyncio.run(server_running(again.url)) and not asyncio.run(
+            server_running(demo_server)
+        )
         with Store(db) as store:
             [session] = [s for s in store.sessions("serve") if s.id == sid]
             assert session.status == "ended" and len(store.steps("serve", sid)) == 3

@@ -43,17 +43,17 @@ async def test_connect_reads_the_token_from_env_or_data_dir(serve, stepdeck_home
     await wrong.aclose()
 
 
-async def test_every_endpoint(client, site):
+async def test_every_endpoint(client, demo_server):
     assert client.name == SERVE_PROVIDER and client.records_steps
     assert client.capabilities.events and client.capabilities.pause
-    session = await client.create_session(CreateSession(url=f"{site}/shop", label="watched"))
+    session = await client.create_session(CreateSession(url=f"{demo_server}/shop", label="watched"))
     sid = session.id
     assert session.label == "watched" and session.status is SessionStatus.ACTIVE
     assert sid in [s.id for s in await client.list_sessions()]
-    assert (await client.get_session(sid)).url == f"{site}/shop"
+    assert (await client.get_session(sid)).url == f"{demo_server}/shop"
 
     obs = await client.observe(sid)
-    assert obs.metadata.url == f"{site}/shop" and obs.screenshot.startswith(PNG_MAGIC)
+    assert obs.metadata.url == f"{demo_server}/shop" and obs.screenshot.startswith(PNG_MAGIC)
     assert "AirPods" in obs.markdown
     search = next(a for a in obs.actions if a.takes_value)
     assert (await client.observe(sid, screenshot=False)).screenshot is None
@@ -64,7 +64,7 @@ async def test_every_endpoint(client, site):
     assert result.success and result.observation.metadata.url.endswith("q=sony")
     assert result.request.id == search.id
     back = await client.step(sid, StepRequest(type="back"))
-    assert back.observation.metadata.url == f"{site}/shop"
+    assert back.observation.metadata.url == f"{demo_server}/shop"
     # an id not on the page: a failed step (as Notte answers it), not an HTTP error
     missing = await client.step(sid, StepRequest(type="click", id="B999"))
     assert not missing.success and "B999" in missing.message
@@ -92,8 +92,8 @@ async def test_every_endpoint(client, site):
         await client.get_session("nope")
 
 
-async def test_events_and_pause(client, serve, site):
-    sid = (await client.create_session(CreateSession(url=f"{site}/shop"))).id
+async def test_events_and_pause(client, serve, demo_server):
+    sid = (await client.create_session(CreateSession(url=f"{demo_server}/shop"))).id
     events = []
 
     async def follow() -> None:
@@ -116,7 +116,7 @@ async def test_events_and_pause(client, serve, site):
     await client.close_session(sid)
 
 
-async def test_events_of_every_session(client, site):
+async def test_events_of_every_session(client, demo_server):
     seen = []
 
     async def follow() -> None:
@@ -127,7 +127,7 @@ async def test_events_of_every_session(client, site):
                     return
 
     follower = asyncio.create_task(follow())
-    sid = (await client.create_session(CreateSession(url=f"{site}/catalog"))).id
+    sid = (await client.create_session(CreateSession(url=f"{demo_server}/catalog"))).id
     await until_delivering(client, sid, seen)  # the stream (of every session) is subscribed
     await client.step(sid, StepRequest(type="scroll_down"))
     await asyncio.wait_for(follower, 60)

@@ -218,7 +218,9 @@ async def test_faults_become_typed_errors(fake_notte, route, reply, error, hits)
 
 
 async def test_slow_step_times_out_once(fake_notte):
-    fake_notte.on(*STEP, Reply(body=EXECUTED, delay=1.0))
+    fake_notte.on(
+        *STEP, Reply(body=EXECUTED, delay=10.0)
+    )  # far past the timeout, even on a loaded machine
     client = make_client(fake_notte, timeout=0.3)
     client.step_timeout = 0.3
     await client.start()
@@ -229,7 +231,7 @@ async def test_slow_step_times_out_once(fake_notte):
 
 
 async def test_slow_read_is_retried_then_times_out(fake_notte):
-    fake_notte.on(*READ, Reply(body=SESSION, delay=1.0))
+    fake_notte.on(*READ, Reply(body=SESSION, delay=10.0))
     client = make_client(fake_notte, timeout=0.2)
     await client.start()
     with pytest.raises(StepTimeout):

@@ -29,14 +29,14 @@ class Products(BaseModel):
     products: list[Product]
 
 
-def test_sdk_session_start_observe_execute_scrape_stop(notte, site, monkeypatch):
+def test_sdk_session_start_observe_execute_scrape_stop(notte, demo_server, monkeypatch):
     monkeypatch.setenv("DISABLE_TELEMETRY", "true")
     with notte.Session() as session:
-        done = session.execute(type="goto", url=f"{site}/shop")
+        done = session.execute(type="goto", url=f"{demo_server}/shop")
         assert done.success
 
         obs = session.observe()
-        assert obs.metadata.url == f"{site}/shop"
+        assert obs.metadata.url == f"{demo_server}/shop"
         assert obs.screenshot.raw  # decoded by the SDK
         search = next(a for a in obs.space.interaction_actions if a.type == "fill")
 
@@ -56,12 +56,12 @@ def test_sdk_session_start_observe_execute_scrape_stop(notte, site, monkeypatch)
     assert session.status().status == "closed"
 
 
-def test_sdk_sees_a_failed_action(notte, site, monkeypatch):
+def test_sdk_sees_a_failed_action(notte, demo_server, monkeypatch):
     from notte_core.errors.base import NotteBaseError
 
     monkeypatch.setenv("DISABLE_TELEMETRY", "true")
     with notte.Session() as session:
-        session.execute(type="goto", url=f"{site}/shop")
+        session.execute(type="goto", url=f"{demo_server}/shop")
         # a failed action is the SDK's failed ExecutionResult (200), not an HTTP error
         failed = session.execute(type="click", id="B404", raise_on_failure=False)
         assert failed.success is False and "B404" in failed.message
@@ -96,10 +96,10 @@ def test_sdk_actions_the_neutral_step_lacks(notte, pages_server, monkeypatch):
         assert not broken.success
 
 
-def test_sdk_scrape_with_instructions_runs_the_extractor(notte, site, monkeypatch):
+def test_sdk_scrape_with_instructions_runs_the_extractor(notte, demo_server, monkeypatch):
     monkeypatch.setenv("DISABLE_TELEMETRY", "true")
     with notte.Session() as session:
-        session.execute(type="goto", url=f"{site}/shop")
+        session.execute(type="goto", url=f"{demo_server}/shop")
         data = session.scrape(instructions="the names and prices of the products")
         rows = data.model_dump() if hasattr(data, "model_dump") else data
         rows = rows if isinstance(rows, list) else rows.get("root", rows)

@@ -6,9 +6,11 @@ from __future__ import annotations
 SECRET = "served-s3cr3t"
 
 
-def test_a_password_stays_masked_over_http(serve, site):
+def test_a_password_stays_masked_over_http(serve, demo_server):
     with serve.client() as http:
-        sid = http.post("/sessions/start", json={"url": f"{site}/shop/login"}).json()["session_id"]
+        sid = http.post("/sessions/start", json={"url": f"{demo_server}/shop/login"}).json()[
+            "session_id"
+        ]
         obs = http.post(f"/sessions/{sid}/page/observe", json={}).json()
         fields = [a for a in obs["space"]["interaction_actions"] if a["type"] == "fill"]
         password = next(a for a in fields if "password" in a["description"].lower())

@@ -9,9 +9,8 @@ import json
 import httpx
 import pytest
 
+from tests.support import start_serve
 from tui.server import run_server
-
-from .conftest import start_serve
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -68,8 +67,8 @@ def test_token_is_required(serve):
     assert_error(not_bearer, 401)
 
 
-def test_full_session_flow(http, site):
-    sid = start(http, f"{site}/shop")
+def test_full_session_flow(http, demo_server):
+    sid = start(http, f"{demo_server}/shop")
     session = http.get(f"/sessions/{sid}").json()
     assert session["status"] == "active" and session["label"] == "from a test"
     assert session["url"].endswith("/shop")
@@ -140,7 +139,7 @@ def test_full_session_flow(http, site):
     assert sid not in [s["session_id"] for s in active]
 
 
-def test_every_error_is_json_with_a_hint(http, site, pages_server):
+def test_every_error_is_json_with_a_hint(http, demo_server, pages_server):
     for reply in (
         http.get("/sessions/no-such-session"),
         http.post("/sessions/no-such-session/page/observe", json={}),
@@ -149,7 +148,7 @@ def test_every_error_is_json_with_a_hint(http, site, pages_server):
     ):
         assert_error(reply, 404, "SessionNotFound")
 
-    sid = start(http, f"{site}/shop")
+    sid = start(http, f"{demo_server}/shop")
     execute = f"/sessions/{sid}/page/execute"
     # an id not on the page is a failed action (the SDK's failed ExecutionResult), not a 4xx
     unknown_id = http.post(execute, json={"type": "click", "id": "B99"})
@@ -169,16 +168,16 @@ def test_every_error_is_json_with_a_hint(http, site, pages_server):
     hang = http.post(execute, json={"type": "goto", "url": f"{pages_server}/hang"})
     assert_error(hang, 504, "StepTimeout")
     # the session survives a timeout
-    assert http.post(execute, json={"type": "goto", "url": f"{site}/shop"}).json()["success"]
+    assert http.post(execute, json={"type": "goto", "url": f"{demo_server}/shop"}).json()["success"]
     http.delete(f"/sessions/{sid}/stop")
 
 
 # Leaving an httpx stream mid-iteration leaves httpx's inner byte iterator to the garbage
 # collector, which warns after the loop is gone; the stream itself is closed.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-async def test_event_stream_follows_steps(serve, site):
+async def test_event_stream_follows_steps(serve, demo_server):
     async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as http:
-        sid = (await http.post("/sessions/start", json={"url": f"{site}/shop"})).json()[
+        sid = (await http.post("/sessions/start", json={"url": f"{demo_server}/shop"})).json()[
             "session_id"
         ]
         events: list[dict] = []
@@ -198,7 +197,8 @@ async def test_event_stream_follows_steps(serve, site):
         await asyncio.wait_for(subscribed.wait(), 10)
         await http.post(f"/sessions/{sid}/page/execute", json={"type": "scroll_down"})
         await http.post(
-            f"/sessions/{sid}/page/execute", json={"type": "goto_new_tab", "url": f"{site}/social"}
+            f"/sessions/{sid}/page/execute",
+            json={"type": "goto_new_tab", "url": f"{demo_server}/social"},
         )
         await http.delete(f"/sessions/{sid}/stop")
         await asyncio.wait_for(follower, 20)
@@ -211,9 +211,9 @@ async def test_event_stream_follows_steps(serve, site):
 # Leaving an httpx stream mid-iteration leaves httpx's inner byte iterator to the garbage
 # collector, which warns after the loop is gone; the stream itself is closed.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-async def test_pause_holds_an_agents_step_until_resumed(serve, site):
+async def test_pause_holds_an_agents_step_until_resumed(serve, demo_server):
     async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as http:
-        sid = (await http.post("/sessions/start", json={"url": f"{site}/shop"})).json()[
+        sid = (await http.post("/sessions/start", json={"url": f"{demo_server}/shop"})).json()[
             "session_id"
         ]
         paused = (await http.post(f"/sessions/{sid}/pause")).json()
@@ -240,10 +240,10 @@ async def test_pause_holds_an_agents_step_until_resumed(serve, site):
         await http.delete(f"/sessions/{sid}/stop")
 
 
-def test_store_holds_what_the_server_did(serve, http, site):
+def test_store_holds_what_the_server_did(serve, http, demo_server):
     from tui.store import Store
 
-    sid = start(http, f"{site}/shop")
+    sid = start(http, f"{demo_server}/shop")
     http.post(f"/sessions/{sid}/page/execute", json={"type": "scroll_down"})
     http.delete(f"/sessions/{sid}/stop")
     with Store(serve.home / "data" / "stepdeck.sqlite3") as store:

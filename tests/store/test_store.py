@@ -80,14 +80,6 @@ def test_status_changes_and_unknown_sessions_from_steps():
         assert store.sessions("local") == []
 
 
-def test_no_api_key_is_stored(monkeypatch):
-    monkeypatch.setenv("NOTTE_API_KEY", "sk-secret-123")
-    with Store() as store:
-        store.record_session(Session(id="x", provider="notte"))
-        store.record_step("notte", "x", _result(1))
-    assert b"sk-secret-123" not in locations.store_file().read_bytes()
-
-
 async def test_concurrent_writers_from_threads():
     store = Store()
 

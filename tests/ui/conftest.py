@@ -14,7 +14,6 @@ sys.path.insert(0, str(Path(__file__).parent))  # ui_helpers, static_provider
 
 from ui_helpers import HOSTILE_TITLE, settle
 
-from tui.demo.server import DemoServer
 from tui.providers.local import LocalProvider
 from tui.ui.app import StepdeckApp
 
@@ -49,17 +48,6 @@ class _Hostile(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(autouse=True)
-def _ui_home(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("STEPDECK_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture(scope="session")
-def demo_base() -> Iterator[str]:
-    with DemoServer() as server:
-        yield str(server).rstrip("/")
-
-
 @pytest.fixture(scope="session")
 def hostile_url() -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
@@ -81,9 +69,9 @@ def make_app():
 
 
 @pytest.fixture
-async def shop(make_app, demo_base) -> AsyncIterator[tuple[StepdeckApp, object]]:
+async def shop(make_app, demo_server) -> AsyncIterator[tuple[StepdeckApp, object]]:
     """The app at 140x40 with one session on the demo shop, booted."""
-    app = make_app(f"{demo_base}/shop")
+    app = make_app(f"{demo_server}/shop")
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         yield app, pilot

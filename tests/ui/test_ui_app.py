@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
-from textual.widgets._toast import Toast
 from ui_helpers import HOSTILE_TITLE, settle
 
+from tests.support import eventually, toasts
 from tui.ui.tabs import TABS
 from tui.ui.tabs.page import PageView
 
 
-def toasts(app) -> list[str]:
-    return [str(t.render()) for t in app.screen.query(Toast)]
+def palette_offers(app) -> bool:
+    """The command palette has searched and highlights a match (its list, by CSS type)."""
+    found = app.screen.query("CommandList")
+    return bool(found) and found.first().option_count > 0 and found.first().highlighted is not None
 
 
 def header(app) -> str:
@@ -72,9 +74,9 @@ async def test_fill_with_value_and_enter_searches(shop):
     assert "DONE" in header(app) and "1 step ·" in header(app)
 
 
-async def test_typed_browser_actions(shop, demo_base):
+async def test_typed_browser_actions(shop, demo_server):
     app, pilot = shop
-    await type_command(pilot, f"goto {demo_base}/social")
+    await type_command(pilot, f"goto {demo_server}/social")
     assert app.current.url.endswith("/social")
     await type_command(pilot, "back")
     assert app.current.url.endswith("/shop")
@@ -115,12 +117,12 @@ async def test_table_selection_runs_a_link(shop):
     assert app.current.url.endswith("/shop/login")
 
 
-async def test_new_session_with_a_first_command_then_close_it(shop, demo_base):
+async def test_new_session_with_a_first_command_then_close_it(shop, demo_server):
     app, pilot = shop
     first = app.selected
     await pilot.press("f2")
     await pilot.pause()
-    app.screen.query_one("#new-url", Input).value = f"{demo_base}/shop"
+    app.screen.query_one("#new-url", Input).value = f"{demo_server}/shop"
     app.screen.query_one("#new-command", Input).value = "I1 kindle --enter"
     await pilot.press("enter")
     await settle(pilot)
@@ -135,12 +137,12 @@ async def test_new_session_with_a_first_command_then_close_it(shop, demo_base):
     assert not any("kindle" in p for p in prompts)
 
 
-async def test_reply_for_another_session_is_not_shown(shop, demo_base):
+async def test_reply_for_another_session_is_not_shown(shop, demo_server):
     app, pilot = shop
     shop_key = app.selected
     await pilot.press("f2")
     await pilot.pause()
-    app.screen.query_one("#new-url", Input).value = f"{demo_base}/social"
+    app.screen.query_one("#new-url", Input).value = f"{demo_server}/social"
     await pilot.press("enter")
     await settle(pilot)
     social_key = app.selected
@@ -233,11 +235,11 @@ async def test_keys_are_remappable_and_listed_in_help(make_app):
         assert any(("^o" in c or "ctrl+o" in c.lower()) and "app.new_session" in c for c in cells)
 
 
-async def test_palette_jumps_to_a_session(shop, demo_base):
+async def test_palette_jumps_to_a_session(shop, demo_server):
     app, pilot = shop
     first = app.selected
     await pilot.press("f2")
-    app.screen.query_one("#new-url", Input).value = f"{demo_base}/catalog"
+    app.screen.query_one("#new-url", Input).value = f"{demo_server}/catalog"
     await pilot.press("enter")
     await settle(pilot)
     assert app.selected != first
@@ -248,7 +250,7 @@ async def test_palette_jumps_to_a_session(shop, demo_base):
     await pilot.press("ctrl+p")
     await pilot.pause()
     await pilot.press(*"Go to session: Stepdeck")
-    await pilot.pause(0.3)
+    await eventually(lambda: palette_offers(app), "the palette to offer the session")
     await pilot.press("enter")
     await settle(pilot)
     assert app.selected == first
@@ -266,12 +268,12 @@ async def test_ask_user_question_is_answered_in_the_command_bar(shop):
     assert answer.type == "command" and answer.cmd == "L1"
 
 
-async def test_a_browser_that_cannot_start_is_one_clear_error(demo_base):
+async def test_a_browser_that_cannot_start_is_one_clear_error(demo_server):
     from tui.providers.local import LocalProvider
     from tui.ui.app import StepdeckApp
 
     app = StepdeckApp(
-        [LocalProvider(chromium="/nonexistent/chromium")], images="none", start_url=demo_base
+        [LocalProvider(chromium="/nonexistent/chromium")], images="none", start_url=demo_server
     )
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)

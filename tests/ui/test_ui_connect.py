@@ -37,11 +37,11 @@ def serve_url():
     thread.join(10)
 
 
-async def test_connect_steps_a_session_on_a_running_server(serve_url, demo_base, monkeypatch):
+async def test_connect_steps_a_session_on_a_running_server(serve_url, demo_server, monkeypatch):
     monkeypatch.setenv("STEPDECK_TOKEN", "t0ken")
     providers = build_providers(Settings(), connect=serve_url)
     assert [p.name for p in providers] == ["serve"]
-    app = StepdeckApp(providers, images="none", start_url=f"{demo_base}/shop")
+    app = StepdeckApp(providers, images="none", start_url=f"{demo_server}/shop")
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert app.selected.startswith("serve/")

@@ -7,6 +7,7 @@ import json
 from textual.widgets import DataTable
 from ui_helpers import settle
 
+from tests.support import eventually, toasts
 from tui.ui.screens.extract import ExtractScreen
 
 
@@ -18,12 +19,12 @@ async def type_line(pilot, line: str) -> None:
     await settle(pilot)
 
 
-async def test_extract_shows_the_catalog_as_a_table_and_saves_it(make_app, demo_base):
-    app = make_app(f"{demo_base}/catalog")
+async def test_extract_shows_the_catalog_as_a_table_and_saves_it(make_app, demo_server):
+    app = make_app(f"{demo_server}/catalog")
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         await type_line(pilot, "extract name, price, url, image")
-        await pilot.pause(0.2)
+        await eventually(lambda: isinstance(app.screen, ExtractScreen), "the extracted table")
         screen = app.screen
         assert isinstance(screen, ExtractScreen)
         table = screen.query_one(DataTable)
@@ -31,7 +32,7 @@ async def test_extract_shows_the_catalog_as_a_table_and_saves_it(make_app, demo_
         header = [str(c.label) for c in table.columns.values()]
         assert header == ["name", "price", "url", "image"]
         first = [str(c) for c in table.get_row_at(0)]
-        assert first[0] and first[1].startswith("$") and first[2].startswith(demo_base)
+        assert first[0] and first[1].startswith("$") and first[2].startswith(demo_server)
         await pilot.press("s")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -41,18 +42,18 @@ async def test_extract_shows_the_catalog_as_a_table_and_saves_it(make_app, demo_
         assert app.command_bar.value == ""
 
 
-async def test_extract_with_a_bad_schema_says_so_and_keeps_the_line(make_app, demo_base):
-    app = make_app(f"{demo_base}/catalog")
+async def test_extract_with_a_bad_schema_says_so_and_keeps_the_line(make_app, demo_server):
+    app = make_app(f"{demo_server}/catalog")
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         await type_line(pilot, "extract {not json")
         assert not isinstance(app.screen, ExtractScreen)
         assert app.command_bar.value == "extract {not json"
-        assert any("Cannot extract" in (n.title or "") for n in app._notifications)
+        assert any("Cannot extract" in t for t in toasts(app)), toasts(app)
 
 
-async def test_an_ambiguous_command_asks_and_the_answer_finishes_it(make_app, demo_base):
-    app = make_app(f"{demo_base}/shop")
+async def test_an_ambiguous_command_asks_and_the_answer_finishes_it(make_app, demo_server):
+    app = make_app(f"{demo_server}/shop")
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         await type_line(pilot, "search for airpods")

@@ -6,9 +6,9 @@ import asyncio
 
 from static_provider import T0, StaticProvider
 from textual.widgets import Input, OptionList, TabbedContent
-from textual.widgets._toast import Toast
 from ui_helpers import settle
 
+from tests.support import eventually, toasts
 from tui.dialects import build_providers, provider_hints
 from tui.model import LogEntry, Session, StepRequest, StepResult
 from tui.providers.base import Capabilities
@@ -51,7 +51,7 @@ async def test_a_provider_without_key_is_a_hint_row_not_an_error(monkeypatch):
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(pilot)
         assert any("NOTTE_API_KEY" in p for p in prompts(app))
-        assert not app.screen.query(Toast) and len(app.screen_stack) == 1
+        assert not toasts(app) and len(app.screen_stack) == 1
 
 
 class NoIdsProvider(StaticProvider):
@@ -128,7 +128,7 @@ async def test_a_new_session_on_an_unreachable_url_says_so(make_app):
         app.screen.query_one("#new-url", Input).value = "http://127.0.0.1:9/"
         await pilot.press("enter")
         await settle(pilot)
-        texts = [str(t.render()) for t in app.screen.query(Toast)]
+        texts = toasts(app)
         assert any("127.0.0.1:9" in t and "→" in t for t in texts), texts
         assert app.is_running and len(app.screen_stack) == 1
 
@@ -153,11 +153,10 @@ async def test_a_streamed_step_shows_its_progress_as_it_arrives():
         await settle(pilot)
         app.command_bar.focus()
         await pilot.press(*"type Ada into the name", "enter")
-        for _ in range(100):
-            if "Typing Ada" in str(app.query_one("#header-text").render()):
-                break
-            await pilot.pause(0.02)
-        assert "Typing Ada" in str(app.query_one("#header-text").render())
+        await eventually(
+            lambda: "Typing Ada" in str(app.query_one("#header-text").render()),
+            "the streamed progress in the header",
+        )
         provider.release.set()
         await settle(pilot)
         assert app.current.last.success
