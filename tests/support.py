@@ -90,9 +90,53 @@ def toasts(app) -> list[str]:
     return [str(toast.render()) for toast in app.screen.query("Toast")]
 
 
+# -- one Chromium shared by the apps of a test module ------------------------------------------
+
+
+def SharedLocalProvider(owner):
+    """A LocalProvider over `owner`'s started engine (one browser for many apps).
+
+    It lists and follows only the sessions it made, and closing it closes those, never
+    the browser: each test sees a fresh provider, the module pays for one Chromium.
+    """
+    from tui.providers.local import LocalProvider
+
+    class _Shared(LocalProvider):
+        def __init__(self) -> None:
+            super().__init__()
+            self.engine = owner.engine
+            self.llm = owner.llm
+            self.own: set[str] = set()
+
+        async def start(self) -> None:
+            pass  # the owner started the engine
+
+        async def create_session(self, request):
+            session = await super().create_session(request)
+            self.own.add(session.id)
+            return session
+
+        async def list_sessions(self):
+            return [s for s in await super().list_sessions() if s.id in self.own]
+
+        async def events(self, session_id=None):
+            async for event in super().events(session_id):
+                if event.session_id in self.own:
+                    yield event
+
+        async def aclose(self) -> None:
+            for gate in self._resume.values():
+                gate.set()
+            for session_id in self.own:
+                with contextlib.suppress(Exception):
+                    await self.engine.close(session_id)
+
+    return _Shared()
+
+
 # -- `stepdeck serve` as a real process ---------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 STEPDECK = ROOT / ".venv" / "bin" / "stepdeck"
 TOKEN = "test-token-123"
 
@@ -131,7 +175,24 @@ class Serve:
 
 
 def start_serve(home: Path, *, token: str | None = TOKEN, extra_env: dict | None = None) -> Serve:
-    """Start `stepdeck serve` on a free loopback port and wait until /health answers."""
+    """Start `stepdeck serve` on a free loopback port and wait until /health answers.
+
+    A port found free can be taken before the server binds it (tests run in parallel
+    workers): a server that could not listen is started again on another port.
+    """
+    for _ in range(3):
+        try:
+            return _start_serve(home, token, extra_env)
+        except _PortTaken:
+            continue
+    return _start_serve(home, token, extra_env)
+
+
+class _PortTaken(RuntimeError):
+    pass
+
+
+def _start_serve(home: Path, token: str | None, extra_env: dict | None) -> Serve:
     port = free_port()
     env = dict(os.environ, STEPDECK_HOME=str(home), PYTHONUNBUFFERED="1")
     env.pop("STEPDECK_TOKEN", None)
@@ -152,7 +213,10 @@ def start_serve(home: Path, *, token: str | None = TOKEN, extra_env: dict | None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             reader.join(10)  # all it printed before it died
-            raise RuntimeError("stepdeck serve exited:\n" + "".join(serve.output))
+            output = "".join(serve.output)
+            if "cannot listen" in output:
+                raise _PortTaken(output)
+            raise RuntimeError("stepdeck serve exited:\n" + output)
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{serve.url}/health", timeout=1).status_code == 200:
                 break

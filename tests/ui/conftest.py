@@ -1,4 +1,9 @@
-"""Fixtures for the app's Pilot tests: the demo site, a hostile page, an app on the real engine."""
+"""Fixtures for the app's Pilot tests: a hostile page, and apps on the real engine.
+
+The apps of one test module share one Chromium (`ui_engine`): a module using `make_app` or
+`shop` runs its tests on the module's event loop (`pytestmark = UI_LOOP`), where that
+browser lives. Each app still gets sessions of its own, closed when the app closes.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 sys.path.insert(0, str(Path(__file__).parent))  # ui_helpers, static_provider
 
 from ui_helpers import HOSTILE_TITLE, settle
 
+from tests.support import SharedLocalProvider
 from tui.providers.local import LocalProvider
 from tui.ui.app import StepdeckApp
 
@@ -58,17 +65,28 @@ def hostile_url() -> Iterator[str]:
     httpd.server_close()
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def ui_engine() -> AsyncIterator[LocalProvider]:
+    """One started embedded engine (one Chromium) for a whole test module."""
+    provider = LocalProvider()
+    await provider.start()
+    try:
+        yield provider
+    finally:
+        await provider.aclose()
+
+
 @pytest.fixture
-def make_app():
-    """An app over a fresh embedded engine (real Chromium); closed with the app."""
+def make_app(ui_engine):
+    """An app over the module's engine; its sessions are its own and close with the app."""
 
     def make(start_url: str | None = None) -> StepdeckApp:
-        return StepdeckApp([LocalProvider()], images="none", start_url=start_url)
+        return StepdeckApp([SharedLocalProvider(ui_engine)], images="none", start_url=start_url)
 
     return make
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def shop(make_app, demo_server) -> AsyncIterator[tuple[StepdeckApp, object]]:
     """The app at 140x40 with one session on the demo shop, booted."""
     app = make_app(f"{demo_server}/shop")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 from ui_helpers import HOSTILE_TITLE, settle
 
 from tests.support import eventually, toasts
 from tui.ui.tabs import TABS
 from tui.ui.tabs.page import PageView
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's Chromium lives there
 
 
 def palette_offers(app) -> bool:

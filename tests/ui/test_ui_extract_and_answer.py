@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.widgets import DataTable
 from ui_helpers import settle
 
 from tests.support import eventually, toasts
 from tui.ui.screens.extract import ExtractScreen
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's Chromium lives there
 
 
 async def type_line(pilot, line: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from static_provider import T0, StaticProvider
 from textual.widgets import Input, OptionList, TabbedContent
 from ui_helpers import settle
@@ -16,6 +17,8 @@ from tui.settings import Settings
 from tui.store import Store
 from tui.ui.app import StepdeckApp
 from tui.ui.parse import parse_command
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's Chromium lives there
 
 
 def prompts(app) -> list[str]:
