@@ -41,12 +41,12 @@ def raw(http, path: str, text: str, headers: dict | None = None):
 
 
 @pytest.mark.parametrize("width", ["NaN", "Infinity", "-Infinity", "-5", "1e12"])
-def test_bad_viewports_are_4xx_and_open_nothing(http, site, width):
+def test_bad_viewports_are_4xx_and_open_nothing(http, demo_server, width):
     before = active(http)
     multion = raw(
         http,
         "/v1/web/session",
-        f'{{"url": "{site}/shop", "browser_params": {{"width": {width}, "height": 600}}}}',
+        f'{{"url": "{demo_server}/shop", "browser_params": {{"width": {width}, "height": 600}}}}',
         MULTION,
     )
     assert 400 <= multion.status_code < 500, multion.text
@@ -55,14 +55,15 @@ def test_bad_viewports_are_4xx_and_open_nothing(http, site, width):
         thinkrun = http.post(
             "/api/sessions",
             json={
-                "initialPrompt": f"{site}/shop",
+                "initialPrompt": f"{demo_server}/shop",
                 "options": {"viewport": {"width": int(float(width)), "height": 600}},
             },
             headers=THINKRUN,
         )
         assert thinkrun.status_code == 422, thinkrun.text
         notte = http.post(
-            "/sessions/start", json={"url": f"{site}/shop", "viewport_width": int(float(width))}
+            "/sessions/start",
+            json={"url": f"{demo_server}/shop", "viewport_width": int(float(width))},
         )
         assert notte.status_code == 422, notte.text
     assert active(http) == before  # no half-made session answers 500 later
@@ -78,14 +79,20 @@ def test_a_deeply_nested_body_is_400(http):
     assert raw(http, "/sessions/start", shallow).status_code == 200
 
 
-def test_body_and_field_sizes_are_capped(http, site):
+def test_body_and_field_sizes_are_capped(http, demo_server):
     before = active(http)
-    huge = http.post("/sessions/start", json={"url": f"{site}/shop", "label": "x" * 20_000_000})
+    huge = http.post(
+        "/sessions/start", json={"url": f"{demo_server}/shop", "label": "x" * 20_000_000}
+    )
     assert huge.status_code == 413, huge.text[:200]
-    long_label = http.post("/sessions/start", json={"url": f"{site}/shop", "label": "x" * 1000})
+    long_label = http.post(
+        "/sessions/start", json={"url": f"{demo_server}/shop", "label": "x" * 1000}
+    )
     assert long_label.status_code == 422 and "label" in long_label.json()["message"]
     assert active(http) == before
-    sid = http.post("/sessions/start", json={"url": f"{site}/shop/login"}).json()["session_id"]
+    sid = http.post("/sessions/start", json={"url": f"{demo_server}/shop/login"}).json()[
+        "session_id"
+    ]
     big = http.post(
         f"/sessions/{sid}/page/execute", json={"type": "fill", "id": "I1", "value": "v" * 100_000}
     )
@@ -98,8 +105,8 @@ def test_body_and_field_sizes_are_capped(http, site):
     http.delete(f"/sessions/{sid}/stop")
 
 
-def test_extraction_on_a_closed_session_is_410(http, site):
-    sid = http.post("/sessions/start", json={"url": f"{site}/shop"}).json()["session_id"]
+def test_extraction_on_a_closed_session_is_410(http, demo_server):
+    sid = http.post("/sessions/start", json={"url": f"{demo_server}/shop"}).json()["session_id"]
     assert http.delete(f"/sessions/{sid}/stop").status_code == 200
     schema = {"type": "object", "properties": {"name": {"type": "string"}}}
     scrape = http.post(f"/sessions/{sid}/page/scrape", json={"response_format": schema})
