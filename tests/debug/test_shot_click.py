@@ -7,7 +7,7 @@ import re
 from debug_helpers import open_tab
 from textual.geometry import Offset, Size
 
-from tests.support import settle
+from tests.support import settle, toasts
 from tui.ui.tabs.shot import ShotTab, page_point
 
 
@@ -115,7 +115,7 @@ def test_viewport_comes_from_the_page_unless_the_screenshot_disagrees():
 
 async def test_a_provider_without_click_xy_says_so_and_sends_nothing(debug_app, pages_server):
     app = debug_app(f"{pages_server}/clickxy.html", images="halfcell")
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
         await settle(pilot)
         await open_tab(pilot, "tab-shot")
         caps = app.providers[app.current.provider].capabilities
@@ -125,4 +125,4 @@ async def test_a_provider_without_click_xy_says_so_and_sends_nothing(debug_app, 
         assert await pilot.click("#shot-image", offset=(5, 5))
         await settle(pilot)
         assert len(app.current.results) == steps
-        assert any("no click at a point" in str(n.message) for n in app._notifications)
+        assert any("no click at a point" in t for t in toasts(app)), toasts(app)

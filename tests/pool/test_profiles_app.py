@@ -4,8 +4,8 @@ takes one; a corrupt profile is a notification naming it, and the app carries on
 from __future__ import annotations
 
 from textual.widgets import Input
-from textual.widgets._toast import Toast
 
+from tests.support import toasts
 from tests.ui.ui_helpers import settle
 from tui.engine.profiles import Cookie, Profile, ProfileStore
 from tui.providers.local import LocalProvider
@@ -48,6 +48,6 @@ async def test_app_and_dialog_start_sessions_from_a_profile(demo_server, stepdec
         app.screen.query_one("#new-profile", Input).value = "broken"
         await pilot.press("enter")
         await settle(pilot)
-        texts = [str(t.render()) for t in app.screen.query(Toast)]
+        texts = toasts(app)
         assert any("'broken' is unreadable" in t for t in texts), texts
         assert len(await provider.list_sessions()) == 2 and app.is_running
