@@ -1,5 +1,6 @@
-"""The app starts a session from a profile (`stepdeck --profile`) and the new-session dialog
-takes one; a corrupt profile is a notification naming it, and the app carries on."""
+"""The app starts a session from a profile (`stepdeck --profile`), the new-session dialog
+takes one, a corrupt profile is a notification naming it (the app carries on), and P saves
+the selected session as a profile."""
 
 from __future__ import annotations
 
@@ -17,14 +18,14 @@ async def signed_in(provider: LocalProvider) -> list[str]:
     found = []
     for s in await provider.list_sessions():
         obs = await provider.observe(s.id, screenshot=False)
-        if "Hi, ada" in obs.markdown:
+        if "Hi, ada7q" in obs.markdown:
             found.append(s.profile)
     return found
 
 
 async def test_app_and_dialog_start_sessions_from_a_profile(demo_server, stepdeck_home):
     store = ProfileStore()
-    cookie = Cookie(name="user", value="ada", domain="127.0.0.1", path="/")
+    cookie = Cookie(name="user", value="ada7q", domain="127.0.0.1", path="/")
     store.save(Profile(name="shop", url=f"{demo_server}/shop", cookies=[cookie]))
     store.path("broken").write_text("{ not json")
 
@@ -51,3 +52,14 @@ async def test_app_and_dialog_start_sessions_from_a_profile(demo_server, stepdec
         texts = toasts(app)
         assert any("'broken' is unreadable" in t for t in texts), texts
         assert len(await provider.list_sessions()) == 2 and app.is_running
+
+        # P (app key) saves the selected session under a name typed in a small dialog.
+        await pilot.press("escape", "P")
+        await pilot.pause()
+        app.screen.query_one("#profile-name", Input).value = "again"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert store.summary("again").cookies == {"127.0.0.1": ["user"]}
+        texts = toasts(app)
+        assert any("again: 127.0.0.1" in t for t in texts), texts
+        assert not any("ada7q" in t for t in texts), texts  # a value never reaches the screen

@@ -56,6 +56,7 @@ from tui.ui.screens.error import ErrorScreen
 from tui.ui.screens.extract import ExtractScreen, schema_for
 from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.new_session import NewSessionScreen
+from tui.ui.screens.save_profile import SaveProfileScreen
 from tui.ui.state import SeenStep, SessionView, clean, session_key
 from tui.ui.tabs import TABS, ActionsTab, SessionTab
 from tui.ui.tabs.console import ConsoleTab
@@ -130,6 +131,14 @@ class StepdeckApp(App[int]):
             "Pause",
             id="app.pause",
             tooltip="Pause/resume: hold an agent's next step on this session (you can still step)",
+        ),
+        Binding(
+            "P",
+            "save_profile",
+            "Save profile",
+            show=False,
+            id="app.save_profile",
+            tooltip="Save this session's login (cookies, storage) as a named profile",
         ),
         Binding("colon", "focus_command", "Command", show=False, id="app.focus_command"),
         Binding("1", "show_tab(0)", "Page tab", show=False, id="app.tab_1"),
@@ -1072,6 +1081,36 @@ class StepdeckApp(App[int]):
             self.notify(caps.reason("pause"), title="Cannot pause", severity="warning")
             return
         self._set_paused(view.key, not view.paused)
+
+    def action_save_profile(self) -> None:
+        """Ask a name, then save the selected session's cookies and storage under it."""
+        view = self.current
+        if view is None or not view.session.status.is_live:
+            self.notify("No live session selected.", severity="warning")
+            return
+        key = view.key
+
+        def named(name: str | None) -> None:
+            if name:
+                self._save_profile(key, name)
+
+        self.push_screen(SaveProfileScreen(view.name, view.session.profile), named)
+
+    @work(group="profile", exit_on_error=False, description="save profile")
+    async def _save_profile(self, key: str, name: str) -> None:
+        view = self.views.get(key)
+        if view is None:
+            return
+        save = getattr(self.providers[view.provider], "save_profile", None)
+        try:
+            if save is None:
+                raise Unsupported(f"{view.provider} cannot save profiles")
+            summary = await save(view.session.id, name)
+        except Exception as exc:
+            self.post_message(self.Failed(f"Saving profile {name}", as_error(exc)))
+            return
+        where = ", ".join(summary.domains) or "no cookies or storage yet"
+        self.notify(f"{summary.name}: {where}", title="Profile saved")
 
     def action_filter_sessions(self) -> None:
         self.query_one(SessionList).open_filter()

@@ -26,6 +26,7 @@ class SessionCommands(Provider):
             out.append((label, partial(app.select_session, key), clean(view.url)))
         if current is not None:
             out.append((f"Close session: {current.name}", app.action_close_session, "Asks first"))
+            out.append(("Save session as profile", app.action_save_profile, "Cookies and storage"))
             if current.observation is not None:
                 for action in current.observation.actions:
                     label = f"Run {action.id}: {clean(action.description)[:60]}"
