@@ -18,12 +18,13 @@ from playwright.async_api import ElementHandle, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
+from tui.engine.failures import element_timeout
 from tui.engine.masking import is_secret_field
 from tui.engine.perception import perceive, to_markdown
 from tui.engine.recovery import page_answers
 from tui.engine.registry import BROWSER_NAMES, ELEMENT_NAMES
 from tui.engine.urls import normalize_url
-from tui.errors import ActionNotFound, InvalidRequest, StepTimeout
+from tui.errors import ActionNotFound, InvalidRequest
 from tui.model import StepRequest
 
 if TYPE_CHECKING:
@@ -256,13 +257,7 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
             # Not covered: the page stopped answering (a script that never yields).
             raise PageHung(f"{kind} {_what(action_id, raw)}: the page stopped answering") from exc
         if "Timeout" in text:
-            reason = "it may be covered, disabled or off screen"
-            if "not enabled" in text or "disabled" in text:
-                reason = "it is disabled"
-            raise StepTimeout(
-                f"Could not {kind} {_what(action_id, raw)}: {reason}",
-                "observe again, scroll, or close what covers it, then retry",
-            ) from exc
+            raise element_timeout(kind, _what(action_id, raw), exc) from exc
         raise
     finally:
         _release(element)

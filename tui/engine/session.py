@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 import uuid
 from collections import deque
@@ -21,13 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, CDPSession, Dialog, Page, Request, Response
-from playwright.async_api import ConsoleMessage as PWConsoleMessage
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Page
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine import tracing
 from tui.engine.bounds import CALL_SLACK_S, QUICK_S, PageHung, bounded
 from tui.engine.browser import BrowserHost
+from tui.engine.failures import start_error, translate
 from tui.engine.limits import (
     MAX_LABEL,
     MAX_URL,
@@ -37,11 +36,11 @@ from tui.engine.limits import (
 )
 from tui.engine.masking import (
     is_secret_element,
-    mask_text,
     masked,
     scrub,
     scrub_observation,
 )
+from tui.engine.pagelog import MAX_LOG, PageLog  # noqa: F401 - MAX_LOG re-exported
 from tui.engine.perception import (
     Perceived,
     init_script,
@@ -56,7 +55,6 @@ from tui.engine.profiles import Profile
 from tui.engine.urls import REFUSED_SCHEMES, normalize_url  # noqa: F401 - re-exported
 from tui.errors import (
     BrowserCrashed,
-    InvalidRequest,
     SessionGone,
     SessionNotFound,
     StepdeckError,
@@ -78,7 +76,6 @@ from tui.model import (
     utcnow,
 )
 
-MAX_LOG = 2000  # console/network entries kept per session
 WALK_TIMEOUT = 20.0  # seconds: a page whose scripts never yield must not hang the session
 
 
@@ -131,19 +128,13 @@ class EngineSession:
         self.devtools: dict[Page, asyncio.Task[CDPSession]] = {}
         self._fresh: set[Page] = set()  # popups not yet observed: still loading, maybe
         self.log: list[LogEntry] = []
-        self.console: deque[ConsoleMessage] = deque(maxlen=MAX_LOG)
-        self.network: deque[NetworkRequest] = deque(maxlen=MAX_LOG)
-        # How many console messages / requests ever arrived (the deques forget the oldest):
-        # a step takes what arrived between its start and its end.
-        self.console_seen = 0
-        self.network_seen = 0
-        self.secrets: set[str] = set()  # values typed into password fields: masked everywhere
+        self.secrets: set[str] = set()  # values typed into secret fields: masked everywhere
+        self.logs = PageLog(self.secrets, self.emit, self._resolve_nav)
         self.start_url = ""
         self.profile = ""  # the saved profile it started from
         self.endpoint = ""  # the pool endpoint it runs on (tui.engine.pool)
         self.good_url = ""  # the last page that answered (unscrubbed): a stuck tab reopens it
         self.ended = asyncio.Event()  # set once the session is no longer active
-        self._inflight: dict[Request, tuple[NetworkRequest, float]] = {}
         self._nav_waiters: list[asyncio.Future[None]] = []
         self.lock = asyncio.Lock()
         self.perceived: Perceived | None = None  # the last walk (ids -> elements in the page)
@@ -151,10 +142,25 @@ class EngineSession:
         self.last_observation: Observation | None = None
         self.trace_path: Path | None = None  # recording a Playwright trace into it (tracing.py)
         context.on("page", self._on_page)
-        context.on("request", self._on_request)
-        context.on("response", self._on_response)
-        context.on("requestfinished", self._on_request_finished)
-        context.on("requestfailed", self._on_request_failed)
+        self.logs.follow_context(context)
+
+    # --- logs (engine/pagelog.py) ---------------------------------------------------------
+
+    @property
+    def console(self) -> deque[ConsoleMessage]:
+        return self.logs.console
+
+    @property
+    def network(self) -> deque[NetworkRequest]:
+        return self.logs.network
+
+    def marks(self) -> tuple[int, int]:
+        """Where the console and network logs stand now (see `since`)."""
+        return self.logs.marks()
+
+    def since(self, marks: tuple[int, int]) -> tuple[list[ConsoleMessage], list[NetworkRequest]]:
+        """Console messages and requests that arrived after `marks` (copies)."""
+        return self.logs.since(marks)
 
     # --- state ----------------------------------------------------------------------------
 
@@ -253,8 +259,7 @@ class EngineSession:
             self.tabs.pages.append(page)
         else:
             self.tabs.pages.insert(min(index, len(self.tabs.pages)), page)
-        page.on("console", self._on_console)
-        page.on("pageerror", self._on_page_error)
+        self.logs.follow_page(page)
         page.on("dialog", self._on_dialog)
         page.on("crash", self._on_crash)
         page.on("close", self._on_close)
@@ -296,27 +301,12 @@ class EngineSession:
         """A url as it may be shown: known secrets scrubbed."""
         return scrub(url, self.secrets)
 
-    def _on_console(self, msg: PWConsoleMessage) -> None:
-        level = msg.type
-        if level == "warn":
-            level = "warning"
-        loc = msg.location or {}
-        entry = ConsoleMessage(level=level, text=msg.text, url=loc.get("url", ""))
-        self._add_console(entry)
-        self.emit("console", level=entry.level, text=entry.text)
-
-    def _on_page_error(self, error: Exception) -> None:
-        entry = ConsoleMessage(level="pageerror", text=str(error))
-        self._add_console(entry)
-        self.emit("console", level=entry.level, text=entry.text)
-
     async def _on_dialog(self, dialog: Dialog) -> None:
         text = f"{dialog.type}: {dialog.message}"
         entry = ConsoleMessage(
             level="dialog", text=text, url=dialog.page.url if dialog.page else ""
         )
-        self._add_console(entry)
-        self.emit("console", level="dialog", text=text)
+        self.logs.add_console(entry)
         with contextlib.suppress(PlaywrightError, PageHung):
             if dialog.type == "beforeunload":
                 # dismissing would cancel the navigation the step asked for
@@ -335,69 +325,6 @@ class EngineSession:
         for fut in self._nav_waiters:
             if not fut.done():
                 fut.set_result(None)
-
-    def _on_request(self, request: Request) -> None:
-        entry = NetworkRequest(
-            url=scrub(request.url, self.secrets),
-            method=request.method,
-            resource_type=request.resource_type,
-        )
-        self._inflight[request] = (entry, time.monotonic())
-        self.network.append(entry)
-        self.network_seen += 1
-
-    def _on_response(self, response: Response) -> None:
-        item = self._inflight.get(response.request)
-        if item is None:
-            return
-        entry, _ = item
-        entry.status = response.status
-        length = response.headers.get("content-length")
-        if length and length.isdigit():
-            entry.size = int(length)
-
-    def _on_request_finished(self, request: Request) -> None:
-        item = self._inflight.pop(request, None)
-        if item is None:
-            return
-        entry, started = item
-        entry.duration_ms = round((time.monotonic() - started) * 1000, 1)
-        self.emit(
-            "network", url=entry.url, method=entry.method, status=entry.status, ms=entry.duration_ms
-        )
-
-    def _on_request_failed(self, request: Request) -> None:
-        item = self._inflight.pop(request, None)
-        if item is None:
-            return
-        entry, started = item
-        entry.duration_ms = round((time.monotonic() - started) * 1000, 1)
-        entry.failure = request.failure or "failed"
-        if request.is_navigation_request():
-            self._resolve_nav()
-        self.emit("network", url=entry.url, method=entry.method, failure=entry.failure)
-
-    def _add_console(self, entry: ConsoleMessage) -> None:
-        if self.secrets:
-            entry.text = mask_text(entry.text, self.secrets) or ""
-            entry.url = scrub(entry.url, self.secrets)
-        self.console.append(entry)
-        self.console_seen += 1
-
-    def marks(self) -> tuple[int, int]:
-        """Where the console and network logs stand now (see `since`)."""
-        return self.console_seen, self.network_seen
-
-    def since(self, marks: tuple[int, int]) -> tuple[list[ConsoleMessage], list[NetworkRequest]]:
-        """Console messages and requests that arrived after `marks` (copies)."""
-        console_new = min(self.console_seen - marks[0], len(self.console))
-        network_new = min(self.network_seen - marks[1], len(self.network))
-        console = list(self.console)[len(self.console) - console_new :] if console_new else []
-        network = list(self.network)[len(self.network) - network_new :] if network_new else []
-        return (
-            [c.model_copy() for c in console],
-            [n.model_copy() for n in network],
-        )
 
     def is_secret(self, request: StepRequest) -> bool:
         """Whether the step types into a password field (as far as the last walk knows)."""
@@ -729,31 +656,16 @@ class EngineSession:
             )
 
     def translate(self, exc: PlaywrightError, what: str) -> StepdeckError:
-        """A Playwright error as a typed error a person can act on."""
-        text = str(exc)
-        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-        if self.status in (SessionStatus.CLOSED, SessionStatus.TIMED_OUT):
-            word = "expired" if self.status == SessionStatus.TIMED_OUT else "was closed"
-            return SessionGone(f"Session {self.id} {word} during {what}")
-        if self.status == SessionStatus.ERROR or "crash" in text.lower():
-            self.fail(self.error or "the tab crashed")
-            return BrowserCrashed(f"Session {self.id} crashed during {what}")
-        if "Target page, context or browser has been closed" in text or "Browser closed" in text:
-            if not self.engine.host.connected:
-                self.fail("the browser is gone")
-                return BrowserCrashed(f"The browser closed during {what}")
-            return InvalidRequest(
-                f"The tab closed during {what}", "observe again; the session has its other tabs"
-            )
-        if "Timeout" in text:
-            return StepTimeout(f"{what} timed out: {first}")
-        if "net::" in text:
-            code = re.search(r"net::[A-Z_]+", text)
-            return InvalidRequest(
-                f"Could not load the page: {code.group(0) if code else first}",
-                "check the address and that the site is up",
-            )
-        return InvalidRequest(f"{what} failed: {first}", "observe the page again and retry")
+        """A Playwright error as a typed error a person can act on (engine/failures.py)."""
+        return translate(
+            exc,
+            what,
+            session_id=self.id,
+            status=self.status,
+            browser_connected=self.engine.host.connected,
+            fail=self.fail,
+            error=self.error,
+        )
 
     def health(self) -> Health:
         page = self.page
@@ -764,8 +676,7 @@ class EngineSession:
             "tabs": len(self.tabs.pages),
             "idle_seconds": round(self.idle_seconds(), 1),
             "steps": self.steps,
-            "console_errors": sum(1 for c in self.console if c.level in ("error", "pageerror")),
-            "failed_requests": sum(1 for n in self.network if n.failure),
+            **self.logs.counts(),
         }
         ok = self.live and connected and page is not None and not page.is_closed()
         detail = "ok" if ok else (self.error or f"session {self.status.value}")
@@ -783,7 +694,7 @@ class EngineSession:
         self.perceived = None
         if self.last_observation is not None:  # a copy: callers may still hold the original
             self.last_observation = self.last_observation.model_copy(update={"screenshot": None})
-        self._inflight.clear()
+        self.logs.forget_inflight()
         if self.trace_path is not None:  # written before the context goes (evidence: --trace)
             trace, self.trace_path = self.trace_path, None
             with contextlib.suppress(PlaywrightError, Exception):
@@ -961,31 +872,8 @@ class Engine:
         return sess
 
     def _start_error(self, sess: EngineSession, exc: PlaywrightError, url: str) -> StepdeckError:
-        text = str(exc)
-        if "Timeout" in text:
-            return StepTimeout(
-                f"{url} did not load within {self.nav_timeout_ms / 1000:.0f} s; no session opened",
-                "check that the site answers (open it in a browser), or start the session "
-                "without a url and goto it later",
-            )
-        err = sess.translate(exc, f"goto {url}")
-        if isinstance(err, InvalidRequest):
-            code = re.search(r"net::[A-Z_]+", text)
-            reason = code.group(0) if code else text.strip().splitlines()[0]
-            hint = "check the address and that the site is up"
-            if code and code.group(0) in (
-                "net::ERR_CONNECTION_REFUSED",
-                "net::ERR_ADDRESS_UNREACHABLE",
-            ):
-                hint = "nothing answers at that address: is the server running, and the port right?"
-            elif code and code.group(0) == "net::ERR_UNSAFE_PORT":
-                hint = (
-                    "Chromium never loads this port (it belongs to another protocol): use another"
-                )
-            elif code and code.group(0) == "net::ERR_NAME_NOT_RESOLVED":
-                hint = "the host name does not resolve: check its spelling (offline?)"
-            return InvalidRequest(f"Could not open {url} ({reason}); no session opened", hint)
-        return err
+        translated = sess.translate(exc, f"goto {url}")
+        return start_error(exc, url, self.nav_timeout_ms / 1000, translated)
 
     def get(self, session_id: str) -> EngineSession:
         sess = self.sessions.get(session_id)
