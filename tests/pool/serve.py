@@ -46,7 +46,19 @@ class Serve:
 
 
 def start_serve(home: Path, *args: str, bound: float = 60) -> Serve:
-    """`stepdeck serve ARGS` on a free port, once /health answers (within `bound` seconds)."""
+    """`stepdeck serve ARGS` on a free port, once /health answers (within `bound` seconds).
+
+    Another test worker may take the port between finding it and binding it: then serve
+    exits saying so, and another port is tried.
+    """
+    for _ in range(3):
+        serve = _start_once(home, args, bound)
+        if serve is not None:
+            return serve
+    raise AssertionError("stepdeck serve found no free port in 3 tries")
+
+
+def _start_once(home: Path, args: tuple[str, ...], bound: float) -> Serve | None:
     port = free_port()
     env = dict(
         os.environ,
@@ -67,14 +79,21 @@ def start_serve(home: Path, *args: str, bound: float = 60) -> Serve:
     reader.start()
     deadline = time.monotonic() + bound
     while True:
+        out = "".join(serve.output)
         if proc.poll() is not None:
-            raise AssertionError("stepdeck serve exited:\n" + "".join(serve.output))
-        try:
-            if httpx.get(f"{serve.url}/health", timeout=2).status_code == 200:
-                return serve
-        except httpx.HTTPError:
-            pass
+            reader.join(5)
+            out = "".join(serve.output)
+            if "cannot listen" in out:
+                return None
+            raise AssertionError("stepdeck serve exited:\n" + out)
+        # Our own server bound the port (it says so) before /health counts.
+        if "stepdeck serve: http" in out:
+            try:
+                if httpx.get(f"{serve.url}/health", timeout=2).status_code == 200:
+                    return serve
+            except httpx.HTTPError:
+                pass
         if time.monotonic() > deadline:
             serve.stop()
-            raise AssertionError(f"stepdeck serve not up in {bound} s:\n" + "".join(serve.output))
+            raise AssertionError(f"stepdeck serve not up in {bound} s:\n" + out)
         time.sleep(0.1)  # polling a condition (the port answering), bounded above
