@@ -166,3 +166,44 @@ async def test_card_numbers_and_secret_fields_are_recognised():
         "order 1234567890123 on 2026-12-02"  # not a card: the Luhn check fails
     )
     assert scrub_data({"a": [CARD, 3, "x hunter22"]}, {"hunter22"}) == {"a": [MASK, 3, f"x {MASK}"]}
+
+
+async def test_an_export_of_the_demo_checkout_keeps_no_card_number(provider, demo_server, tmp_path):
+    s = await provider.create_session(CreateSession(url=f"{demo_server}/shop"))
+    sess = provider.session_target(s.id)
+    # The cart, through the session's own cookies (what clicking "Add to cart" does).
+    await sess.context.request.post(
+        f"{demo_server}/shop/cart/add", form={"slug": "sony-wh-1000xm5", "qty": "1"}
+    )
+    results = [
+        await provider.step(s.id, StepRequest(type="goto", url=f"{demo_server}/shop/checkout"))
+    ]
+    obs = results[-1].observation
+    for label, value in (("Full name", "Ada Lovelace"), ("Address", "1 Way"), ("City", "London")):
+        target = next(a for a in obs.actions if a.description.startswith(label))
+        results.append(await provider.step(s.id, StepRequest(id=target.id, value=value)))
+    terms = next(a for a in obs.actions if "terms" in a.description.lower())
+    results.append(await provider.step(s.id, StepRequest(type="check", id=terms.id)))
+    go = next(a for a in obs.actions if a.description.startswith("Continue to payment"))
+    results.append(await provider.step(s.id, StepRequest(id=go.id)))
+    obs = results[-1].observation
+    assert "/shop/payment" in obs.metadata.url
+    card = next(a for a in obs.actions if a.description.startswith("Card number"))
+    cvc = next(a for a in obs.actions if a.description.startswith("CVC"))
+    results.append(await provider.step(s.id, StepRequest(id=card.id, value="4242424242424242")))
+    results.append(await provider.step(s.id, StepRequest(id=cvc.id, value="737")))
+    assert results[-1].request.value == MASK
+    assert "4242424242424242" not in results[-1].observation.model_dump_json(exclude={"screenshot"})
+
+    store = Store(tmp_path / "db" / "stepdeck.db")
+    try:
+        store.record_session(await provider.get_session(s.id))
+        for r in results:
+            store.record_step("local", s.id, r)
+        out = await export_session(s.id, store=store, live=provider, out=tmp_path / "export")
+    finally:
+        store.close()
+    for path in [*(tmp_path / "db").glob("stepdeck.db*"), *out.folder.rglob("*")]:
+        if path.is_file() and path.suffix != ".png":
+            data = path.read_bytes()
+            assert b"4242424242424242" not in data and b"4242 4242" not in data, path
