@@ -117,3 +117,33 @@ def test_extraction_on_a_closed_session_is_410(http, demo_server):
         headers=MULTION,
     )
     assert retrieve.status_code == 410, retrieve.text
+
+
+def test_thinkrun_fill_and_type_never_echo_a_password(http, site):
+    """ThinkRun's /fill and /type answer with the value as the engine shows it: masked,
+    in the answer, in /console and /network, even with no look at the page first."""
+    sid = http.post(
+        "/api/sessions", json={"initialPrompt": f"{site}/shop/login"}, headers=THINKRUN
+    ).json()["sessionId"]
+    secret = "Hunter2-pass"
+    fill = http.post(
+        f"/api/sessions/{sid}/fill",
+        json={"selector": "#password", "value": secret},
+        headers=THINKRUN,
+    )
+    assert fill.status_code == 200, fill.text
+    typed = http.post(
+        f"/api/sessions/{sid}/type",
+        json={"selector": "#password", "text": "x\n"},
+        headers=THINKRUN,
+    )
+    assert typed.status_code == 200, typed.text
+    for reply in (
+        fill,
+        typed,
+        http.get(f"/api/sessions/{sid}/console", headers=THINKRUN),
+        http.get(f"/api/sessions/{sid}/network", headers=THINKRUN),
+        http.get(f"/api/sessions/{sid}/actions", headers=THINKRUN),
+    ):
+        assert secret not in reply.text, reply.url
+    http.delete(f"/api/sessions/{sid}", headers=THINKRUN)
