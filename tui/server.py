@@ -129,7 +129,7 @@ DIALECTS: list[DialectMount] = [
         name="thinkrun",
         routes="tui.dialects.thinkrun.routes",
         prefix="/api",
-        # ThinkRun's key header is not documented: X-API-Key or a bearer token.
+        # ThinkRun's key header is X-API-Key (seed 004); a bearer token is accepted too.
         key=lambda request: header_key("X-API-Key")(request) or bearer_key(request),
         how="X-API-Key: <token> (or Authorization: Bearer <token>)",
     ),

@@ -211,8 +211,15 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             200: {
                 "content": {
                     "application/json": {"schema": SessionStepSuccess.model_json_schema()},
+                    # each server-sent event: `data` is one StreamChunk as JSON
                     "text/event-stream": {
-                        "schema": {"type": "string", "description": "data: StreamChunk JSON"}
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "event": {"type": "string"},
+                                "data": {"type": "string", "description": "StreamChunk JSON"},
+                            },
+                        }
                     },
                 }
             }

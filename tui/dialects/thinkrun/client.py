@@ -172,7 +172,7 @@ class ThinkRunClient(HttpProvider):
             config,
             label="ThinkRun",
             base_url=DEFAULT_BASE_URL,
-            # Inferred header: both forms are sent; a server reads the one it knows.
+            # X-API-Key (seed 004); a bearer token too, which `stepdeck serve` also reads.
             auth=lambda key: {API_KEY_HEADER: key, "Authorization": f"Bearer {key}"},
             transport=transport,
         )
