@@ -167,3 +167,19 @@ async def test_serve_command_line_takes_a_pool(browsers, tmp_path, pages_server)
         await asyncio.to_thread(drive)
     finally:
         await asyncio.to_thread(serve.stop)
+
+
+async def test_the_app_header_says_where_a_session_runs(browsers, pages_server):
+    """The app over a pool: the selected session's header names its endpoint."""
+    from tests.ui.ui_helpers import settle
+    from tui.ui.app import StepdeckApp
+    from tui.ui.widgets.session_header import HeaderText
+
+    chromiums, _ = browsers
+    provider = LocalProvider(cdp_url=[c.url for c in chromiums[1:]])
+    app = StepdeckApp([provider], images="none", start_url=f"{pages_server}/form.html")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        (session,) = await provider.list_sessions()
+        assert session.endpoint.startswith("cdp 127.0.0.1:")
+        assert f"on {session.endpoint}" in app.query_one(HeaderText).text.plain

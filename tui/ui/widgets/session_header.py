@@ -85,6 +85,10 @@ class SessionHeader(Horizontal):
             steps = view.step_count
             text.append(f" · {steps} step{'' if steps == 1 else 's'} · ", style="dim")
             text.append(view.name, style="bold")
+            if view.session.endpoint:  # which browser of a pool runs it
+                text.append(f" · on {clean(view.session.endpoint)}", style="dim")
+            if view.session.profile:
+                text.append(f" · profile {clean(view.session.profile)}", style="dim")
             text.append("\n")
             text.append(clean(view.url) or "(no page yet)", style="underline")
             if view.busy and view.progress:
