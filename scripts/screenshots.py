@@ -24,7 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "screenshots"
-SIZE = (140, 40)
+WIDE = (160, 48)
+NARROW = (80, 24)
 
 
 async def _settle(app, pilot) -> None:
@@ -50,6 +51,12 @@ async def _tab(app, pilot, tab_id: str) -> None:
     await _settle(app, pilot)
 
 
+async def _keys(app, pilot, *keys: str) -> None:
+    app.set_focus(None)
+    await pilot.press(*keys)
+    await _settle(app, pilot)
+
+
 async def take(base: str, pages: str) -> list[Path]:
     from tui.providers.local import LocalProvider
     from tui.store import Store
@@ -63,15 +70,22 @@ async def take(base: str, pages: str) -> list[Path]:
 
     store = Store()
     app = StepdeckApp([LocalProvider()], images="halfcell", store=store, start_url=f"{base}/shop")
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
+    async with app.run_test(size=WIDE, notifications=True) as pilot:
         await _settle(app, pilot)
-        save(app, "main")
         await _type(app, pilot, "I1 kindle --enter")
-        await _tab(app, pilot, "tab-actions")
-        save(app, "actions")
-        await _tab(app, pilot, "tab-shot")
+        await _keys(app, pilot, "1")
+        save(app, "main")
+        await _keys(app, pilot, "m")  # the ids drawn on the screenshot
+        app.clear_notifications()
+        save(app, "marks")
+        await _keys(app, pilot, "m", "3", "z")  # the screenshot pane maximised
         save(app, "shot")
-        await _tab(app, pilot, "tab-page")
+        await _keys(app, pilot, "z", "1")
+        await _type(app, pilot, f"goto {pages}/form.html")
+        await _type(app, pilot, "I1 Ada Lovelace")
+        await _keys(app, pilot, "1")
+        app.clear_notifications()
+        save(app, "form")
         await _type(app, pilot, "B99")
         save(app, "error")
         app.clear_notifications()
@@ -95,6 +109,14 @@ async def take(base: str, pages: str) -> list[Path]:
         await pilot.press("c")
         await _settle(app, pilot)
         save(app, "changes")
+    app = StepdeckApp([LocalProvider()], images="halfcell", store=store, start_url=f"{base}/shop")
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        await _settle(app, pilot)
+        save(app, "narrow")
+        await _keys(app, pilot, "2")
+        save(app, "narrow-actions")
+        await _keys(app, pilot, "f1")
+        save(app, "help")
     store.close()
     return shots
 

@@ -108,6 +108,8 @@ class Action(_Model):
     field: str = ""  # what kind of field an input is: "text input", "slider", "dropdown", ...
     selector: str | None = None  # a CSS selector, for providers that address elements that way
     href: str | None = None
+    # [x, y, width, height] in viewport CSS pixels when observed (ids drawn on the screenshot)
+    box: list[int] | None = None
 
     @property
     def takes_value(self) -> bool:

@@ -8,9 +8,14 @@ from tests.support import settle  # noqa: E402
 
 
 async def open_tab(pilot, tab_id: str) -> None:
+    """Show a pane: the cockpit's page, actions or screenshot, or one of the tabs beside it."""
     from textual.widgets import TabbedContent
 
-    pilot.app.query_one(TabbedContent).active = tab_id
+    pane = tab_id.removeprefix("tab-")
+    if pane in ("page", "actions", "shot"):
+        pilot.app.main.action_show_pane(pane)
+    else:
+        pilot.app.query_one(TabbedContent).active = tab_id
     await settle(pilot)
 
 

@@ -57,7 +57,7 @@ async def test_click_beside_the_screenshot_does_nothing(debug_app, pages_server)
         # A click in the pane right of the picture (the letterbox) steps nothing.
         pane = tab.content_region
         assert pane.right > image.right, "the picture fills the pane: no letterbox at 140x40"
-        assert await pilot.click(ShotTab, offset=(image.right - pane.x, 2))
+        assert await pilot.click(ShotTab, offset=(image.right - tab.region.x, 2))
         await settle(pilot)
         assert len(app.current.results) == steps
 
@@ -77,7 +77,7 @@ async def test_z_enlarges_the_screenshot_and_z_again_restores_it(debug_app, page
         await settle(pilot)
         app.command_bar.focus()
         await pilot.press("escape")  # leave the command bar, as a person does before a key
-        await pilot.press("z")
+        await pilot.press("3", "z")  # the screenshot pane (one pane at a time at 80 columns)
         assert isinstance(app.screen.maximized, ShotTab)
         await pilot.press("z")  # the same key restores (not typed into the hidden bar)
         assert app.screen.maximized is None

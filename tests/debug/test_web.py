@@ -93,7 +93,7 @@ async def test_web_serves_the_app_to_a_browser(web_server, stepdeck_home):
             # The app's main screen: sidebar, header, the tabs, the footer's keys.
             assert "Sessions" in text
             assert "No session selected" in text
-            for tab in ("Page", "Actions", "Shot", "Timeline", "Console", "Network"):
+            for tab in ("Cockpit", "Page", "Timeline", "Console", "Network"):
                 assert tab in text
             assert "Help" in text and "New" in text
             assert not await page.evaluate("document.body.classList.contains('-closed')")

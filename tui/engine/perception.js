@@ -464,6 +464,7 @@
       }
       if (el === active) a.focused = true;
       if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
+      a.box = [Math.round(rect.left), Math.round(rect.top), Math.round(rect.width), Math.round(rect.height)];
       if (tag === "INPUT") {
         a.type = el.type;
         if (el.type === "checkbox" || el.type === "radio") a.checked = el.checked;
@@ -506,6 +507,7 @@
         a.selector = selectorOf(frame) + " >> internal:control=enter-frame >> " + a.selector;
         if (!a.category) a.category = "Frame";
         a.frame = true;
+        delete a.box; // relative to the frame, not to the screenshot
       }
       actions.push(a);
     }

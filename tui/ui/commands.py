@@ -15,22 +15,23 @@ class SessionCommands(Provider):
     """Sessions and the selected session's actions, as palette entries."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        app = self.app
+        main = getattr(self.app, "main", None)
+        if main is None:
+            return []
         out: list[tuple[str, Callable[[], object], str]] = [
-            ("New session", app.action_new_session, "Open a session on a provider"),
+            ("New session", main.action_new_session, "Open a session on a provider"),
         ]
-        views = getattr(app, "views", {})
-        current = getattr(app, "current", None)
-        for key, view in views.items():
+        for key, view in main.deck.views.items():
             label = f"Go to session: {view.name} ({view.session.id[:8]})"
-            out.append((label, partial(app.select_session, key), clean(view.url)))
+            out.append((label, partial(main.select_session, key), clean(view.url)))
+        current = main.deck.current
         if current is not None:
-            out.append((f"Close session: {current.name}", app.action_close_session, "Asks first"))
-            out.append(("Save session as profile", app.action_save_profile, "Cookies and storage"))
+            out.append((f"Close session: {current.name}", main.action_close_session, "Asks first"))
+            out.append(("Save session as profile", main.action_save_profile, "Cookies and storage"))
             if current.observation is not None:
                 for action in current.observation.actions:
                     label = f"Run {action.id}: {clean(action.description)[:60]}"
-                    out.append((label, partial(app.run_picked_action, action), action.role or ""))
+                    out.append((label, partial(main.run_picked_action, action), action.role or ""))
         return out
 
     async def discover(self) -> Hits:

@@ -14,6 +14,9 @@ import shlex
 from tui.model import ACTION_PREFIXES, StepRequest
 
 ID_RE = re.compile(rf"^[{''.join(ACTION_PREFIXES)}]\d+$", re.IGNORECASE)
+# A lone letter+number (`Z99`) is an id step too, if not one this page can have: it gets
+# the same "no such element" answer as an absent `B3`, never a trip to the agent.
+LONE_ID_RE = re.compile(r"^[A-Za-z]\d{1,5}$")
 _SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _BARE_SCHEMES = ("about:", "data:", "file:", "javascript:", "chrome:")
 _LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
@@ -89,6 +92,8 @@ def parse_command(text: str) -> StepRequest | None:
     rest = rest.strip()
     words = rest.split()
 
+    if not rest and LONE_ID_RE.match(head):
+        return StepRequest(type="auto", id=head.upper())
     if ID_RE.match(head):
         if not rest:
             return StepRequest(type="auto", id=head.upper())

@@ -1,7 +1,9 @@
-"""The tabs of the main area, one module each.
+"""The panes of the main screen, one module each.
 
-To add a tab, write a `SessionTab` subclass in its own module and append it to
-`TABS`: the app composes one pane per class and calls `show(view)` whenever
+`COCKPIT` are always on screen together at 120 columns (page | screenshot
+above actions); `LOWER` are the tabs beside the cockpit, one key away. To add a
+tab, write a `SessionTab` subclass in its own module and append it to `LOWER`:
+the main screen composes one pane per class and calls `show(view)` whenever
 the selected session changes or gets new data.
 """
 
@@ -18,7 +20,9 @@ from tui.ui.tabs.raw import RawTab
 from tui.ui.tabs.shot import ShotTab
 from tui.ui.tabs.timeline import TimelineTab
 
-TABS: list[type[SessionTab]] = [PageTab, ActionsTab, ShotTab, LogTab]
-TABS += [TimelineTab, ConsoleTab, NetworkTab, BrowserTabsTab, RawTab]  # debugging (issue 7)
+COCKPIT: list[type[SessionTab]] = [PageTab, ShotTab, ActionsTab]
+LOWER: list[type[SessionTab]] = [LogTab, TimelineTab, ConsoleTab, NetworkTab, BrowserTabsTab]
+LOWER += [RawTab]
+TABS = COCKPIT + LOWER
 
-__all__ = ["TABS", "ActionsTab", "LogTab", "PageTab", "SessionTab", "ShotTab"]
+__all__ = ["COCKPIT", "LOWER", "TABS", "ActionsTab", "LogTab", "PageTab", "SessionTab", "ShotTab"]

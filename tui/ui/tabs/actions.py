@@ -6,10 +6,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from tui.model import Action, BrowserAction
+from tui.ui.messages import RunAction
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
 
@@ -35,15 +35,10 @@ class ActionTable(DataTable):
 
 
 class ActionsTab(SessionTab):
+    """The action space; Enter on a row runs it (posting `RunAction`)."""
+
     TITLE = "Actions"
     TAB_ID = "tab-actions"
-
-    class Run(Message):
-        """The person picked a row: an element action or a browser action."""
-
-        def __init__(self, action: Action | BrowserAction) -> None:
-            super().__init__()
-            self.action = action
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -52,7 +47,7 @@ class ActionsTab(SessionTab):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="action-note", markup=False)
-        yield Input(compact=True, placeholder="filter actions…", id="action-filter")
+        yield Input(compact=True, placeholder="/ filter actions…", id="action-filter")
         table = ActionTable(id="action-table", cursor_type="row", zebra_stripes=True)
         table.add_column("id", key="id")
         table.add_column("category", key="category")
@@ -116,4 +111,7 @@ class ActionsTab(SessionTab):
     def _selected(self, event: DataTable.RowSelected) -> None:
         action = self._rows.get(str(event.row_key.value))
         if action is not None:
-            self.post_message(self.Run(action))
+            self.post_message(RunAction(action))
+
+    def open_filter(self) -> None:
+        self.query_one("#action-filter", Input).focus()

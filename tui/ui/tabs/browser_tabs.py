@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from tui.model import StepRequest, Tab
+from tui.ui.messages import RunStep
 from tui.ui.state import SessionView, clean
-from tui.ui.tabs.base import SessionTab
-from tui.ui.tabs.console import pane_active
+from tui.ui.tabs.base import SessionTab, pane_active
 
 
 class BrowserTabTable(DataTable):
@@ -45,11 +45,7 @@ class BrowserTabTable(DataTable):
         return tabs[self.cursor_row] if 0 <= self.cursor_row < len(tabs) else None
 
     def _run(self, request: StepRequest) -> None:
-        run_step = getattr(self.app, "run_step", None)
-        if run_step is None:
-            self.notify("This app cannot step sessions.", severity="error")
-            return
-        run_step(request)
+        self.post_message(RunStep(request))
 
 
 class BrowserTabsTab(SessionTab):
@@ -78,10 +74,10 @@ class BrowserTabsTab(SessionTab):
         table.add_column("url", key="url")
         yield table
 
-    def show(self, view: SessionView | None) -> None:
+    def show(self, view: SessionView | None, force: bool = False) -> None:
         # Drawn only while on show; a hidden tab draws when it next comes into view.
         self.view = view
-        if pane_active(self):
+        if force or pane_active(self):
             self.draw(view)
 
     def on_show(self) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent, Tab
 from tui.model import ConsoleMessage
 from tui.providers.base import StepdeckError
 from tui.ui.state import SessionView, clean
-from tui.ui.tabs.base import SessionTab
+from tui.ui.tabs.base import SessionTab, pane_active
 
 ERROR_LEVELS = frozenset({"error", "pageerror"})
 LEVEL_STYLES = {"error": "red", "pageerror": "bold red", "warning": "yellow", "dialog": "cyan"}
@@ -42,13 +42,6 @@ def set_badge(tab: SessionTab, count: int) -> None:
     content_tab = tabbed.get_tab(pane.id)
     if content_tab.label_text != label:
         content_tab.label = label
-
-
-def pane_active(tab: SessionTab) -> bool:
-    """Whether `tab` is the pane on show (hidden tabs defer their work)."""
-    tabbed = next((a for a in tab.ancestors if isinstance(a, TabbedContent)), None)
-    pane = tab.parent
-    return tabbed is None or (isinstance(pane, TabPane) and tabbed.active == pane.id)
 
 
 class SessionLogTab(SessionTab):
@@ -78,11 +71,11 @@ class SessionLogTab(SessionTab):
         self._dirty = False
         self.items: list = []
 
-    def show(self, view: SessionView | None) -> None:
+    def show(self, view: SessionView | None, force: bool = False) -> None:
         # Loads even while hidden: the label's count must stay true.
         self.view = view
         mark = (view.key, len(view.results), id(view.observation)) if view else None
-        if mark != self._mark:
+        if mark != self._mark or force:
             self._mark = mark
             self.draw(view)
 
@@ -108,7 +101,7 @@ class SessionLogTab(SessionTab):
     # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
     @work(exclusive=True, group="session-log", exit_on_error=False, description="session log")
     async def load(self, view: SessionView) -> None:
-        provider = getattr(self.app, "providers", {}).get(view.provider)
+        provider = self.providers.get(view.provider)
         if provider is None:
             self.post_message(self.Loaded(view.key, [], "this session's provider is not loaded"))
             return

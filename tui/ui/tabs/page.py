@@ -1,57 +1,115 @@
-"""Page: the page as markdown, in a read-only TextArea.
+"""Page: the page rendered for reading, element ids inline, Enter runs one.
 
-Textual's Markdown widget builds a widget per block and takes a minute on a
-large page; a TextArea mounts 1 MB in about a second and scrolls at once.
-Highlighting is dropped above `HIGHLIGHT_LIMIT` to keep big pages quick.
+The markdown becomes display lines once per page (`tui.ui.page_doc`); a big
+page is built in a thread so the UI never waits on it, then `PageView`
+paints only the rows on screen. The status line under it names the element
+or link target under the cursor.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import TextArea
+import asyncio
+from dataclasses import dataclass
 
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Static
+
+from tui.model import StepRequest
+from tui.ui.messages import RunAction, RunStep
+from tui.ui.page_doc import PageDoc, build
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
+from tui.ui.widgets.page_view import PageView
 
-HIGHLIGHT_LIMIT = 200_000
+# Pages up to this size are built on the spot (a few ms); bigger ones in a thread.
+INLINE_LIMIT = 60_000
 
 
-class PageView(TextArea):
-    """The page text, scrollable and selectable, never editable."""
-
-    def on_mount(self) -> None:
-        # A reader, not an editor: no highlighted [ ] pair around the first link.
-        self.match_cursor_bracket = False
+@dataclass
+class _Source:
+    markdown: str
+    actions: list
 
 
 class PageTab(SessionTab):
     TITLE = "Page"
     TAB_ID = "tab-page"
 
+    class Built(Message):
+        def __init__(self, source: object, doc: PageDoc) -> None:
+            super().__init__()
+            self.source, self.doc = source, doc
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._shown: str | None = None
+        self._shown: object = None
 
     def compose(self) -> ComposeResult:
-        yield PageView(
-            "",
-            language="markdown",
-            read_only=True,
-            soft_wrap=True,
-            highlight_cursor_line=False,
-            id="page-view",
-            theme="css",
-        )
+        yield PageView(id="page-view")
+        yield Static("", id="page-status", markup=False)
 
     def draw(self, view: SessionView | None) -> None:
-        if view is None or view.observation is None:
-            text = "" if view is None else "(waiting for the first look at this page…)"
-        else:
-            text = clean(view.observation.markdown) or "(this page has no text)"
-        if text == self._shown:
+        observation = view.observation if view else None
+        source: object = observation if observation is not None else (view.key if view else None)
+        if source is self._shown or (source == self._shown and not observation):
             return
-        self._shown = text
-        area = self.query_one(PageView)
-        area.language = "markdown" if len(text) <= HIGHLIGHT_LIMIT else None
-        area.load_text(text)
-        area.scroll_home(animate=False)
+        self._shown = source
+        if observation is None:
+            text = "" if view is None else "(waiting for the first look at this page…)"
+            if view is not None and not view.session.status.is_live:
+                text = "(this session has ended and the store kept no page for it)"
+            self.query_one(PageView).load(build(text))
+            return
+        markdown = observation.markdown or "(this page has no text)"
+        if len(markdown) <= INLINE_LIMIT:
+            self.query_one(PageView).load(build(markdown, observation.actions))
+        else:
+            self.query_one("#page-status", Static).update(
+                f"reading a {len(markdown) // 1024:,} KB page…"
+            )
+            self._build(observation, markdown)
+
+    @work(exclusive=True, group="page-build", exit_on_error=False, description="page build")
+    async def _build(self, source: object, markdown: str) -> None:
+        actions = list(getattr(source, "actions", []))
+        doc = await asyncio.to_thread(build, markdown, actions)
+        self.post_message(self.Built(source, doc))
+
+    @on(Built)
+    def _built(self, event: Built) -> None:
+        if event.source is self._shown:
+            self.query_one(PageView).load(event.doc)
+
+    @on(PageView.Focused)
+    def _focused(self, event: PageView.Focused) -> None:
+        status = self.query_one("#page-status", Static)
+        target = event.target
+        if target is None:
+            count = len(self.query_one(PageView).doc.targets)
+            status.update(Text(f"→/← move between {count} ids and links · Enter runs", "dim"))
+            return
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(clean(target.label)[:80], style="bold")
+        if target.href:
+            line.append("  → ")
+            line.append(clean(target.href), style="underline")
+        if target.action_id:
+            line.append("  · Enter runs it", style="dim")
+        status.update(line)
+
+    @on(PageView.Run)
+    def _run(self, event: PageView.Run) -> None:
+        target = event.target
+        observation = self.view.observation if self.view else None
+        action = observation.action(target.action_id) if observation and target.action_id else None
+        if action is not None:
+            self.post_message(RunAction(action))
+        elif target.href and not target.href.startswith(("javascript:", "#")):
+            self.post_message(RunStep(StepRequest(type="goto", url=target.href)))
+
+    @property
+    def text(self) -> str:
+        return self.query_one(PageView).text

@@ -16,8 +16,7 @@ from textual.widgets import TextArea
 
 from tui.model import Observation, StepResult
 from tui.ui.state import SessionView, clean
-from tui.ui.tabs.base import SessionTab
-from tui.ui.tabs.console import pane_active
+from tui.ui.tabs.base import SessionTab, pane_active
 
 
 def _plain(value: Any) -> Any:
@@ -95,17 +94,17 @@ class RawTab(SessionTab):
     def compose(self) -> ComposeResult:
         yield RawView("", read_only=True, soft_wrap=True, id="raw-view")
 
-    def show(self, view: SessionView | None) -> None:
+    def show(self, view: SessionView | None, force: bool = False) -> None:
         # Drawn only while on show; a hidden tab draws when it next comes into view.
         self.view = view
-        if pane_active(self):
+        if force or pane_active(self):
             self.draw(view)
 
     def on_show(self) -> None:
         self.draw(self.view)
 
     def draw(self, view: SessionView | None) -> None:
-        provider = getattr(self.app, "providers", {}).get(view.provider) if view else None
+        provider = self.providers.get(view.provider) if view else None
         exchange = getattr(provider, "last_exchange", None)
         mark = (view.key, id(view.last), id(view.observation), id(exchange)) if view else None
         if mark == self._mark:

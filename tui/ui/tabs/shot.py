@@ -16,6 +16,7 @@ from textual.geometry import Offset, Size
 from textual.widgets import Static
 
 from tui.model import Observation, StepRequest
+from tui.ui.messages import RunAction, RunStep
 from tui.ui.state import SessionView
 from tui.ui.tabs.base import SessionTab
 
@@ -84,45 +85,110 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+def draw_marks(png: bytes, actions: list, viewport: tuple[int, int]) -> bytes:
+    """The screenshot with each element's id drawn over its box (set-of-marks).
+
+    Drawn onto the picture itself, so every renderer (halfcell included) shows it.
+    """
+    from PIL import Image, ImageDraw
+
+    with Image.open(io.BytesIO(png)) as source:
+        picture = source.convert("RGB")
+    scale_x = picture.width / viewport[0] if viewport[0] else 1.0
+    scale_y = picture.height / viewport[1] if viewport[1] else 1.0
+    draw = ImageDraw.Draw(picture)
+    size = max(12, picture.height // 40)
+    try:
+        from PIL import ImageFont
+
+        font = ImageFont.load_default(size=size)
+    except Exception:  # an old Pillow: the bitmap font
+        font = None
+    for action in actions:
+        box = getattr(action, "box", None)
+        if not box or len(box) != 4:
+            continue
+        x, y, w, h = (box[0] * scale_x, box[1] * scale_y, box[2] * scale_x, box[3] * scale_y)
+        if x + w < 0 or y + h < 0 or x > picture.width or y > picture.height:
+            continue
+        color = MARK_COLORS.get(action.id[:1], (255, 0, 128))
+        draw.rectangle([x, y, x + w, y + h], outline=color, width=2)
+        left, top, right, bottom = draw.textbbox((0, 0), action.id, font=font)
+        label_y = max(0, y - (bottom - top) - 4)
+        draw.rectangle([x, label_y, x + right - left + 6, label_y + bottom - top + 4], fill=color)
+        draw.text((x + 3 - left, label_y + 2 - top), action.id, fill=(255, 255, 255), font=font)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+MARK_COLORS = {
+    "L": (37, 99, 235),
+    "B": (220, 38, 38),
+    "I": (22, 163, 74),
+    "F": (147, 51, 234),
+    "O": (202, 138, 4),
+    "M": (219, 39, 119),
+}
+
+
+def action_at(actions: list, point: tuple[float, float]):
+    """The smallest element whose box holds a viewport point (None when none does)."""
+    hits = []
+    for action in actions:
+        box = getattr(action, "box", None)
+        if box and box[0] <= point[0] <= box[0] + box[2] and box[1] <= point[1] <= box[1] + box[3]:
+            hits.append((box[2] * box[3], action))
+    return min(hits, key=lambda hit: hit[0])[1] if hits else None
+
+
 class ShotTab(SessionTab):
-    TITLE = "Shot"
+    """The current screenshot of the selected session; `m` draws the ids on it.
+
+    Clicking the picture clicks the page there; with the ids drawn, clicking an
+    id's box steps that element (like typing its id).
+    """
+
+    TITLE = "Screenshot"
     TAB_ID = "tab-shot"
-    ALLOW_MAXIMIZE = True  # z enlarges the screenshot to the whole screen
+    can_focus = True
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._shown: bytes | None = None
-        self._focus_before = None  # what had focus before z enlarged this pane
+        self._shown: object = None
+        self._marks = False
 
-    def on_mount(self) -> None:
-        self.watch(self.screen, "maximized", self._maximized, init=False)
+    @property
+    def marks(self) -> bool:
+        return self._marks
 
-    def _maximized(self, maximized) -> None:
-        """Enlarged (z): take focus, so keys reach the app, not the hidden command bar.
-
-        Without this a second z (or any letter) would be typed into the command
-        bar, which keeps focus while hidden behind the enlarged screenshot.
-        """
-        if maximized is self:
-            self._focus_before = self.screen.focused
-            self.can_focus = True
-            self.focus()
-        elif self.can_focus:
-            self.can_focus = False
-            before, self._focus_before = self._focus_before, None
-            if before is not None and before.is_attached and before.focusable:
-                before.focus()
+    @marks.setter
+    def marks(self, on: bool) -> None:
+        self._marks = on
+        self.border_subtitle = "ids shown (m)" if on else ""
+        self.show(self.view, force=True)
 
     def compose(self) -> ComposeResult:
-        image_class = getattr(self.app, "image_class", None)
         yield Static("(no screenshot)", id="shot-note", markup=False)
-        if image_class is not None:
-            image = image_class(id="shot-image")
+        if self.image_class is not None:
+            image = self.image_class(id="shot-image")
             image.tooltip = "Click the picture to click the page there"
             yield image
 
+    def picture(self, view: SessionView | None) -> bytes | None:
+        """The PNG to show: the current observation's, with the ids when marks are on."""
+        observation = view.observation if view else None
+        png = observation.screenshot if observation else None
+        if png and self._marks and observation is not None:
+            try:
+                return draw_marks(png, observation.actions, viewport_of(observation))
+            except Exception:  # an unreadable PNG: show it as it is
+                return png
+        return png
+
     def draw(self, view: SessionView | None) -> None:
-        png = view.observation.screenshot if view and view.observation else None
+        observation = view.observation if view else None
+        png = observation.screenshot if observation else None
         note = self.query_one("#shot-note", Static)
         images = self.query("#shot-image")
         if png is None:
@@ -131,15 +197,22 @@ class ShotTab(SessionTab):
         elif not images:
             note.update("Screenshots are off (--images none).")
         note.display = png is None or not images
+        mark = (id(observation), png is not None, self._marks)
+        self.shown_png = png
         if images:
             image = images.first()
             image.display = png is not None
-            if png != self._shown:
-                self._shown = png
-                image.image = io.BytesIO(png) if png else None
+            if mark != self._shown:
+                self._shown = mark
+                picture = self.picture(view)
+                image.image = io.BytesIO(picture) if picture else None
 
     def click_request(self, screen_offset: Offset) -> StepRequest | None:
-        """The `click_xy` step for a click at this screen cell, None if not on the picture."""
+        """The step for a click at this screen cell, None if not on the picture.
+
+        With the ids drawn, a click inside an element's box steps that element;
+        otherwise it is a `click_xy` at that point of the page.
+        """
         view = self.view
         observation = view.observation if view else None
         images = self.query("#shot-image")
@@ -153,6 +226,10 @@ class ShotTab(SessionTab):
         point = page_point(screen_offset - region.offset, cells, viewport_of(observation))
         if point is None:
             return None
+        if self._marks:
+            action = action_at(observation.actions, point)
+            if action is not None:
+                return StepRequest(id=action.id)
         return StepRequest(type="click_xy", x=point[0], y=point[1])
 
     def on_click(self, event: events.Click) -> None:
@@ -160,10 +237,10 @@ class ShotTab(SessionTab):
         if request is None:
             return
         event.stop()
-        why = self.missing(self.view, "click_xy")
+        observation = self.view.observation if self.view else None
+        action = observation.action(request.id) if observation and request.id else None
+        why = self.missing(self.view, "click_xy") if action is None else None
         if why is not None:  # e.g. Notte: no click at a point; nothing is sent
-            self.app.notify(why, title="Pick an element id instead", severity="warning")
+            self.notify(why, title="Pick an element id instead", severity="warning")
             return
-        run_step = getattr(self.app, "run_step", None)
-        if run_step is not None:
-            run_step(request)
+        self.post_message(RunAction(action) if action is not None else RunStep(request))

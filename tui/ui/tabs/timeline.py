@@ -28,8 +28,8 @@ from tui.providers.base import StepdeckError
 from tui.records.diff import diff_steps, page_state, render_diff
 from tui.records.export import export_session, once
 from tui.ui.state import SessionView, clean
-from tui.ui.tabs.base import SessionTab
-from tui.ui.tabs.console import clock, pane_active
+from tui.ui.tabs.base import SessionTab, pane_active
+from tui.ui.tabs.console import clock
 from tui.ui.tabs.log import OUTCOME_STYLES
 
 HIGHLIGHT_LIMIT = 200_000
@@ -266,14 +266,13 @@ class TimelineTab(SessionTab):
                 "", language="markdown", read_only=True, soft_wrap=True, id="timeline-page"
             )
             with Vertical(id="timeline-shot-box"):
-                image_class = getattr(self.app, "image_class", None)
-                if image_class is not None:
-                    yield image_class(id="timeline-shot-image")
+                if self.image_class is not None:
+                    yield self.image_class(id="timeline-shot-image")
 
-    def show(self, view: SessionView | None) -> None:
+    def show(self, view: SessionView | None, force: bool = False) -> None:
         # Drawn only while on show; a hidden tab draws when it next comes into view.
         self.view = view
-        if pane_active(self):
+        if force or pane_active(self):
             self.draw(view)
 
     def on_show(self) -> None:
@@ -302,7 +301,7 @@ class TimelineTab(SessionTab):
     # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
     @work(exclusive=True, group="timeline", exit_on_error=False, description="timeline")
     async def load(self, view: SessionView) -> None:
-        store = getattr(self.app, "store", None)
+        store = self.store
         note = ""
         stored: list = []
         if store is None:
@@ -314,7 +313,7 @@ class TimelineTab(SessionTab):
                 note = f"the store could not be read ({exc}): showing this app's steps only"
         console: list[ConsoleMessage] = []
         network: list[NetworkRequest] = []
-        provider = getattr(self.app, "providers", {}).get(view.provider)
+        provider = self.providers.get(view.provider)
         if provider is not None and view.session.status.is_live:
             try:
                 if provider.capabilities.console:
@@ -425,7 +424,7 @@ class TimelineTab(SessionTab):
 
     def export(self) -> None:
         """Export the selected session (store + live logs) into the exports folder."""
-        store = getattr(self.app, "store", None)
+        store = self.store
         if self.view is None or store is None:
             why = "no session selected" if self.view is None else "there is no store to export from"
             self.notify(f"Nothing to export: {why}.", severity="warning", markup=False)
@@ -434,11 +433,11 @@ class TimelineTab(SessionTab):
 
     @work(group="timeline-export", exit_on_error=False, description="export")
     async def _export(self, view: SessionView) -> None:
-        provider = getattr(self.app, "providers", {}).get(view.provider)
+        provider = self.providers.get(view.provider)
         live = provider if provider is not None and view.session.status.is_live else None
         try:
             result = await export_session(
-                view.session.id, provider=view.provider, store=self.app.store, live=live
+                view.session.id, provider=view.provider, store=self.store, live=live
             )
         except StepdeckError as exc:
             self.notify(

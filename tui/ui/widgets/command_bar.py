@@ -8,20 +8,22 @@ from textual.widgets import Input
 
 from tui.ui.parse import completions
 
-PLACEHOLDER = "B3 · I1 hello --enter · goto example.com · back · scroll down · or ask in words"
+PLACEHOLDER = ": B3 · I1 hello --enter · goto example.com · back · scroll down · or ask in words"
 
 
 class CommandBar(Input):
-    """An Input with id completion and a history walked with up/down."""
+    """An Input with id completion and a history walked with up/down.
+
+    `:` (from the panes) brings the keys here; Escape hands them back.
+    """
 
     BINDINGS = [
         Binding("up", "history(-1)", "Previous command", show=False, id="command.history_back"),
         Binding("down", "history(1)", "Next command", show=False, id="command.history_forward"),
-        Binding("escape", "leave", "Leave the command bar", show=False, id="command.leave"),
     ]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(placeholder=PLACEHOLDER, **kwargs)
+        super().__init__(placeholder=PLACEHOLDER, compact=True, **kwargs)
         self.history: list[str] = []
         self._cursor = 0
         self._draft = ""
@@ -35,10 +37,6 @@ class CommandBar(Input):
         if line and (not self.history or self.history[-1] != line):
             self.history.append(line)
         self._cursor = len(self.history)
-
-    def action_leave(self) -> None:
-        """Hand the keys back to the app (n, x, r, 1-4 ... work outside the bar)."""
-        self.screen.focus_next()
 
     def action_history(self, delta: int) -> None:
         if not self.history:

@@ -1,0 +1,105 @@
+"""The pure parts of the UI (no Textual): the deck's state changes, the sidebar, the page doc."""
+
+from __future__ import annotations
+
+import time
+
+from static_provider import CHECKOUT_ACTIONS, CHECKOUT_MARKDOWN, SHOP_ACTIONS, SHOP_MARKDOWN, T0
+
+from tui.model import Observation, Session, SessionStatus, StepRequest, StepResult, StepStatus
+from tui.ui.page_doc import TOKEN, build, wrap
+from tui.ui.state import Deck, SessionView, sidebar_rows
+
+
+def session(sid: str, title: str = "", live: bool = True, url: str = "") -> Session:
+    status = SessionStatus.ACTIVE if live else SessionStatus.ENDED
+    return Session(id=sid, title=title, status=status, created_at=T0, url=url)
+
+
+def test_deck_adds_live_sessions_keeps_ended_from_the_store_and_selects_the_next():
+    deck = Deck()
+    deck.sessions_loaded("local", [session("a"), session("b"), session("gone", live=False)])
+    assert list(deck.views) == ["local/a", "local/b"]
+    deck.stored_loaded([session("old"), session("a")])
+    assert deck.views["local/old"].stored and not deck.views["local/old"].session.status.is_live
+    assert deck.views["local/a"].session.status.is_live  # the provider's word wins
+    deck.selected = "local/b"
+    view, next_key = deck.closed("local/b")
+    assert view is not None and next_key == "local/a"
+    assert [v.key for v in deck.ordered()] == ["local/a", "local/old"]
+
+
+def test_a_failed_step_is_recorded_once_and_leaves_the_session_live():
+    deck = Deck()
+    deck.sessions_loaded("local", [session("a")])
+    deck.step_started("local/a")
+    failed = StepResult(status=StepStatus.ERROR, success=False, message="no B3")
+    view = deck.step_done("local/a", failed)
+    assert view.error == "no B3" and not view.busy and view.session.status.is_live
+    assert len(view.results) == 1 and view.step_count == 1
+    ok = StepResult(request=StepRequest(id="B1"), observation=Observation(markdown="x"))
+    deck.step_done("local/a", ok)
+    assert view.error is None and view.observation.markdown == "x"
+    gone = StepResult(status=StepStatus.ERROR, success=False, message="closed")
+    deck.step_failed("local/a", gone, gone=True)
+    assert not view.session.status.is_live and len(view.results) == 3
+
+
+def test_sidebar_rows_fold_ended_sessions_and_keyless_providers_share_a_line():
+    views = [
+        SessionView("local", session("a", "Shop", url="http://h/shop")),
+        SessionView("local", session("b", "Shop", url="http://h/cart")),
+        SessionView("local", session("c", "Old", live=False)),
+    ]
+    labels = {"local": "Local", "notte": "Notte", "multion": "MultiOn"}
+    hints = {"notte": "set NOTTE_API_KEY", "multion": "set MULTION_API_KEY"}
+    rows = sidebar_rows(views, labels, hints)
+    assert [r.kind for r in rows] == ["heading", "session", "session", "fold", "note"]
+    assert rows[1].twin and rows[2].twin and rows[3].text == "▸ ended (1)"
+    assert rows[4].text == "no key: Notte · MultiOn"
+    rows = sidebar_rows(views, labels, hints, unfolded={"local"})
+    assert [r.id for r in rows if r.kind == "session"][-1] == "local/c"
+    rows = sidebar_rows(views, labels, {}, needle="old")  # a filter opens the fold
+    assert [r.id for r in rows if r.kind == "session"] == ["local/c"]
+
+
+def test_page_doc_renders_markdown_for_reading_with_ids_inline():
+    doc = build(SHOP_MARKDOWN, SHOP_ACTIONS)
+    lines = doc.text.split("\n")
+    assert "Corner Shop" in lines and "Featured" in lines  # headings without '#'
+    assert any(line.startswith("• ") for line in lines)  # bullets
+    assert "**" not in doc.text and "](" not in doc.text  # emphasis and targets not inline
+    assert "[bold]not markup[/]" in doc.text  # text, never markup
+    assert "I2 Sort by: Price ▾" in doc.text
+    table = [line for line in lines if "│" in line]
+    assert len(table) == 3 and len({line.index("│") for line in table}) == 1  # aligned
+    ids = [t.action_id for t in doc.targets if t.action_id]
+    assert ids[:5] == ["L1", "L2", "I1", "B1", "I2"]
+    link = next(t for t in doc.targets if not t.action_id)
+    assert link.label == "Brass desk lamp" and link.href == "/shop/product/brass-lamp"
+
+
+def test_page_doc_masks_passwords_and_lists_elements_the_text_lacks():
+    doc = build(CHECKOUT_MARKDOWN, CHECKOUT_ACTIONS)
+    assert "hunter2" not in doc.text and 'I3 Password: "••••"' in doc.text
+    doc = build("# Plain page\n\nNo ids in this text.", CHECKOUT_ACTIONS)
+    assert 'I1 Full name: "Ada Lovelace"' in doc.text and "B2 Place order" in doc.text
+    assert 'I3 Password: "••••"' in doc.text
+
+
+def test_token_format_matches_the_engine():
+    found = TOKEN.findall('[B2 Add to cart] [I1 Search: "kindle"] [I4 Country: France ▾]')
+    assert found == [("B2", "Add to cart"), ("I1", 'Search: "kindle"'), ("I4", "Country: France ▾")]
+
+
+def test_a_megabyte_page_builds_and_wraps_quickly():
+    words = " ".join(f"word{k}" for k in range(30))
+    parts = [f"Paragraph {n}: {words}. [L{n} item {n}]" for n in range(4000)]
+    markdown = "# Big page\n\n" + "\n\n".join(parts)
+    assert len(markdown) > 900_000
+    started = time.perf_counter()
+    doc = build(markdown)
+    rows = wrap(doc, 70)
+    took = time.perf_counter() - started
+    assert len(rows) > len(doc.lines) and max(e - s for _, s, e in rows) <= 70
+    assert took < 5  # generous on a loaded machine; `make bench` holds the real number

@@ -1,0 +1,161 @@
+"""What the provider workers and the live follower post back onto the UI's turn.
+
+Plain dataclasses (posting's `messages.py`): a worker never touches a widget,
+it posts one of these and the main screen applies it to the state and redraws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from tui.errors import StepdeckError
+from tui.model import Event, LogEntry, Observation, Session, StepRequest, StepResult
+
+
+@dataclass
+class SessionsLoaded(Message):
+    """A provider listed its sessions."""
+
+    provider: str
+    sessions: list[Session]
+
+
+@dataclass
+class Booted(Message):
+    """Every provider has started (or failed to): "Starting…" becomes what there is."""
+
+
+@dataclass
+class StoredLoaded(Message):
+    """Sessions the store knows of (ended ones included)."""
+
+    sessions: list[Session]
+
+
+@dataclass
+class SessionCreated(Message):
+    """A new session, its first look, and the command to run first (if any)."""
+
+    provider: str
+    session: Session
+    observation: Observation | None
+    first: str | None
+
+
+@dataclass
+class Observed(Message):
+    """A fresh look at a session's page."""
+
+    key: str
+    observation: Observation
+
+
+@dataclass
+class StepDone(Message):
+    """A provider answered a step."""
+
+    key: str
+    result: StepResult
+    typed: str | None
+    answered: float  # perf_counter() when the provider answered
+    queued_ms: float  # from the person's Enter to the provider call
+
+
+@dataclass
+class StepFailed(Message):
+    """A step raised instead of answering."""
+
+    key: str
+    request: StepRequest
+    error: StepdeckError
+    typed: str | None
+
+
+@dataclass
+class StepProgress(Message):
+    """A streamed step's progress (MultiOn)."""
+
+    key: str
+    entry: LogEntry
+
+
+@dataclass
+class SessionClosed(Message):
+    key: str
+
+
+@dataclass
+class SessionChanged(Message):
+    """A provider answered with a session's new state (pause, resume)."""
+
+    key: str
+    session: Session
+
+
+@dataclass
+class StoredPage(Message):
+    """The last recorded page of an ended session, read back from the store."""
+
+    key: str
+    observation: Observation | None
+
+
+@dataclass
+class Extracted(Message):
+    """Items extracted from the page of a session."""
+
+    key: str
+    items: list
+    schema: dict
+    typed: str | None
+
+
+@dataclass
+class ServerFound(Message):
+    """A `stepdeck serve` answers at this url: offer to attach."""
+
+    url: str
+
+
+@dataclass
+class LiveEvent(Message):
+    """An event from a provider's live stream (another client stepped, a tab opened...)."""
+
+    provider: str
+    event: Event
+
+
+@dataclass
+class LiveRefreshed(Message):
+    """What a live event changed: the session, and its page when it is selected."""
+
+    key: str
+    kinds: set[str]
+    session: Session | None
+    observation: Observation | None
+
+
+@dataclass
+class Failed(Message):
+    """A failure outside a step (start, create, close, observe): one error path."""
+
+    what: str
+    error: StepdeckError
+    modal: bool = False
+
+
+@dataclass
+class RunAction(Message):
+    """A pane asks to run an element or browser action (asking for a value if needed)."""
+
+    action: object  # Action | BrowserAction
+
+
+@dataclass
+class RunStep(Message):
+    """A pane asks to run a ready step (a screenshot click, a tab switch)."""
+
+    request: StepRequest
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,165 @@
+"""Stepping the selected session: the command bar's line, a picked action, a ready step.
+
+A mixin of the main screen (it needs `deck`, `providers`, `work`, `command_bar`
+and `notify`); kept apart so the screen module holds layout and messages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from time import perf_counter
+
+from tui.errors import StepdeckError
+from tui.model import Action, BrowserAction, Param, StepRequest
+from tui.ui.parse import parse_command
+from tui.ui.screens.ask_value import AskValueScreen
+from tui.ui.screens.extract import schema_for
+from tui.ui.widgets.session_header import SessionHeader
+from tui.ui.widgets.session_list import SessionList
+
+# Browser actions whose one parameter maps onto a StepRequest field.
+_BROWSER_FIELD = {"goto": "url", "new_tab": "url", "press_key": "key", "wait": "value"}
+_BROWSER_FIELD |= {"switch_tab": "index", "close_tab": "index"}
+
+
+class Stepping:
+    """run_line, run_step, run_extract, run_picked_action; pause and save-profile."""
+
+    def run_line(self, line: str) -> None:
+        """Run what was typed in the command bar (kept there until it succeeds)."""
+        view = self.current
+        text = line.strip()
+        if not text:
+            return
+        if text.lower().startswith("extract ") and view is not None and not view.asking:
+            self.run_extract(text[len("extract ") :], typed=line)
+            return
+        if view is not None and view.asking:
+            request: StepRequest | None = StepRequest(type="command", cmd=text)
+        else:
+            request = parse_command(text)
+        if request is None:
+            return
+        if request.id and view is not None and view.observation is not None:
+            caps = getattr(self.providers.get(view.provider), "capabilities", None)
+            knows_ids = caps is None or getattr(caps, "action_space", True)
+            if knows_ids and view.observation.action(request.id) is None:
+                self.show_error(
+                    f"No {request.id} on this page",
+                    StepdeckError(
+                        f"{request.id} is not an element of this page",
+                        "pick an id from the page or the Actions pane (2), or r to look again",
+                    ),
+                )
+                return
+        self.run_step(request, typed=line)
+
+    def run_extract(self, spec: str, typed: str | None = None) -> None:
+        """`extract name, price, url` (or a JSON schema): the page's items as a table."""
+        view = self.current
+        if view is None:
+            return
+        try:
+            schema = schema_for(spec)
+        except ValueError as exc:
+            self.notify(f"{exc}", title="Cannot extract", severity="error")
+            return
+        provider = self.providers[view.provider]
+        if not provider.capabilities.extract:
+            self.notify(provider.capabilities.reason("extract"), severity="warning")
+            return
+        self.notify("Extracting…", timeout=2)
+        self.work.extract(view.key, schema, typed)
+
+    def run_step(self, request: StepRequest, typed: str | None = None) -> bool:
+        """Start one step on the selected session; False when it cannot start."""
+        submitted = perf_counter()
+        view = self.current
+        if view is None:
+            self.notify("No session selected: press n to open one.", severity="warning")
+            return False
+        if not view.session.status.is_live:
+            self.notify("This session has ended: press n for a new one.", severity="warning")
+            return False
+        if view.busy:
+            self.notify("A step is still running on this session.", severity="warning")
+            return False
+        if "request_id" in StepRequest.model_fields and not getattr(request, "request_id", None):
+            request = request.model_copy(update={"request_id": uuid.uuid4().hex[:16]})
+        rid = getattr(request, "request_id", None)
+        if rid:
+            view.request_ids.add(rid)
+        self.deck.step_started(view.key)
+        self.query_one(SessionList).update_row(view)
+        self.query_one(SessionHeader).show(view)
+        self.work.step(view.key, request, typed, submitted)
+        return True
+
+    def run_picked_action(self, action: Action | BrowserAction) -> None:
+        """Run an element or browser action, asking for a value where it takes one."""
+        view = self.current
+        if isinstance(action, Action):
+            if action.params:
+                param = action.params[0]
+                what = f"{action.id}: {action.description}"
+
+                def answer(reply: tuple[str, bool] | None) -> None:
+                    if reply is not None:
+                        value, enter = reply
+                        self.run_step(StepRequest(id=action.id, value=value, enter=enter))
+
+                self.app.push_screen(AskValueScreen(what, param, action.value), answer)
+            else:
+                self.run_step(StepRequest(id=action.id))
+            return
+        field = _BROWSER_FIELD.get(action.name)
+        if field is None:
+            self.run_step(StepRequest(type=action.name))
+            return
+        param = action.params[0] if action.params else Param(name=field)
+        current = view.url if view and field == "url" else None
+
+        def browser_answer(reply: tuple[str, bool] | None) -> None:
+            if reply is None:
+                return
+            value = reply[0].strip()
+            if field == "index":
+                if not value.isdigit():
+                    self.notify("A tab number, please (0, 1, 2…).", severity="warning")
+                    return
+                self.run_step(StepRequest(type=action.name, index=int(value)))
+            elif field == "url":
+                request = parse_command(f"goto {value}") if value else None
+                if request is not None and request.url:
+                    self.run_step(StepRequest(type=action.name, url=request.url))
+            else:
+                self.run_step(StepRequest(type=action.name, **{field: value}))
+
+        self.app.push_screen(AskValueScreen(action.description, param, current), browser_answer)
+
+    def action_save_profile(self) -> None:
+        """Ask a name, then save the selected session's cookies and storage under it."""
+        from tui.ui.screens.save_profile import SaveProfileScreen
+
+        view = self.current
+        if view is None or not view.session.status.is_live:
+            self.notify("No live session selected.", severity="warning")
+            return
+        key = view.key
+
+        def named(name: str | None) -> None:
+            if name:
+                self.work.save_profile(key, name)
+
+        self.app.push_screen(SaveProfileScreen(view.name, view.session.profile), named)
+
+    def action_toggle_pause(self) -> None:
+        view = self.current
+        if view is None or not view.session.status.is_live:
+            self.notify("No live session selected.", severity="warning")
+            return
+        caps = getattr(self.providers.get(view.provider), "capabilities", None)
+        if caps is not None and not caps.pause:
+            self.notify(caps.reason("pause"), title="Cannot pause", severity="warning")
+            return
+        self.work.set_paused(view.key, not view.paused)

@@ -1,0 +1,279 @@
+"""The page for reading: a Line API view that renders only the rows on screen.
+
+Textual's Markdown widget mounts a widget per block (a minute for a 1 MB
+page); a TextArea shows markdown source. This view takes a `PageDoc` (built
+off the UI's turn), wraps it to the width and paints the visible rows only.
+The cursor stops on element ids and links (right/left, or click); Enter on
+an id runs it like the Actions table; the focused link's target is shown
+in the status line under the view, never inline.
+"""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.ui.page_doc import PageDoc, Target, wrap
+
+KIND_STYLES = {
+    "h1": Style(bold=True, underline=True, color="bright_cyan"),
+    "h2": Style(bold=True, color="bright_cyan"),
+    "h3": Style(bold=True, color="cyan"),
+    "h4": Style(bold=True),
+    "h5": Style(bold=True, italic=True),
+    "h6": Style(italic=True),
+    "code": Style(color="bright_green"),
+    "rule": Style(dim=True),
+    "quote": Style(italic=True, dim=True),
+}
+SPAN_STYLES = {
+    "strong": Style(bold=True),
+    "em": Style(italic=True),
+    "code": Style(color="bright_green", bgcolor="grey15"),
+    "link": Style(color="bright_blue", underline=True),
+    "img": Style(color="magenta", dim=True),
+    "id": Style(color="black", bgcolor="bright_yellow"),
+}
+ID_PREFIX_STYLE = Style(bold=True)
+FOCUS_STYLE = Style(color="black", bgcolor="bright_white", bold=True, reverse=False)
+CURSOR_ROW_STYLE = Style(bgcolor="grey23")
+
+
+class PageView(ScrollView, can_focus=True):
+    """Read-only page: wrapped lines, id chips, a cursor that stops on targets."""
+
+    DEFAULT_CSS = "PageView { height: 1fr; }"
+
+    BINDINGS = [
+        Binding(
+            "enter", "run", "Run id", id="page.run", tooltip="Run the element under the cursor"
+        ),
+        Binding("right", "next_target", "Next id", show=False, id="page.next"),
+        Binding("left", "previous_target", "Previous id", show=False, id="page.previous"),
+        Binding("down", "cursor(1)", "Down", show=False, id="page.down"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="page.up"),
+        Binding("pagedown", "cursor_page(1)", "Page down", show=False, id="page.page_down"),
+        Binding("pageup", "cursor_page(-1)", "Page up", show=False, id="page.page_up"),
+        Binding("home", "cursor_to(0)", "Top", show=False, id="page.home"),
+        Binding("end", "cursor_to(-1)", "Bottom", show=False, id="page.end"),
+    ]
+
+    class Focused(Message):
+        """The cursor moved onto a target (None: onto plain text)."""
+
+        def __init__(self, target: Target | None) -> None:
+            super().__init__()
+            self.target = target
+
+    class Run(Message):
+        """Enter on a target: run its element (or follow its link)."""
+
+        def __init__(self, target: Target) -> None:
+            super().__init__()
+            self.target = target
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.doc = PageDoc([], [], "")
+        self.rows: list[tuple[int, int, int]] = []
+        self._wrapped_for = -1
+        self.cursor = 0  # a row
+        self.focused: int | None = None  # index into doc.targets
+        self._row_of_line: list[int] = []
+        self._cache: dict[tuple[int, bool, int | None], list[Segment]] = {}
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def load(self, doc: PageDoc) -> None:
+        """Show a page from its top."""
+        self.doc = doc
+        self._wrapped_for = -1
+        self.cursor = 0
+        self.focused = None
+        self._rewrap()
+        self.scroll_to(0, 0, animate=False)
+        self.post_message(self.Focused(None))
+
+    def _rewrap(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width or 80
+        if width == self._wrapped_for:
+            return
+        self._wrapped_for = width
+        self.rows = wrap(self.doc, width - 1)
+        first: list[int] = [0] * len(self.doc.lines)
+        for r in range(len(self.rows) - 1, -1, -1):
+            first[self.rows[r][0]] = r
+        self._row_of_line = first
+        self._cache.clear()
+        self.virtual_size = Size(width, len(self.rows))
+        self.cursor = min(self.cursor, max(0, len(self.rows) - 1))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._rewrap()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_y = self.scroll_offset.y
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        if row >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        focus_here = self.focused if self._focused_line() == self.rows[row][0] else None
+        key = (row, row == self.cursor and self.has_focus, focus_here)
+        segments = self._cache.get(key)
+        if segments is None:
+            segments = self._render_row(row, key[1], focus_here)
+            if len(self._cache) > 2000:
+                self._cache.clear()
+            self._cache[key] = segments
+        style = self.rich_style
+        return Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
+
+    def _focused_line(self) -> int | None:
+        if self.focused is None or self.focused >= len(self.doc.targets):
+            return None
+        return self.doc.targets[self.focused].line
+
+    def _render_row(self, row: int, cursor: bool, focused: int | None) -> list[Segment]:
+        n, start, end = self.rows[row]
+        line = self.doc.lines[n]
+        text = Text(line.text[start:end], end="", no_wrap=True)
+        base = KIND_STYLES.get(line.kind)
+        if base is not None:
+            text.stylize(base)
+        if cursor:
+            text.stylize(CURSOR_ROW_STYLE)
+        focus_span = None
+        if focused is not None:
+            focus_span = self.doc.targets[focused].span
+        for k, span in enumerate(line.spans):
+            a, b = max(span.start, start) - start, min(span.end, end) - start
+            if a >= b:
+                continue
+            style = FOCUS_STYLE if k == focus_span else SPAN_STYLES.get(span.kind)
+            if style is not None:
+                text.stylize(style, a, b)
+            if span.kind == "id" and span.start >= start:
+                text.stylize(ID_PREFIX_STYLE, a, a + len(span.target))
+        return list(text.render(self.app.console))
+
+    # --- the cursor -----------------------------------------------------------------------
+
+    def _move_to_row(self, row: int, *, pick: bool = True) -> None:
+        if not self.rows:
+            return
+        self.cursor = max(0, min(len(self.rows) - 1, row))
+        if pick:
+            n, start, end = self.rows[self.cursor]
+            self.focused = next(
+                (
+                    i
+                    for i, t in enumerate(self.doc.targets)
+                    if t.line == n and start <= self.doc.lines[n].spans[t.span].start < end
+                ),
+                None,
+            )
+            self.post_message(self.Focused(self.target))
+        self._cache.clear()
+        self.scroll_to_region_row(self.cursor)
+        self.refresh()
+
+    def scroll_to_region_row(self, row: int) -> None:
+        height = self.scrollable_content_region.height or 1
+        top = self.scroll_offset.y
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+
+    @property
+    def target(self) -> Target | None:
+        if self.focused is None or self.focused >= len(self.doc.targets):
+            return None
+        return self.doc.targets[self.focused]
+
+    def focus_target(self, index: int) -> None:
+        """Put the cursor on target `index` (scrolling to it)."""
+        if not self.doc.targets:
+            return
+        index = max(0, min(len(self.doc.targets) - 1, index))
+        target = self.doc.targets[index]
+        span = self.doc.lines[target.line].spans[target.span]
+        row = self._row_of_line[target.line] if self._row_of_line else 0
+        while (
+            row + 1 < len(self.rows)
+            and self.rows[row + 1][0] == target.line
+            and self.rows[row + 1][1] <= span.start
+        ):
+            row += 1
+        self.focused = index
+        self._move_to_row(row, pick=False)
+        self.post_message(self.Focused(target))
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to_row(self.cursor + delta)
+
+    def action_cursor_page(self, delta: int) -> None:
+        height = self.scrollable_content_region.height or 10
+        self.scroll_to(y=self.scroll_offset.y + delta * height, animate=False)
+        self._move_to_row(self.cursor + delta * height)
+
+    def action_cursor_to(self, row: int) -> None:
+        self._move_to_row(row if row >= 0 else len(self.rows) - 1)
+
+    def action_next_target(self) -> None:
+        targets = self.doc.targets
+        if not targets:
+            return
+        if self.focused is not None:
+            self.focus_target(min(len(targets) - 1, self.focused + 1))
+            return
+        line = self.rows[self.cursor][0] if self.rows else 0
+        after = next((i for i, t in enumerate(targets) if t.line >= line), len(targets) - 1)
+        self.focus_target(after)
+
+    def action_previous_target(self) -> None:
+        targets = self.doc.targets
+        if not targets:
+            return
+        if self.focused is not None:
+            self.focus_target(max(0, self.focused - 1))
+            return
+        line = self.rows[self.cursor][0] if self.rows else 0
+        before = [i for i, t in enumerate(targets) if t.line <= line]
+        self.focus_target(before[-1] if before else 0)
+
+    def action_run(self) -> None:
+        target = self.target
+        if target is not None:
+            self.post_message(self.Run(target))
+
+    def on_click(self, event) -> None:
+        row = self.scroll_offset.y + event.y
+        if not (0 <= row < len(self.rows)):
+            return
+        n, start, _ = self.rows[row]
+        column = start + event.x
+        for i, t in enumerate(self.doc.targets):
+            if t.line == n:
+                span = self.doc.lines[n].spans[t.span]
+                if span.start <= column < span.end:
+                    self.focus_target(i)
+                    return
+        self._move_to_row(row)
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()
