@@ -129,11 +129,176 @@ def step_overhead(steps: int = 20) -> dict:
         return asyncio.run(_step_overhead(str(server).rstrip("/"), steps))
 
 
+# --- issue 11: first paint over a big store, the 1 MB page in the page view -----------------
+
+
+class _PageProvider:
+    """A provider with one session whose page is `markdown` (no browser: the UI alone)."""
+
+    name = "local"
+    label = "Local Chromium"
+
+    def __init__(self, markdown: str) -> None:
+        from tui.model import Session
+        from tui.providers.base import Capabilities
+
+        self.capabilities = Capabilities()
+        self.markdown = markdown
+        self.session = Session(id="b1gpage000", url="http://127.0.0.1:1/big", title="Big page")
+
+    async def start(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+    async def list_sessions(self):
+        return [self.session]
+
+    async def get_session(self, session_id):
+        return self.session
+
+    async def observe(self, session_id, *, screenshot: bool = True):
+        from tui.model import Observation, PageMeta
+
+        meta = PageMeta(title="Big page", url=self.session.url)
+        return Observation(metadata=meta, markdown=self.markdown)
+
+    async def console(self, session_id):
+        return []
+
+    async def step(self, session_id, request):
+        from tui.model import StepResult
+
+        return StepResult(request=request, observation=await self.observe(session_id))
+
+    async def network(self, session_id):
+        return []
+
+    async def events(self, session_id=None):
+        from tui.providers.base import Unsupported
+
+        raise Unsupported("no events")
+        yield
+
+
+def _big_markdown(paragraphs: int = 4000) -> str:
+    words = " ".join(f"word{k}" for k in range(30))
+    rows = [f"Paragraph {n}: {words}. [L{n // 10} item {n}]" for n in range(paragraphs)]
+    return "# Big page\n\n" + "\n\n".join(rows)
+
+
+async def _stall_probe(app, stalls: list[float], stop) -> None:
+    """Ticks on the app's loop every 10 ms; records how late each tick came (a UI stall)."""
+    loop_time = asyncio.get_running_loop().time
+    last = loop_time()
+    while not stop.is_set():
+        await asyncio.sleep(0.01)
+        now = loop_time()
+        stalls.append((now - last - 0.01) * 1000)
+        last = now
+
+
+async def _big_page() -> dict:
+    from tui.ui.app import StepdeckApp
+    from tui.ui.widgets.page_view import PageView
+
+    markdown = _big_markdown()
+    app = StepdeckApp([_PageProvider(markdown)], images="none")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.booted.wait()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.query_one(PageView)
+        page_tab = app.main.pane_widget("page")
+        stalls: list[float] = []
+        stop = asyncio.Event()
+        probe = asyncio.create_task(_stall_probe(app, stalls, stop))
+        # Show the page again from scratch: the time to a painted, scrollable page.
+        page_tab._shown = None
+        app.current.observation = app.current.observation.model_copy()
+        t = perf_counter()
+        page_tab.show(app.current)
+        while "Paragraph 3999" not in view.text:  # noqa: ASYNC110 (a bench polls what it times)
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        shown_ms = (perf_counter() - t) * 1000
+        view.focus()
+        pages = []
+        for _ in range(10):
+            t = perf_counter()
+            await pilot.press("pagedown")
+            await pilot.pause()
+            pages.append((perf_counter() - t) * 1000)
+        stop.set()
+        await probe
+    return {
+        "bytes": len(markdown),
+        "show_ms": round(shown_ms, 1),
+        "page_ms": round(statistics.median(pages), 1),
+        "max_stall_ms": round(max(stalls), 1),
+    }
+
+
+def big_page() -> dict:
+    """The 1 MB page: time to show it, per page-down, and the longest UI stall meanwhile."""
+    os.environ.setdefault("STEPDECK_HOME", tempfile.mkdtemp(prefix="stepdeck-bench-"))
+    return asyncio.run(_big_page())
+
+
+def _fill_store(path: Path, sessions: int, steps: int) -> None:
+    from tui.model import Session, StepRequest, StepResult
+    from tui.store import Store
+
+    with Store(path) as store:
+        per = max(1, steps // sessions)
+        for n in range(sessions):
+            session = Session(id=f"s{n:07d}", url=f"http://127.0.0.1:1/p/{n}", title=f"Run {n}")
+            store.record_session(session)
+            for k in range(per):
+                store.record_step(
+                    "local", session.id, StepResult(request=StepRequest(id=f"B{k + 1}"))
+                )
+
+
+async def _stored_first_paint(path: Path) -> dict:
+    from tui.store import Store
+    from tui.ui.app import StepdeckApp
+    from tui.ui.widgets.session_list import SessionList
+
+    with Store(path) as store:
+        provider = _PageProvider("# hello")
+        t = perf_counter()
+        app = StepdeckApp([provider], images="none", store=store)
+        async with app.run_test(size=(160, 48)) as pilot:
+            sidebar = app.query_one(SessionList)
+            while not any(r.kind == "fold" for r in sidebar.rows):  # noqa: ASYNC110
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+            paint_ms = (perf_counter() - t) * 1000
+            t = perf_counter()
+            sidebar.query_one("#session-filter").value = "Run 99"
+            await pilot.pause()
+            filter_ms = (perf_counter() - t) * 1000
+    return {"first_paint_ms": round(paint_ms, 1), "filter_ms": round(filter_ms, 1)}
+
+
+def stored_first_paint(sessions: int = 1000, steps: int = 20000) -> dict:
+    """First paint with a store of `sessions` sessions and `steps` steps; a sidebar filter."""
+    home = Path(tempfile.mkdtemp(prefix="stepdeck-bench-"))
+    os.environ["STEPDECK_HOME"] = str(home)
+    path = home / "bench.sqlite3"
+    t = perf_counter()
+    _fill_store(path, sessions, steps)
+    filled_s = perf_counter() - t
+    out = asyncio.run(_stored_first_paint(path))
+    out.update(sessions=sessions, steps=steps, fill_s=round(filled_s, 1))
+    return out
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT))
-    print(
-        json.dumps({"ui_cold_start": cold_start(), "ui_step_overhead": step_overhead()}, indent=2)
-    )
+    out = {"ui_cold_start": cold_start(), "ui_step_overhead": step_overhead()}
+    out |= {"ui_big_page": big_page(), "ui_stored_first_paint": stored_first_paint()}
+    print(json.dumps(out, indent=2))
     return 0
 
 

@@ -55,6 +55,8 @@ def _trace_option(f):
 
 def _app_options(f):
     f = _trace_option(f)
+    # The engine's refusal of a file: url names this flag: the app takes it too.
+    f = click.option("--allow-file", is_flag=True, help="Allow file: urls.")(f)
     f = click.option(
         "--profile",
         default=None,

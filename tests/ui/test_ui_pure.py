@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import itertools
 
 from static_provider import CHECKOUT_ACTIONS, CHECKOUT_MARKDOWN, SHOP_ACTIONS, SHOP_MARKDOWN, T0
 
@@ -92,14 +92,35 @@ def test_token_format_matches_the_engine():
     assert found == [("B2", "Add to cart"), ("I1", 'Search: "kindle"'), ("I4", "Country: France ▾")]
 
 
-def test_a_megabyte_page_builds_and_wraps_quickly():
+def test_a_megabyte_page_builds_and_wraps_whole():
     words = " ".join(f"word{k}" for k in range(30))
     parts = [f"Paragraph {n}: {words}. [L{n} item {n}]" for n in range(4000)]
     markdown = "# Big page\n\n" + "\n\n".join(parts)
     assert len(markdown) > 900_000
-    started = time.perf_counter()
-    doc = build(markdown)
+    doc = build(markdown)  # its time is in `make bench` (ui: the 1 MB page)
     rows = wrap(doc, 70)
-    took = time.perf_counter() - started
     assert len(rows) > len(doc.lines) and max(e - s for _, s, e in rows) <= 70
-    assert took < 5  # generous on a loaded machine; `make bench` holds the real number
+    assert "Paragraph 3999" in doc.text and len(doc.targets) == 4000
+    # Every character of every line is on exactly one row, in order.
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for n, s, e in rows:
+        by_line.setdefault(n, []).append((s, e))
+    for n, spans in by_line.items():
+        assert spans[0][0] == 0 and spans[-1][1] == len(doc.lines[n].text)
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_the_file_url_refusal_names_a_flag_the_app_takes():
+    import re
+
+    import pytest
+
+    from tui.cli import demo, main
+    from tui.engine.session import normalize_url
+    from tui.errors import StepdeckError
+
+    with pytest.raises(StepdeckError) as refused:
+        normalize_url("file:///etc/hostname")
+    flag = re.search(r"--allow-[a-z]+", refused.value.hint)[0]
+    for command in (main, demo):
+        assert flag in {opt for p in command.params for opt in p.opts}

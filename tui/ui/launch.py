@@ -25,6 +25,7 @@ def run_app(
     providers: list[Any] | None = None,
     profile: str | None = None,
     trace: bool = False,
+    allow_file: bool = False,
 ) -> int:
     """Run the app in this terminal; returns the exit code."""
     try:
@@ -37,6 +38,7 @@ def run_app(
             headed=headed or None,
             chromium=chromium,
             trace=trace or None,
+            allow_schemes=["file"] if allow_file else None,
         )
     except SettingsError as exc:
         print(f"stepdeck: cannot read the config: {exc}", file=sys.stderr)

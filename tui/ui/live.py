@@ -31,19 +31,24 @@ def own_event(view: SessionView, event: Event) -> bool:
 
     With a request id on both sides (the engine stamps its events with the step's
     `request_id`) the match is exact: a command's sub-steps carry the command's
-    id. Without one, a step event close in time to our last step is ours.
+    id. Without one, a step event stamped while one of our recent steps ran (a
+    command's sub-steps included, which arrive after its answer) is ours.
     """
     if view.busy:
         return True
     rid = event.data.get("request_id")
     if rid:
         return rid in view.request_ids
-    last = view.last
-    if event.kind != "step" or last is None or last.ended_at is None:
+    if event.kind != "step":
         return False
-    described = last.request.describe()
-    near = abs((event.timestamp - last.ended_at).total_seconds()) < 2
-    return near and event.data.get("action") in (described, None)
+    for result in view.results[-3:]:
+        if result.ended_at is None or result.started_at is None:
+            continue
+        start = (event.timestamp - result.started_at).total_seconds()
+        end = (event.timestamp - result.ended_at).total_seconds()
+        if start >= -0.5 and end <= 1.0:
+            return True
+    return False
 
 
 class LiveFollow(Widget):

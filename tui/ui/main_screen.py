@@ -624,8 +624,15 @@ class MainScreen(Stepping, Screen):
             pane = self.query_one(TabbedContent).active_pane or pane
         self._focus_in(pane)
 
-    def _focus_in(self, pane: Widget) -> None:
-        """Focus the first focusable widget of a pane that is not an input."""
+    def _focus_in(self, pane: Widget, keep: bool = False) -> None:
+        """Focus the first focusable widget of a pane that is not an input.
+
+        `keep`: leave the focus alone if it is already inside the pane (a deferred
+        call must not pull the keys out of a filter typed into meanwhile).
+        """
+        focused = self.focused
+        if keep and focused is not None and (focused is pane or pane in focused.ancestors):
+            return
         for node in pane.query("*"):
             if node.focusable and not isinstance(node, Input):
                 node.focus()
@@ -643,7 +650,7 @@ class MainScreen(Stepping, Screen):
             self.side = name
         self._arrange()
         pane = self.pane_widget(name)
-        self.call_after_refresh(self._focus_in, pane)
+        self.call_after_refresh(self._focus_in, pane, True)
 
     def action_show_tab(self, tab_id: str) -> None:
         tabs = self.query_one(TabbedContent)
@@ -651,7 +658,7 @@ class MainScreen(Stepping, Screen):
             self.notify(str(tabs.get_tab(tab_id).tooltip or "Not on this provider"))
             return
         tabs.active = tab_id
-        self.call_after_refresh(self._focus_in, self.query_one(f"#{tab_id}"))
+        self.call_after_refresh(self._focus_in, self.query_one(f"#{tab_id}"), True)
 
     def action_toggle_shot(self) -> None:
         """s: the screenshot beside the page (or instead of it at 80 columns), and back."""

@@ -74,6 +74,8 @@ class SessionView:
     progress: str = ""  # the running step's latest progress (streamed providers)
     stored: bool = False  # known only from the store: its page comes from its last step
     request_ids: set[str] = field(default_factory=set)  # ids of the steps this app sent
+    # Steps the session had when this app first saw it (by other clients, before us).
+    base_steps: int = -1
 
     def __repr__(self) -> str:
         # Short on purpose: workers put their arguments' repr in their description,
@@ -105,9 +107,18 @@ class SessionView:
         """Title, else host, else the id: what the sidebar shows."""
         return clean(self.title or host_of(self.url) or self.session.id)
 
+    def __post_init__(self) -> None:
+        if self.base_steps < 0:
+            self.base_steps = self.session.steps
+
     @property
     def step_count(self) -> int:
-        return max(self.session.steps, len(self.results))
+        """One per step, as the Log and the Timeline count them: earlier ones, ours, others'.
+
+        A provider's own count may include a command's sub-steps; it is not used once
+        the app has seen the session step.
+        """
+        return self.base_steps + len(self.results) + len(self.elsewhere)
 
     @property
     def status_word(self) -> str:

@@ -2,9 +2,11 @@
 
 `ProviderWork` is a non-visual widget: its workers call providers and the
 store and post messages (`tui.ui.messages`) that bubble up to the main
-screen. A worker that raises ends in `on_worker_state_changed`, the one place
-that turns a failure into a `Failed` (or `StepFailed`) message — harlequin's
-single `Worker.StateChanged` handler instead of a try/except per worker.
+screen. Every failure becomes one `Failed` message (a step's, a `StepFailed`:
+it is a step result, kept in the log), shown by one handler on the screen;
+anything a worker did not expect ends in `on_worker_state_changed` and takes
+the same path — harlequin's single `Worker.StateChanged` handler. Workers never
+end in error themselves, so `workers.wait_for_complete()` stays quiet in tests.
 """
 
 from __future__ import annotations
@@ -36,24 +38,6 @@ def as_error(exc: BaseException) -> StepdeckError:
     if isinstance(exc, StepdeckError):
         return exc
     return StepdeckError(f"{type(exc).__name__}: {exc}", BUG_HINT)
-
-
-class WorkFailed(Exception):
-    """Raised by a worker: what failed, for the one error path."""
-
-    def __init__(self, what: str, cause: BaseException, modal: bool = False) -> None:
-        super().__init__(what)
-        self.what, self.cause, self.modal = what, cause, modal
-
-
-class StepRaised(Exception):
-    """A step that raised instead of answering (kept as an ERROR step)."""
-
-    def __init__(
-        self, key: str, request: StepRequest, cause: BaseException, typed: str | None
-    ) -> None:
-        super().__init__(str(cause))
-        self.key, self.request, self.cause, self.typed = key, request, cause, typed
 
 
 def streams_progress(provider: Provider) -> bool:
@@ -94,18 +78,17 @@ class ProviderWork(Widget):
 
     # --- the one error path -------------------------------------------------------------
 
+    def fail(self, what: str, exc: BaseException, modal: bool = False) -> None:
+        """A provider or store call failed: one message, shown by the main screen."""
+        self.post_message(msg.Failed(what, as_error(exc), modal))
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return
         event.stop()
         exc = event.worker.error
-        if isinstance(exc, StepRaised):
-            error = as_error(exc.cause)
-            self.post_message(msg.StepFailed(exc.key, exc.request, error, exc.typed))
-        elif isinstance(exc, WorkFailed):
-            self.post_message(msg.Failed(exc.what, as_error(exc.cause), exc.modal))
-        elif exc is not None:
-            self.post_message(msg.Failed(event.worker.name or "Something failed", as_error(exc)))
+        if exc is not None:
+            self.fail(event.worker.name or "Something failed", exc)
 
     # --- start ------------------------------------------------------------------------
 
@@ -122,8 +105,7 @@ class ProviderWork(Widget):
                     sessions = await provider.list_sessions()
                 except Exception as exc:
                     # The first provider is the one the person came for: a modal; others notify.
-                    what = f"Starting {provider.label}"
-                    self.post_message(msg.Failed(what, as_error(exc), modal=index == 0))
+                    self.fail(f"Starting {provider.label}", exc, modal=index == 0)
                     continue
                 started.append(provider.name)
                 self.post_message(msg.SessionsLoaded(provider.name, sessions))
@@ -148,7 +130,8 @@ class ProviderWork(Widget):
             await provider.start()
             sessions = await provider.list_sessions()
         except Exception as exc:
-            raise WorkFailed(f"Starting {provider.label}", exc) from exc
+            self.fail(f"Starting {provider.label}", exc)
+            return
         self.post_message(msg.SessionsLoaded(name, sessions))
 
     @work(group="probe", exit_on_error=False, name="Looking for stepdeck serve")
@@ -181,13 +164,13 @@ class ProviderWork(Widget):
             what = (
                 f"Could not open {request.url}" if request.url else "Could not create the session"
             )
-            self.post_message(msg.Failed(what, as_error(exc)))
+            self.fail(what, exc)
             return
         observation = None
         try:
             observation = await provider.observe(session.id)
         except Exception as exc:
-            self.post_message(msg.Failed("Could not look at the new page", as_error(exc)))
+            self.fail("Could not look at the new page", exc)
         if observation is not None and observation.metadata.url.startswith("chrome-error:"):
             error = StepdeckError(
                 f"the browser could not load {request.url}",
@@ -207,7 +190,11 @@ class ProviderWork(Widget):
         view = self.deck.views.get(key)
         if view is None:
             return
-        observation = await self.providers[view.provider].observe(view.session.id)
+        try:
+            observation = await self.providers[view.provider].observe(view.session.id)
+        except Exception as exc:
+            self.fail("Could not read the page", exc)
+            return
         self.post_message(msg.Observed(key, observation))
 
     @work(group="observe", exclusive=True, exit_on_error=False, name="Could not read the store")
@@ -225,7 +212,12 @@ class ProviderWork(Widget):
                     return observation
             return None
 
-        self.post_message(msg.StoredPage(key, await asyncio.to_thread(last)))
+        try:
+            observation = await asyncio.to_thread(last)
+        except Exception as exc:
+            self.fail("Could not read the store", exc)
+            return
+        self.post_message(msg.StoredPage(key, observation))
 
     @work(group="refresh", exclusive=True, exit_on_error=False, name="Refreshing")
     async def refresh_all(self) -> None:
@@ -235,7 +227,7 @@ class ProviderWork(Widget):
             try:
                 sessions = await provider.list_sessions()
             except Exception as exc:
-                self.post_message(msg.Failed(f"Listing {provider.label}", as_error(exc)))
+                self.fail(f"Listing {provider.label}", exc)
                 continue
             self.post_message(msg.SessionsLoaded(provider.name, sessions))
         view = self.deck.current
@@ -243,7 +235,8 @@ class ProviderWork(Widget):
             try:
                 observation = await self.providers[view.provider].observe(view.session.id)
             except Exception as exc:
-                raise WorkFailed("Could not read the page", exc) from exc
+                self.fail("Could not read the page", exc)
+                return
             self.post_message(msg.Observed(view.key, observation))
 
     @work(group="close", exit_on_error=False, name="Could not close the session")
@@ -251,7 +244,11 @@ class ProviderWork(Widget):
         view = self.deck.views.get(key)
         if view is None:
             return
-        await self.providers[view.provider].close_session(view.session.id)
+        try:
+            await self.providers[view.provider].close_session(view.session.id)
+        except Exception as exc:
+            self.fail("Could not close the session", exc)
+            return
         self.post_message(msg.SessionClosed(key))
 
     @work(group="pause", exit_on_error=False, name="Could not pause or resume")
@@ -259,7 +256,11 @@ class ProviderWork(Widget):
         view = self.deck.views.get(key)
         if view is None:
             return
-        session = await self.providers[view.provider].set_paused(view.session.id, paused)
+        try:
+            session = await self.providers[view.provider].set_paused(view.session.id, paused)
+        except Exception as exc:
+            self.fail("Could not pause" if paused else "Could not resume", exc)
+            return
         self.post_message(msg.SessionChanged(key, session))
 
     @work(group="extract", exclusive=True, exit_on_error=False, name="Could not extract")
@@ -267,7 +268,11 @@ class ProviderWork(Widget):
         view = self.deck.views.get(key)
         if view is None:
             return
-        items = await self.providers[view.provider].scrape(view.session.id, schema=schema)
+        try:
+            items = await self.providers[view.provider].scrape(view.session.id, schema=schema)
+        except Exception as exc:
+            self.fail("Could not extract", exc)
+            return
         if not isinstance(items, list):
             items = [items] if isinstance(items, dict) else [{"value": items}]
         self.post_message(msg.Extracted(key, items, schema, typed))
@@ -311,8 +316,9 @@ class ProviderWork(Widget):
                     result.observation = await provider.observe(view.session.id)
                 except StepdeckError:
                     pass  # the step itself worked; the next refresh will look again
-        except Exception as exc:
-            raise StepRaised(key, request, exc, typed) from exc
+        except Exception as exc:  # a step that raised is an ERROR step, not a worker failure
+            self.post_message(msg.StepFailed(key, request, as_error(exc), typed))
+            return
         self.post_message(msg.StepDone(key, result, typed, perf_counter(), queued_ms))
 
 

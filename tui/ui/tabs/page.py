@@ -9,13 +9,12 @@ or link target under the cursor.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Static
+from textual.widget import Widget
 
 from tui.model import StepRequest
 from tui.ui.messages import RunAction, RunStep
@@ -28,10 +27,19 @@ from tui.ui.widgets.page_view import PageView
 INLINE_LIMIT = 60_000
 
 
-@dataclass
-class _Source:
-    markdown: str
-    actions: list
+class StatusLine(Widget):
+    """One line under the page; updating it repaints that line only (no layout pass)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.text = Text()
+
+    def render(self) -> Text:
+        return self.text
+
+    def update(self, text: Text | str) -> None:
+        self.text = text if isinstance(text, Text) else Text(text)
+        self.refresh()
 
 
 class PageTab(SessionTab):
@@ -49,7 +57,7 @@ class PageTab(SessionTab):
 
     def compose(self) -> ComposeResult:
         yield PageView(id="page-view")
-        yield Static("", id="page-status", markup=False)
+        yield StatusLine(id="page-status")
 
     def draw(self, view: SessionView | None) -> None:
         observation = view.observation if view else None
@@ -67,9 +75,7 @@ class PageTab(SessionTab):
         if len(markdown) <= INLINE_LIMIT:
             self.query_one(PageView).load(build(markdown, observation.actions))
         else:
-            self.query_one("#page-status", Static).update(
-                f"reading a {len(markdown) // 1024:,} KB page…"
-            )
+            self.query_one(StatusLine).update(f"reading a {len(markdown) // 1024:,} KB page…")
             self._build(observation, markdown)
 
     @work(exclusive=True, group="page-build", exit_on_error=False, description="page build")
@@ -85,7 +91,7 @@ class PageTab(SessionTab):
 
     @on(PageView.Focused)
     def _focused(self, event: PageView.Focused) -> None:
-        status = self.query_one("#page-status", Static)
+        status = self.query_one(StatusLine)
         target = event.target
         if target is None:
             count = len(self.query_one(PageView).doc.targets)
