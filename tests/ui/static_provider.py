@@ -226,7 +226,7 @@ class StaticProvider:
     png: bytes | None = None  # a screenshot every observation carries (None: none)
 
     async def step(self, session_id: str, request: StepRequest) -> StepResult:
-        self.steps.append(request)
+        self.steps.append(request.model_copy(update={"request_id": None}))  # ids are the app's
         return StepResult(
             request=request,
             observation=await self.observe(session_id),

@@ -12,9 +12,9 @@ import pytest
 from PIL import Image
 from static_provider import T0, StaticProvider
 from textual.widgets import Input, OptionList
-from textual.widgets._toast import Toast
 from ui_helpers import settle
 
+from tests.support import toasts
 from tui.model import Session, StepRequest, StepResult
 from tui.store import Store
 from tui.ui.app import StepdeckApp
@@ -48,10 +48,6 @@ def shown(app, widget) -> bool:
             return False
         node = node.parent
     return widget.region.width > 0 and widget.region.height > 0
-
-
-def toasts(app) -> list[str]:
-    return [str(t.render()) for t in app.screen.query(Toast)]
 
 
 @pytest.mark.parametrize("size", [(160, 48), (120, 40)])

@@ -123,8 +123,8 @@ class SessionView:
     @property
     def status_word(self) -> str:
         """CONTINUE / ASK_USER / DONE / ERROR of the last step, or the session's status."""
-        if self.error:
-            return "error"
+        if self.error:  # the last step failed; the session itself stays usable
+            return "step failed"
         if self.last is not None:
             return self.last.status.value
         return self.session.status.value

@@ -58,7 +58,10 @@ def raw_document(view: SessionView | None, exchange: Any = None, capabilities: A
         doc["response"] = "(no step yet on this session; the current observation follows)"
         doc["observation"] = observation_json(view.observation)
     else:
-        doc["request"] = last.request.model_dump(mode="json", exclude_defaults=True)
+        # The request id is the app's own bookkeeping (matching live events), not the step.
+        doc["request"] = last.request.model_dump(
+            mode="json", exclude_defaults=True, exclude={"request_id"}
+        )
         doc["response"] = result_json(last)
     if exchange is not None:
         doc["wire"] = _plain(exchange)

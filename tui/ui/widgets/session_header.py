@@ -15,6 +15,7 @@ STATUS_STYLES = {
     "ASK_USER": "bold yellow",
     "ERROR": "bold red",
     "error": "bold red",
+    "step failed": "bold red",
 }
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 

@@ -78,7 +78,9 @@ class SessionList(Vertical):
             return Option(Text(row.text, style="bold underline"), id=row.id, disabled=True)
         if row.kind == "fold":
             return Option(Text(row.text, style="dim bold"), id=row.id)
-        return Option(Text(row.text, style="dim italic"), id=row.id, disabled=True)
+        width = max(12, (self.options.size.width or 32) - 2)
+        text = row.text if len(row.text) <= width else row.text[: width - 1] + "…"
+        return Option(Text(text, style="dim italic"), id=row.id, disabled=True)
 
     def show(
         self,
