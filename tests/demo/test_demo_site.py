@@ -30,7 +30,7 @@ def test_server_starts_on_a_free_loopback_port_and_stops():
     assert base.startswith("http://127.0.0.1:")
     assert server.start() == base  # idempotent
     assert server.url("/shop") == base + "/shop"
-    assert httpx.get(base + "/").status_code == 200
+    assert httpx.get(base + "/", timeout=60).status_code == 200
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(base + "/", timeout=2)

@@ -49,21 +49,25 @@ def assert_error(reply: httpx.Response, status: int, error: str | None = None) -
 
 
 def test_docs_and_health_need_no_token(serve):
-    assert httpx.get(f"{serve.url}/health").json()["status"] == "ok"
-    spec = httpx.get(f"{serve.url}/openapi.json").json()
+    assert httpx.get(f"{serve.url}/health", timeout=60).json()["status"] == "ok"
+    spec = httpx.get(f"{serve.url}/openapi.json", timeout=60).json()
     assert (
         "/sessions/start" in spec["paths"] and "/sessions/{session_id}/page/step" in spec["paths"]
     )
-    assert httpx.get(f"{serve.url}/docs").status_code == 200
+    assert httpx.get(f"{serve.url}/docs", timeout=60).status_code == 200
 
 
 def test_token_is_required(serve):
-    missing = httpx.post(f"{serve.url}/sessions/start", json={})
+    missing = httpx.post(f"{serve.url}/sessions/start", json={}, timeout=60)
     body = assert_error(missing, 401, "AuthError")
     assert "Authorization: Bearer" in body["message"]
-    wrong = httpx.get(f"{serve.url}/sessions/", headers={"Authorization": "Bearer nope"})
+    wrong = httpx.get(
+        f"{serve.url}/sessions/", headers={"Authorization": "Bearer nope"}, timeout=60
+    )
     assert_error(wrong, 401, "AuthError")
-    not_bearer = httpx.get(f"{serve.url}/sessions/", headers={"Authorization": serve.token})
+    not_bearer = httpx.get(
+        f"{serve.url}/sessions/", headers={"Authorization": serve.token}, timeout=60
+    )
     assert_error(not_bearer, 401)
 
 
