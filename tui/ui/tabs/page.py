@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from tui.model import StepRequest
 from tui.ui.messages import RunAction, RunStep
-from tui.ui.page_doc import PageDoc, build
+from tui.ui.page_doc import PageDoc, build, wrap
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
 from tui.ui.widgets.page_view import PageView
@@ -47,9 +47,9 @@ class PageTab(SessionTab):
     TAB_ID = "tab-page"
 
     class Built(Message):
-        def __init__(self, source: object, doc: PageDoc) -> None:
+        def __init__(self, source: object, doc: PageDoc, rows: tuple[int, list]) -> None:
             super().__init__()
-            self.source, self.doc = source, doc
+            self.source, self.doc, self.rows = source, doc, rows
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -81,13 +81,19 @@ class PageTab(SessionTab):
     @work(exclusive=True, group="page-build", exit_on_error=False, description="page build")
     async def _build(self, source: object, markdown: str) -> None:
         actions = list(getattr(source, "actions", []))
-        doc = await asyncio.to_thread(build, markdown, actions)
-        self.post_message(self.Built(source, doc))
+        width = self.query_one(PageView).wrap_width
+
+        def build_and_wrap() -> tuple[PageDoc, tuple[int, list]]:
+            doc = build(markdown, actions)
+            return doc, (width, wrap(doc, width))
+
+        doc, rows = await asyncio.to_thread(build_and_wrap)
+        self.post_message(self.Built(source, doc, rows))
 
     @on(Built)
     def _built(self, event: Built) -> None:
         if event.source is self._shown:
-            self.query_one(PageView).load(event.doc)
+            self.query_one(PageView).load(event.doc, event.rows)
 
     @on(PageView.Focused)
     def _focused(self, event: PageView.Focused) -> None:

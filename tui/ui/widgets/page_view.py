@@ -92,22 +92,30 @@ class PageView(ScrollView, can_focus=True):
     def text(self) -> str:
         return self.doc.text
 
-    def load(self, doc: PageDoc) -> None:
-        """Show a page from its top."""
+    @property
+    def wrap_width(self) -> int:
+        """The width lines are wrapped at (what a caller wrapping off the UI's turn uses)."""
+        return (self.scrollable_content_region.width or self.size.width or 80) - 1
+
+    def load(self, doc: PageDoc, rows: tuple[int, list] | None = None) -> None:
+        """Show a page from its top; `rows`: (width, rows) already wrapped in a thread."""
         self.doc = doc
         self._wrapped_for = -1
         self.cursor = 0
         self.focused = None
-        self._rewrap()
+        self._rewrap(rows)
         self.scroll_to(0, 0, animate=False)
         self.post_message(self.Focused(None))
 
-    def _rewrap(self) -> None:
+    def _rewrap(self, given: tuple[int, list] | None = None) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
         if width == self._wrapped_for:
             return
         self._wrapped_for = width
-        self.rows = wrap(self.doc, width - 1)
+        if given is not None and given[0] == width - 1:
+            self.rows = given[1]
+        else:
+            self.rows = wrap(self.doc, width - 1)
         first: list[int] = [0] * len(self.doc.lines)
         for r in range(len(self.rows) - 1, -1, -1):
             first[self.rows[r][0]] = r
