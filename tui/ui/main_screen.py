@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Select, TabbedContent, TabPane
 
 from tui.errors import StepdeckError
 from tui.model import CreateSession, StepStatus
@@ -634,7 +634,11 @@ class MainScreen(Stepping, Screen):
         if keep and focused is not None and (focused is pane or pane in focused.ancestors):
             return
         for node in pane.query("*"):
-            if node.focusable and not isinstance(node, Input):
+            # Not a field: a filter or a select would take the next key pressed.
+            field = isinstance(node, Input | Select) or any(
+                isinstance(a, Select) for a in node.ancestors
+            )
+            if node.focusable and not field:
                 node.focus()
                 return
         if pane.focusable:
