@@ -20,6 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, TabbedContent, TabPane
@@ -221,9 +222,22 @@ class MainScreen(Stepping, Screen):
         return {name: p.label or name for name, p in self.providers.items()}
 
     def redraw_sidebar(self) -> None:
-        self.query_one(SessionList).show(
-            self.deck.ordered(), self._labels(), self.deck.selected, self.hints
-        )
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            sidebar.show(self.deck.ordered(), self._labels(), self.deck.selected, self.hints)
+
+    def _sidebar(self) -> SessionList | None:
+        # A live event or the ages timer can arrive while the app shuts down and the
+        # screen's widgets are already gone: nothing to redraw then, and no traceback.
+        try:
+            return self.query_one(SessionList)
+        except NoMatches:
+            return None
+
+    def _sidebar_row(self, view: SessionView) -> None:
+        sidebar = self._sidebar()
+        if sidebar is not None:
+            sidebar.update_row(view)
 
     def redraw(self) -> None:
         """Everything about the selected session."""
@@ -312,7 +326,7 @@ class MainScreen(Stepping, Screen):
         view = self.deck.observed(event.key, event.observation)
         if view is None:
             return
-        self.query_one(SessionList).update_row(view)
+        self._sidebar_row(view)
         if event.key == self.deck.selected:
             self.redraw_main()
 
@@ -333,7 +347,7 @@ class MainScreen(Stepping, Screen):
             return
         result = event.result
         failed = view.error is not None
-        self.query_one(SessionList).update_row(view)
+        self._sidebar_row(view)
         if event.key != self.deck.selected:
             if failed:
                 self.show_error(f"Step failed on {view.name}", StepdeckError(result.message))
@@ -363,7 +377,7 @@ class MainScreen(Stepping, Screen):
         view = self.deck.step_failed(event.key, result, gone)
         if view is None:
             return
-        self.query_one(SessionList).update_row(view)
+        self._sidebar_row(view)
         if event.key == self.deck.selected:
             self.redraw_main()
             what = f"{clean(event.request.describe())[:40]} failed"
@@ -398,7 +412,7 @@ class MainScreen(Stepping, Screen):
         if view is None:
             return
         view.session = event.session
-        self.query_one(SessionList).update_row(view)
+        self._sidebar_row(view)
         if event.key == self.deck.selected:
             self.redraw_main()
             word = "Paused: agents' steps wait" if view.paused else "Resumed"
@@ -511,7 +525,7 @@ class MainScreen(Stepping, Screen):
             view.session = message.session
         if message.observation is not None:
             view.observation = message.observation
-        self.query_one(SessionList).update_row(view)
+        self._sidebar_row(view)
         if message.key != self.deck.selected:
             return
         self.redraw_main()
