@@ -183,3 +183,7 @@ async def test_the_app_header_says_where_a_session_runs(browsers, pages_server):
         (session,) = await provider.list_sessions()
         assert session.endpoint.startswith("cdp 127.0.0.1:")
         assert f"on {session.endpoint}" in app.query_one(HeaderText).text.plain
+        # The sidebar row says it too (the row is cut to its width: the host is enough).
+        sidebar = app.screen.query_one("#session-options")
+        row = str(sidebar.get_option(app.selected).prompt)
+        assert "on cdp 127.0.0.1" in row

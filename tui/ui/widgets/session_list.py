@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.model import utcnow
-from tui.ui.state import SessionView, SidebarRow, age, sidebar_rows, where
+from tui.ui.state import SessionView, SidebarRow, age, clean, sidebar_rows, where
 
 
 class SessionList(Vertical):
@@ -69,6 +69,8 @@ class SessionList(Vertical):
             row.append(f"{s.id[:8]} · {age(s.created_at, self.clock())}", style="dim")
             if view.step_count:
                 row.append(f" · {view.step_count} st", style="dim")
+        if s.endpoint:  # which browser of a pool runs it (never credentials)
+            row.append(f" · on {clean(s.endpoint)}", style="dim")
         return row
 
     def _option(self, row: SidebarRow) -> Option:
