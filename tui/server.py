@@ -448,6 +448,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The bound TCP socket `stepdeck serve` listens on (OSError when it cannot bind)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say TCP;
+    # with it on, every keep-alive answer (headers, then body) waited ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    return sock
+
+
 def run_server(
     *,
     host: str = "127.0.0.1",
@@ -487,10 +498,7 @@ def run_server(
         print(f"stepdeck serve: {exc}", file=sys.stderr)
         return 2
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        sock = listen_socket(host, port)
     except OSError as exc:
         print(
             f"stepdeck serve: cannot listen on {host}:{port}: {exc.strerror or exc}. "

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 
 import httpx
 import pytest
 
 from tests.support import start_serve
-from tui.server import run_server
+from tui.server import listen_socket, run_server
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -262,3 +263,29 @@ def test_store_holds_what_the_server_did(serve, http, demo_server):
 def test_refuses_a_non_loopback_address(capsys):
     assert run_server(host="0.0.0.0", port=0) == 2
     assert "--allow-remote" in capsys.readouterr().err
+
+
+def test_answers_go_out_without_waiting_for_a_delayed_ack():
+    """The listening socket says TCP, so asyncio turns Nagle off on every connection it accepts:
+    a keep-alive answer written as headers then body is not held ~40 ms for a delayed ACK."""
+    sock = listen_socket("127.0.0.1", 0)
+    seen: list[int] = []
+
+    async def main() -> None:
+        def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            conn = writer.get_extra_info("socket")
+            seen.append(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=sock)
+        async with server:
+            port = sock.getsockname()[1]
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(200):
+                if seen:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(main())
+    assert seen and seen[0] != 0
