@@ -512,9 +512,6 @@ def run_server(
     except StepdeckError as exc:  # e.g. a --ws-endpoint that is no ws:// address
         print(f"stepdeck serve: {exc}", file=sys.stderr)
         return 2
-    browser_host = getattr(getattr(provider, "engine", None), "host", None)
-    if browser_host is not None:
-        browser_host.devtools = True  # each session's cdp_url proxies it (token-guarded)
     store = Store()
     # Sessions a previous server left "active" died with it (a kill, a crash): say so.
     for stale in store.sessions(SERVE_PROVIDER):

@@ -173,13 +173,3 @@ async def test_structured_scrape_through_the_first_api(served, demo_server, prov
         assert any(r.get("name") == "AirPods Pro" for r in rows), rows
     finally:
         await client.aclose()
-
-
-async def test_an_engine_not_serving_opens_no_devtools_port(served, module_provider, pages_server):
-    # only `stepdeck serve` opens one (behind its per-session cdp_url tokens)
-    session = await module_provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
-    try:
-        assert module_provider.engine.host.connected
-        assert module_provider.engine.host.devtools_port is None
-    finally:
-        await module_provider.close_session(session.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from pydantic import BaseModel
 
@@ -178,6 +180,141 @@ def test_playwright_drives_a_served_session_over_its_cdp_url(
         wrong = url.rsplit("token=", 1)[0] + "token=nope"
         with sync_playwright() as pw, pytest.raises(PlaywrightError):
             pw.chromium.connect_over_cdp(wrong, timeout=10_000)
+
+
+def test_cdp_url_refuses_what_would_reach_other_sessions(notte, serve, pages_server, monkeypatch):
+    """Raw CDP over the bridge: the browser cannot be closed, no other context or target
+    can be named, and the listing holds this session's pages only."""
+    import json
+
+    from websockets.sync.client import connect
+
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    with notte.Session() as session, notte.Session() as other:
+        session.execute(type="goto", url=f"{pages_server}/form.html")
+        other.execute(type="goto", url=f"{pages_server}/links.html")
+        with connect(session.cdp_url(), open_timeout=30, max_size=None) as ws:
+            answers: dict[int, dict] = {}
+
+            def ask(mid: int, method: str, **params) -> dict:
+                ws.send(json.dumps({"id": mid, "method": method, "params": params}))
+                while mid not in answers:
+                    message = json.loads(ws.recv(timeout=30))
+                    if "id" in message:
+                        answers[message["id"]] = message
+                return answers[mid]
+
+            listed = ask(1, "Target.getTargets")["result"]["targetInfos"]
+            assert [t["title"] for t in listed if t["type"] == "page"] == ["Form page"]
+            for mid, method, params in [
+                (2, "Browser.close", {}),
+                (3, "Target.createBrowserContext", {}),
+                (4, "Target.attachToBrowserTarget", {}),
+                (5, "Target.attachToTarget", {"targetId": "0" * 32, "flatten": True}),
+                (6, "Storage.getCookies", {"browserContextId": "0" * 32}),
+            ]:
+                assert "error" in ask(mid, method, **params), method
+        assert other.observe().metadata.title == "Links page"  # the browser lives on
+
+
+def _listening_ports(pids: set[int]) -> dict[int, set[int]]:
+    """Listening TCP ports (IPv4 and IPv6) owned by `pids`: pid -> ports."""
+    import os
+    from pathlib import Path
+
+    listening: dict[str, int] = {}  # socket inode -> port
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    listening[fields[9]] = int(fields[1].rsplit(":", 1)[1], 16)
+    owned: dict[int, set[int]] = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    inode = link.removeprefix("socket:[").removesuffix("]")
+                    if inode in listening:
+                        owned.setdefault(pid, set()).add(listening[inode])
+    return owned
+
+
+def _process_tree(root: int) -> dict[int, str]:
+    """`root` and every process below it: pid -> command line."""
+    from pathlib import Path
+
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # the command name may hold spaces and parentheses: the fields follow the last ')'
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    tree, todo = {root}, [root]
+    while todo:
+        pid = todo.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(children)
+        todo.extend(children)
+    lines = {}
+    for pid in tree:
+        with contextlib.suppress(OSError):
+            lines[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return lines
+
+
+def test_the_browser_opens_no_devtools_port_and_cdp_url_is_the_only_way_in(
+    notte, serve, pages_server, monkeypatch
+):
+    """While serve runs a session and a client drives it over cdp_url, nothing the server
+    started listens on TCP but the server's own port: no process on the machine can reach
+    the browser's DevTools without the token."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    port = int(serve.url.rsplit(":", 1)[1])
+    with notte.Session() as session:
+        session.execute(type="goto", url=f"{pages_server}/form.html")
+        with sync_playwright() as pw:
+            browser = pw.chromium.connect_over_cdp(session.cdp_url(), timeout=30_000)
+            try:
+                tree = _process_tree(serve.proc.pid)
+                assert any("chrom" in line for line in tree.values()), tree  # it runs
+                assert not [line for line in tree.values() if "remote-debugging-port" in line]
+                owned = _listening_ports(set(tree))
+                assert owned == {serve.proc.pid: {port}}, (owned, tree)
+                # and the client still drives the page through the bridge
+                page = browser.contexts[0].pages[0]
+                assert page.title() == "Form page"
+            finally:
+                browser.close()
+
+
+def test_cdp_url_carries_new_tabs_and_workers(notte, serve, pages_server, monkeypatch):
+    """A tab the client opens lands in the session's own context (the SDK sees it), and a
+    worker (a session nested under the page's) answers too."""
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DISABLE_TELEMETRY", "true")
+    with notte.Session() as session:
+        session.execute(type="goto", url=f"{pages_server}/form.html")
+        with sync_playwright() as pw:
+            browser = pw.chromium.connect_over_cdp(session.cdp_url(), timeout=30_000)
+            try:
+                context = browser.contexts[0]
+                page = context.new_page()
+                page.goto(f"{pages_server}/links.html")
+                assert page.title() == "Links page"
+                # a worker is a session nested under the page's
+                with page.expect_worker() as started:
+                    page.evaluate("new Worker(URL.createObjectURL(new Blob(['self.answer = 42'])))")
+                worker = started.value
+                assert worker.evaluate("self.answer") == 42
+                assert {p.url.rsplit("/", 1)[-1] for p in context.pages} >= {"form.html"}
+            finally:
+                browser.close()
+        tabs = session.observe().metadata.tabs
+        assert len(tabs) == 2, tabs  # the tab the client opened is the session's
 
 
 def test_agents_start_status_and_stop_run_the_embedded_agent(serve, pages_server):

@@ -12,7 +12,6 @@ import asyncio
 import os
 import re
 import shutil
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,12 +106,6 @@ def launch_args(executable: str | None, *, headed: bool = False) -> list[str]:
     return args
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class BrowserHost:
     """One running (or attached) Chromium shared by many sessions.
 
@@ -137,11 +130,9 @@ class BrowserHost:
         self._browser: Browser | None = None
         self._lock = asyncio.Lock()
         self.timings: dict[str, float] = {}  # the last start: Playwright driver, browser launch
-        # `stepdeck serve` opens the launched browser's DevTools on a 127.0.0.1 port and
-        # proxies each session's CDP from it, behind its token (tui/dialects/notte/cdp.py).
-        # Off otherwise: an open port would let any local process drive every session.
-        self.devtools = False
-        self.devtools_port: int | None = None
+        # A launched browser never opens a DevTools port (any local process could drive
+        # every session through it, token or not): Playwright talks to it over a pipe, and
+        # `stepdeck serve` bridges each session's cdp_url onto that (tui/dialects/notte/cdp.py).
 
     @property
     def browser(self) -> Browser | None:
@@ -176,12 +167,6 @@ class BrowserHost:
         assert self._pw is not None
         self.executable = find_chromium(headed=self.headed, explicit=self.chromium)
         args = launch_args(self.executable, headed=self.headed)
-        self.devtools_port = _free_port() if self.devtools else None
-        if self.devtools_port:
-            args += [
-                "--remote-debugging-address=127.0.0.1",
-                f"--remote-debugging-port={self.devtools_port}",
-            ]
         try:
             return await self._pw.chromium.launch(
                 executable_path=self.executable, headless=not self.headed, args=args
