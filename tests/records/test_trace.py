@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 
 from tui.cli import main
 from tui.engine.browser import BrowserHost
+from tui.engine.masking import MASK
 from tui.engine.tracing import trace_file
 from tui.model import CreateSession, StepRequest
 from tui.providers.local import LocalProvider
@@ -140,3 +142,76 @@ def test_trace_flag_reaches_the_embedded_engine():
     assert not LocalProvider.from_settings(load_settings()).trace
     for args in (["--help"], ["demo", "--help"], ["serve", "--help"]):
         assert "--trace" in CliRunner().invoke(main, args).output
+
+
+PASSWORD = "correct-horse-battery"
+CARD = "4242424242424242"
+USER = "ada-lovelace-1815"  # the demo keeps the signed-in user in a cookie
+SESSION_COOKIE = "sid-7f3c9a1e5b2d4c6e8a0f"
+BEARER = "sk-live-0a1b2c3d4e5f6a7b"
+
+
+async def _fill(provider, session_id: str, obs, label: str, value: str, **kw):
+    target = next(a for a in obs.actions if a.description.startswith(label))
+    return await provider.step(session_id, StepRequest(id=target.id, value=value, **kw))
+
+
+async def test_an_exported_trace_keeps_no_password_card_cookie_or_authorization(
+    demo_server, tmp_path
+):
+    """A traced session signs in, sends an Authorization header, carries a session cookie
+    and pays by card: the exported trace.zip holds none of those values, in any entry."""
+    with Store() as store:
+        provider = RecordingProvider(LocalProvider(trace=True, nav_timeout_ms=10_000), store)
+        await provider.start()
+        try:
+            s = await provider.create_session(CreateSession(url=f"{demo_server}/shop/login"))
+            context = provider.inner.session_target(s.id).context
+            await context.set_extra_http_headers({"Authorization": f"Bearer {BEARER}"})
+            await context.add_cookies(
+                [{"name": "sid", "value": SESSION_COOKIE, "url": demo_server}]
+            )
+            obs = await provider.observe(s.id, screenshot=False)
+            await _fill(provider, s.id, obs, "Username", USER)
+            signed_in = await _fill(provider, s.id, obs, "Password", PASSWORD, enter=True)
+            assert USER in signed_in.observation.markdown  # the cookie did its job
+            await context.request.post(
+                f"{demo_server}/shop/cart/add", form={"slug": "sony-wh-1000xm5", "qty": "1"}
+            )
+            go = StepRequest(type="goto", url=f"{demo_server}/shop/checkout")
+            obs = (await provider.step(s.id, go)).observation
+            for label, value in (("Address", "1 Way"), ("City", "London")):
+                await _fill(provider, s.id, obs, label, value)
+            terms = next(a for a in obs.actions if "terms" in a.description.lower())
+            await provider.step(s.id, StepRequest(type="check", id=terms.id))
+            pay = next(a for a in obs.actions if a.description.startswith("Continue to payment"))
+            obs = (await provider.step(s.id, StepRequest(id=pay.id))).observation
+            assert "/shop/payment" in obs.metadata.url
+            await _fill(provider, s.id, obs, "Name on card", "Ada Lovelace")
+            await _fill(provider, s.id, obs, "Card number", CARD)
+            await _fill(provider, s.id, obs, "Expiry", "12/30")
+            done = await _fill(provider, s.id, obs, "CVC", "737", enter=True)
+            assert "/shop/confirmation" in done.observation.metadata.url
+            await provider.close_session(s.id)  # the trace is written as it closes
+        finally:
+            await provider.aclose()
+
+    out = tmp_path / "export"
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["export", s.id, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    leaks = [CARD, "4242 4242 4242 4242", PASSWORD, USER, SESSION_COOKIE, BEARER]
+    with zipfile.ZipFile(out / "trace.zip") as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    for name, data in members.items():
+        for leak in leaks:
+            assert leak.encode() not in data, (leak, name)
+    # still a trace: the viewer's JSON lines parse, the sign-in and the payment are in it
+    events = [
+        json.loads(line)
+        for name, data in members.items()
+        if name.endswith((".trace", ".network"))
+        for line in data.decode().splitlines()
+        if line.strip()
+    ]
+    text = json.dumps(events, ensure_ascii=False)
+    assert "/shop/login" in text and "/shop/payment" in text and MASK in text
