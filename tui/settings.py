@@ -155,5 +155,12 @@ def load_settings(**overrides: object) -> Settings:
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+    except ValidationError as exc:
+        # Said without the values given: a key or token put in the wrong shape stays unseen.
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors(include_input=False, include_url=False)
+        )
+        raise SettingsError(f"{locations.config_file()}: {problems}") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"{locations.config_file()}: {exc}") from exc

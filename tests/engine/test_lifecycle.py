@@ -125,10 +125,13 @@ async def test_attach_over_cdp(cdp_browser, pages_server):
 async def test_attach_to_nothing_is_a_clear_error():
     from tui.errors import Unreachable
 
-    p = LocalProvider(cdp_url="http://127.0.0.1:1")
+    # a browser service's address carries its key: the error names the host, not the key
+    p = LocalProvider(cdp_url="ws://me:pa55word@127.0.0.1:1/chromium?token=K3Y-of-the-service")
     with pytest.raises(Unreachable) as err:
         await p.start()
     assert "remote-debugging-port" in err.value.hint
+    assert "127.0.0.1:1/chromium" in err.value.message
+    assert "K3Y" not in err.value.message and "pa55word" not in err.value.message
     await p.aclose()
 
 

@@ -3,9 +3,11 @@ the store or an export."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+from PIL import Image
 
 from tests.engine.conftest import eventually, find
 from tui.engine.masking import MASK
@@ -194,6 +196,19 @@ async def test_an_export_of_the_demo_checkout_keeps_no_card_number(provider, dem
     results.append(await provider.step(s.id, StepRequest(id=cvc.id, value="737")))
     assert results[-1].request.value == MASK
     assert "4242424242424242" not in results[-1].observation.model_dump_json(exclude={"screenshot"})
+    # Nor in the picture: the typed card number and CVC are drawn as dots, so putting other
+    # digits of the same length in changes no pixel; the name on the card is drawn as text.
+    shots = [await provider.screenshot(s.id)]
+    retype = (
+        "(v) => { for (const [id, x] of Object.entries(v)) document.getElementById(id).value = x }"
+    )
+    await sess.page.evaluate(retype, {"cardnumber": "5555555555554444", "cvc": "123"})
+    shots.append(await provider.screenshot(s.id))
+    await sess.page.evaluate(retype, {"cardname": "Grace Hopper"})
+    shots.append(await provider.screenshot(s.id))
+    pixels = [Image.open(io.BytesIO(png)).convert("RGB").tobytes() for png in shots]
+    assert pixels[0] == pixels[1]
+    assert pixels[1] != pixels[2]  # the comparison does see text that changed
 
     store = Store(tmp_path / "db" / "stepdeck.db")
     try:
@@ -207,3 +222,15 @@ async def test_an_export_of_the_demo_checkout_keeps_no_card_number(provider, dem
         if path.is_file() and path.suffix != ".png":
             data = path.read_bytes()
             assert b"4242424242424242" not in data and b"4242 4242" not in data, path
+
+
+async def test_a_key_in_the_wrong_shape_is_not_repeated_in_the_error(stepdeck_home):
+    from tui import locations
+    from tui.settings import SettingsError, load_settings
+
+    locations.ensure(locations.config_file().parent)
+    locations.config_file().write_text('token = 123456789\nllm_api_key = ["sk-live-abcdef"]\n')
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "token" in str(err.value) and "llm_api_key" in str(err.value)  # says where
+    assert "123456789" not in str(err.value) and "sk-live" not in str(err.value)

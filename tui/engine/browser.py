@@ -19,6 +19,7 @@ from pathlib import Path
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from tui.engine.masking import redact_urls
 from tui.errors import StepdeckError, Unreachable
 
 HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
@@ -187,8 +188,10 @@ class BrowserHost:
         try:
             return await self._pw.chromium.connect_over_cdp(self.cdp_url, timeout=15_000)
         except PlaywrightError as exc:
+            # The address may carry a token (`?token=`, `user:pass@`): never in a message.
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise Unreachable(
-                f"Could not attach to {self.cdp_url}: {str(exc).splitlines()[0]}",
+                f"Could not attach to {redact_urls(self.cdp_url)}: {redact_urls(first)}",
                 "check that the browser runs with --remote-debugging-port and the address is right",
             ) from exc
 

@@ -41,6 +41,47 @@ _SECRET_NAME = re.compile(
 )
 
 
+def _secret_fields_css() -> str:
+    """A stylesheet that draws secret fields' text as dots, as a password field draws it.
+
+    Screenshots apply it (Playwright's `style`), so a card number or a code typed into a
+    plain text field is not in the picture either. It follows `is_secret_field` as far as
+    CSS can: autofill tokens, and names or ids that say card number, CVC, secret, token.
+    """
+    selectors = [f'input[autocomplete~="{token}" i]' for token in sorted(SECRET_AUTOCOMPLETE)]
+    for attr in ("name", "id"):
+        selectors += [
+            f'input[{attr}*="{part}" i]'
+            for part in (
+                "passw",
+                "passcode",
+                "secret",
+                "token",
+                "apikey",
+                "api_key",
+                "api-key",
+                "cardnum",
+                "card_num",
+                "card-num",
+                "cardnumber",
+                "ccnum",
+                "cc-num",
+                "cc_num",
+                "cvc",
+                "cvv",
+                "security_code",
+                "security-code",
+                "securitycode",
+                "iban",
+            )
+        ]
+        selectors += [f'input[{attr}="{name}" i]' for name in ("pin", "csc", "ssn", "pwd")]
+    return ", ".join(selectors) + " { -webkit-text-security: disc !important; }"
+
+
+SECRET_FIELDS_CSS = _secret_fields_css()
+
+
 def is_secret_element(raw: dict[str, Any] | None) -> bool:
     """A walked element whose value is a secret (a password input)."""
     if not raw:
@@ -86,6 +127,20 @@ def scrub(text: str, secrets: set[str] | frozenset[str]) -> str:
             if form in text:
                 text = text.replace(form, MASK)
     return text
+
+
+_URL_PARTS = re.compile(r"(\b[a-z][a-z0-9+.-]*://)([^/\s@?#]+@)?([^\s?#]*)([?#][^\s'\"]*)?", re.I)
+
+
+def redact_urls(text: str) -> str:
+    """`text` (an error message) with the user info, query and fragment of every url in it
+    hidden: `ws://host:3000/chromium?token=...` becomes `ws://host:3000/chromium?…`."""
+    return _URL_PARTS.sub(
+        lambda m: (
+            f"{m.group(1)}{'…@' if m.group(2) else ''}{m.group(3)}{'?…' if m.group(4) else ''}"
+        ),
+        text,
+    )
 
 
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")

@@ -35,6 +35,7 @@ from tui.engine.limits import (
     check_viewport,
 )
 from tui.engine.masking import (
+    SECRET_FIELDS_CSS,
     is_secret_element,
     masked,
     scrub,
@@ -421,7 +422,11 @@ class EngineSession:
         # The screenshot is asked for first: the browser captures it while the walk's answer
         # travels back and the markdown (CPU work, off the event loop) is converted.
         shot_task = (
-            asyncio.ensure_future(page.screenshot(type="png", timeout=self._shot_timeout_ms()))
+            asyncio.ensure_future(
+                page.screenshot(
+                    type="png", timeout=self._shot_timeout_ms(), style=SECRET_FIELDS_CSS
+                )
+            )
             if screenshot
             else None
         )
@@ -542,7 +547,9 @@ class EngineSession:
             page = await self.ensure_page()
             try:
                 return await bounded(
-                    page.screenshot(type="png", timeout=self._shot_timeout_ms()),
+                    page.screenshot(
+                        type="png", timeout=self._shot_timeout_ms(), style=SECRET_FIELDS_CSS
+                    ),
                     self._shot_timeout_ms() / 1000 + CALL_SLACK_S,
                     "screenshot",
                 )
