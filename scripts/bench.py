@@ -336,7 +336,7 @@ def browser_pss_mb() -> float:
 async def _engine_rows() -> list[Row]:
     import httpx
 
-    from tui.engine.session import Engine
+    from tui.engine.engine import Engine
     from tui.model import StepRequest
 
     rows: list[Row] = []

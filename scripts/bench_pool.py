@@ -78,8 +78,8 @@ class RemoteChromium:
 
 async def throughput(urls: list[str], shop: str) -> tuple[float, float]:
     """Steps per second with SESSIONS sessions stepping at once, and the wall time."""
+    from tui.engine.engine import Engine
     from tui.engine.pool import BrowserPool
-    from tui.engine.session import Engine
     from tui.model import StepRequest
 
     engine = Engine(pool=BrowserPool(cdp_urls=urls))
@@ -109,8 +109,8 @@ async def placement(url: str, shop: str) -> dict[str, float]:
 
     The two alternate, so a machine that slows down mid-run slows both alike.
     """
+    from tui.engine.engine import Engine
     from tui.engine.pool import BrowserPool
-    from tui.engine.session import Engine
 
     engines = {
         "direct (one attached browser)": Engine(cdp_url=url),

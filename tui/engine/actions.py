@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from playwright.async_api import ElementHandle, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
@@ -23,12 +23,10 @@ from tui.engine.masking import is_secret_field
 from tui.engine.perception import perceive, to_markdown
 from tui.engine.recovery import page_answers
 from tui.engine.registry import BROWSER_NAMES, ELEMENT_NAMES
+from tui.engine.target import ActionTarget
 from tui.engine.urls import normalize_url
 from tui.errors import ActionNotFound, InvalidRequest
 from tui.model import StepRequest
-
-if TYPE_CHECKING:
-    from tui.engine.session import EngineSession
 
 SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
 FIELD_JS = "el => [el.type || '', el.getAttribute('autocomplete') || '', (el.name || '') + ' ' + (el.id || '')]"
@@ -44,7 +42,7 @@ class Outcome:
     secret: bool = False  # a value went into a password field
 
 
-async def run_action(sess: EngineSession, req: StepRequest) -> Outcome:
+async def run_action(target: ActionTarget, req: StepRequest) -> Outcome:
     """Run one step on the session's active tab (the caller holds the session lock)."""
     kind = req.type
     if kind == "command":
@@ -53,13 +51,13 @@ async def run_action(sess: EngineSession, req: StepRequest) -> Outcome:
             "the provider runs commands through its agent",
         )
     if req.id and kind in ELEMENT_NAMES:
-        return await _element_action(sess, req)
+        return await _element_action(target, req)
     if kind in ELEMENT_NAMES:
         raise InvalidRequest(f"A {kind} step needs an action id", "e.g. B3, or I1 hello")
     handler = BROWSER_HANDLERS.get(kind)
     if handler is None:
         raise InvalidRequest(f"Unknown step type {kind!r}")
-    return await handler(sess, req)
+    return await handler(target, req)
 
 
 # --- waiting --------------------------------------------------------------------------------
@@ -68,11 +66,11 @@ async def run_action(sess: EngineSession, req: StepRequest) -> Outcome:
 class _NavWatch:
     """Notices whether an action started a main-frame navigation, then waits for it."""
 
-    def __init__(self, sess: EngineSession, page: Page) -> None:
-        self.sess = sess
+    def __init__(self, target: ActionTarget, page: Page) -> None:
+        self.target = target
         self.page = page
         self.started = False
-        self.future = sess.nav_waiter()
+        self.future = target.tabs.nav_waiter()
 
     def _on_request(self, request: Request) -> None:
         if request.is_navigation_request() and request.frame == self.page.main_frame:
@@ -84,7 +82,7 @@ class _NavWatch:
 
     def __exit__(self, *exc: object) -> None:
         self.page.remove_listener("request", self._on_request)
-        self.sess.drop_waiter(self.future)
+        self.target.tabs.drop_waiter(self.future)
 
     async def settle(self, *, quick: bool = False) -> None:
         """Wait for the new document if a navigation started, else one frame.
@@ -99,16 +97,16 @@ class _NavWatch:
                 await bounded(self.page.evaluate(SETTLE_JS), QUICK_S, "waiting for a frame")
             if not self.started:
                 return
-        timeout = self.sess.engine.nav_timeout_ms / 1000
+        timeout = self.target.limits.nav_timeout_ms / 1000
         try:
             await asyncio.wait_for(asyncio.shield(self.future), timeout)
         except TimeoutError:
             raise PageHung(f"The page did not load within {timeout:.0f} s") from None
-        if not self.sess.live or self.page.is_closed():
+        if not self.target.live or self.page.is_closed():
             return
         try:
             await self.page.wait_for_load_state(
-                "domcontentloaded", timeout=self.sess.engine.nav_timeout_ms
+                "domcontentloaded", timeout=self.target.limits.nav_timeout_ms
             )
         except PlaywrightError as exc:
             if "Timeout" in str(exc):
@@ -128,21 +126,21 @@ async def _find(page: Page, action_id: str) -> ElementHandle | None:
 
 
 async def _resolve(
-    sess: EngineSession, action_id: str
+    target: ActionTarget, action_id: str
 ) -> tuple[ElementHandle | Locator, dict[str, Any]]:
-    page = await sess.ensure_page()
+    page = await target.page()
     action_id = action_id.strip().upper()
-    raw = sess.perceived.raw.get(action_id) if sess.perceived else None
+    raw = target.perceived.raw.get(action_id) if target.perceived else None
     element = await _find(page, action_id) if raw is not None else None
     if element is None:
         # The page changed (or was never observed): walk again, then look once more.
-        sess.perceived = await bounded(
-            perceive(page, html=False), sess.engine.walk_timeout_s, "reading the page"
+        target.perceived = await bounded(
+            perceive(page, html=False), target.limits.walk_timeout_s, "reading the page"
         )
-        raw = sess.perceived.raw.get(action_id)
+        raw = target.perceived.raw.get(action_id)
         element = await _find(page, action_id) if raw is not None else None
     if element is None or raw is None:
-        known = [a.id for a in sess.perceived.actions] if sess.perceived else []
+        known = [a.id for a in target.perceived.actions] if target.perceived else []
         raise ActionNotFound(action_id, known)
     if raw.get("frame") and raw.get("selector"):
         # Inside a frame, Playwright must act through the frame (a handle taken from the
@@ -176,16 +174,18 @@ def _what(action_id: str, raw: dict[str, Any]) -> str:
     return f"{action_id} ({role}{': ' + desc if desc else ''})"
 
 
-def _inputs(sess: EngineSession) -> str:
-    ids = [a.id for a in sess.perceived.actions if a.id.startswith("I")] if sess.perceived else []
+def _inputs(target: ActionTarget) -> str:
+    ids = (
+        [a.id for a in target.perceived.actions if a.id.startswith("I")] if target.perceived else []
+    )
     return ", ".join(ids[:12]) or "none on this page"
 
 
-async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
+async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
     assert req.id is not None
     action_id = req.id.strip().upper()
-    element, raw = await _resolve(sess, action_id)
-    page = await sess.ensure_page()
+    element, raw = await _resolve(target, action_id)
+    page = await target.page()
     kind = req.type
     if kind == "auto":
         if req.value is None:
@@ -197,16 +197,16 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
         else:
             raise InvalidRequest(
                 f"{_what(action_id, raw)} does not take a value",
-                f"click it with `{action_id}` alone, or fill an input: {_inputs(sess)}",
+                f"click it with `{action_id}` alone, or fill an input: {_inputs(target)}",
             )
     # Know what the field is before typing into it: a secret is masked in every log and
     # event from the first keystroke on, even when the page was never observed.
     secret = bool(req.value) and kind in ("fill", "select") and await _secret_field(element, raw)
     if secret and req.value:
-        sess.secrets.add(req.value)
-    timeout = sess.engine.action_timeout_ms
+        target.secrets.add(req.value)
+    timeout = target.limits.action_timeout_ms
     try:
-        with _NavWatch(sess, page) as watch:
+        with _NavWatch(target, page) as watch:
             if kind == "click":
                 await element.click(timeout=timeout)
                 message = f"clicked {_what(action_id, raw)}"
@@ -216,7 +216,7 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
                 elif not _is_fillable(raw):
                     raise InvalidRequest(
                         f"{_what(action_id, raw)} is not an input",
-                        f"click it with `{action_id}`, or fill an input: {_inputs(sess)}",
+                        f"click it with `{action_id}`, or fill an input: {_inputs(target)}",
                     )
                 else:
                     await element.fill(req.value or "", timeout=timeout)
@@ -232,7 +232,7 @@ async def _element_action(sess: EngineSession, req: StepRequest) -> Outcome:
                     else:
                         raise InvalidRequest(
                             f"{_what(action_id, raw)} is not a select",
-                            f"pick a select among: {_inputs(sess)}",
+                            f"pick a select among: {_inputs(target)}",
                         )
                 else:
                     message = await _select(element, action_id, raw, req.value or "", timeout)
@@ -321,15 +321,15 @@ async def _select(
 # --- browser actions ------------------------------------------------------------------------
 
 
-async def _goto(sess: EngineSession, req: StepRequest) -> Outcome:
-    page = await sess.ensure_page()
-    url = normalize_url(req.url or req.value or "", sess.engine.allow_schemes, base=page.url)
-    await _navigate(sess, lambda: page.goto(url, wait_until="domcontentloaded"))
+async def _goto(target: ActionTarget, req: StepRequest) -> Outcome:
+    page = await target.page()
+    url = normalize_url(req.url or req.value or "", target.limits.allow_schemes, base=page.url)
+    await _navigate(target, lambda: page.goto(url, wait_until="domcontentloaded"))
     return Outcome(message=f"went to {page.url}")
 
 
-async def _navigate(sess: EngineSession, call) -> Any:
-    page = await sess.ensure_page()
+async def _navigate(target: ActionTarget, call) -> Any:
+    page = await target.page()
     committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def on_commit(frame) -> None:
@@ -350,7 +350,7 @@ async def _navigate(sess: EngineSession, call) -> Any:
         if "Timeout" in text:
             # Stopped by the step's recovery, so the page answers again at once.
             raise PageHung(
-                f"The page did not load within {sess.engine.nav_timeout_ms / 1000:.0f} s"
+                f"The page did not load within {target.limits.nav_timeout_ms / 1000:.0f} s"
             ) from exc
         if "net::" in text and not page.url.startswith("chrome-error:"):
             # Let Chromium's error page commit now, so it cannot interrupt the next step.
@@ -363,57 +363,57 @@ async def _navigate(sess: EngineSession, call) -> Any:
         raise
 
 
-async def _back(sess: EngineSession, req: StepRequest) -> Outcome:
-    page = await sess.ensure_page()
-    response = await _navigate(sess, lambda: page.go_back(wait_until="domcontentloaded"))
+async def _back(target: ActionTarget, req: StepRequest) -> Outcome:
+    page = await target.page()
+    response = await _navigate(target, lambda: page.go_back(wait_until="domcontentloaded"))
     if response is None and page.url in ("", "about:blank"):
         return Outcome(message="no previous page")
     return Outcome(message=f"back to {page.url}")
 
 
-async def _forward(sess: EngineSession, req: StepRequest) -> Outcome:
-    page = await sess.ensure_page()
-    await _navigate(sess, lambda: page.go_forward(wait_until="domcontentloaded"))
+async def _forward(target: ActionTarget, req: StepRequest) -> Outcome:
+    page = await target.page()
+    await _navigate(target, lambda: page.go_forward(wait_until="domcontentloaded"))
     return Outcome(message=f"forward to {page.url}")
 
 
-async def _reload(sess: EngineSession, req: StepRequest) -> Outcome:
-    page = await sess.ensure_page()
-    await _navigate(sess, lambda: page.reload(wait_until="domcontentloaded"))
+async def _reload(target: ActionTarget, req: StepRequest) -> Outcome:
+    page = await target.page()
+    await _navigate(target, lambda: page.reload(wait_until="domcontentloaded"))
     return Outcome(message=f"reloaded {page.url}")
 
 
-async def _scroll(sess: EngineSession, direction: int) -> Outcome:
-    page = await sess.ensure_page()
+async def _scroll(target: ActionTarget, direction: int) -> Outcome:
+    page = await target.page()
     pos = await bounded(
         page.evaluate(
             "d => { window.scrollBy(0, d * Math.round(window.innerHeight * 0.9));"
             " return Math.round(window.scrollY); }",
             direction,
         ),
-        sess.call_budget_s(),
+        target.limits.call_budget_s(),
         "scroll",
     )
     await bounded(page.evaluate(SETTLE_JS), QUICK_S, "waiting for a frame")
     return Outcome(message=f"scrolled {'down' if direction > 0 else 'up'} to y={pos}")
 
 
-async def _scroll_down(sess: EngineSession, req: StepRequest) -> Outcome:
-    return await _scroll(sess, 1)
+async def _scroll_down(target: ActionTarget, req: StepRequest) -> Outcome:
+    return await _scroll(target, 1)
 
 
-async def _scroll_up(sess: EngineSession, req: StepRequest) -> Outcome:
-    return await _scroll(sess, -1)
+async def _scroll_up(target: ActionTarget, req: StepRequest) -> Outcome:
+    return await _scroll(target, -1)
 
 
-async def _press_key(sess: EngineSession, req: StepRequest) -> Outcome:
+async def _press_key(target: ActionTarget, req: StepRequest) -> Outcome:
     key = (req.key or req.value or "").strip()
     if not key:
         raise InvalidRequest("press_key needs a key", "e.g. press Enter, press Escape")
-    page = await sess.ensure_page()
+    page = await target.page()
     try:
-        with _NavWatch(sess, page) as watch:
-            await bounded(page.keyboard.press(key), sess.call_budget_s(), f"press {key}")
+        with _NavWatch(target, page) as watch:
+            await bounded(page.keyboard.press(key), target.limits.call_budget_s(), f"press {key}")
             await watch.settle()
     except PlaywrightError as exc:
         if "Unknown key" in str(exc):
@@ -432,21 +432,19 @@ def _index(req: StepRequest) -> int | None:
     return None
 
 
-async def _new_tab(sess: EngineSession, req: StepRequest) -> Outcome:
-    target = req.url or req.value
-    current = sess.tabs.page.url if sess.tabs.page else None
-    url = normalize_url(target, sess.engine.allow_schemes, base=current) if target else None
-    page = await bounded(sess.context.new_page(), 10.0, "opening a tab")
-    sess.attach(page)
-    sess.tabs.active = sess.tabs.pages.index(page)
-    sess.emit("tab", action="opened", index=sess.tabs.active, url=url or "about:blank")
+async def _new_tab(target: ActionTarget, req: StepRequest) -> Outcome:
+    wanted = req.url or req.value
+    current = target.tabs.page.url if target.tabs.page else None
+    url = normalize_url(wanted, target.limits.allow_schemes, base=current) if wanted else None
+    page = await target.tabs.open()
+    target.tabs.announce("opened", index=target.tabs.active, url=url or "about:blank")
     if url:
-        await _navigate(sess, lambda: page.goto(url, wait_until="domcontentloaded"))
-    return Outcome(message=f"opened tab {sess.tabs.active}" + (f" at {page.url}" if url else ""))
+        await _navigate(target, lambda: page.goto(url, wait_until="domcontentloaded"))
+    return Outcome(message=f"opened tab {target.tabs.active}" + (f" at {page.url}" if url else ""))
 
 
-def _check_index(sess: EngineSession, index: int | None, what: str) -> int:
-    count = len(sess.tabs.pages)
+def _check_index(target: ActionTarget, index: int | None, what: str) -> int:
+    count = len(target.tabs.pages)
     if index is None:
         raise InvalidRequest(f"{what} needs a tab index", f"tabs are 0 to {count - 1}")
     if index < 0:
@@ -456,28 +454,27 @@ def _check_index(sess: EngineSession, index: int | None, what: str) -> int:
     return index
 
 
-async def _switch_tab(sess: EngineSession, req: StepRequest) -> Outcome:
-    index = _check_index(sess, _index(req), "switch_tab")
-    sess.tabs.active = index
-    page = sess.tabs.pages[index]
+async def _switch_tab(target: ActionTarget, req: StepRequest) -> Outcome:
+    index = _check_index(target, _index(req), "switch_tab")
+    page = target.tabs.activate(index)
     with contextlib.suppress(PlaywrightError):
         await bounded(page.bring_to_front(), QUICK_S, "switching tabs")
-    sess.emit("tab", action="switched", index=index)
+    target.tabs.announce("switched", index=index)
     return Outcome(message=f"switched to tab {index}: {page.url}")
 
 
-async def _close_tab(sess: EngineSession, req: StepRequest) -> Outcome:
+async def _close_tab(target: ActionTarget, req: StepRequest) -> Outcome:
     given = _index(req)
-    index = _check_index(sess, sess.tabs.active if given is None else given, "close_tab")
-    if len(sess.tabs.pages) == 1:
+    index = _check_index(target, target.tabs.active if given is None else given, "close_tab")
+    if len(target.tabs.pages) == 1:
         raise InvalidRequest("This is the session's last tab", "close the session instead")
-    page = sess.tabs.pages[index]
-    await bounded(page.close(), sess.call_budget_s(), "closing the tab")
-    sess.forget_tab(page)  # the close event may arrive later; the tab list must not wait
+    page = target.tabs.pages[index]
+    await bounded(page.close(), target.limits.call_budget_s(), "closing the tab")
+    target.tabs.forget(page)  # the close event may arrive later; the tab list must not wait
     return Outcome(message=f"closed tab {index}")
 
 
-async def _wait(sess: EngineSession, req: StepRequest) -> Outcome:
+async def _wait(target: ActionTarget, req: StepRequest) -> Outcome:
     ms = _index(req)
     if ms is None:
         ms = 1000
@@ -485,14 +482,14 @@ async def _wait(sess: EngineSession, req: StepRequest) -> Outcome:
         raise InvalidRequest("wait needs a positive number of milliseconds")
     ms = min(ms, MAX_WAIT_MS)
     with contextlib.suppress(TimeoutError):  # a session that ends ends its wait too
-        await asyncio.wait_for(sess.ended.wait(), ms / 1000)
+        await asyncio.wait_for(target.ended.wait(), ms / 1000)
     return Outcome(message=f"waited {ms} ms")
 
 
-async def _scrape(sess: EngineSession, req: StepRequest) -> Outcome:
-    page = await sess.ensure_page()
-    perceived = await bounded(perceive(page), sess.engine.walk_timeout_s, "reading the page")
-    sess.perceived = perceived
+async def _scrape(target: ActionTarget, req: StepRequest) -> Outcome:
+    page = await target.page()
+    perceived = await bounded(perceive(page), target.limits.walk_timeout_s, "reading the page")
+    target.perceived = perceived
     markdown = await asyncio.to_thread(
         to_markdown, perceived.html or "", perceived.url, perceived.mark
     )
@@ -500,16 +497,16 @@ async def _scrape(sess: EngineSession, req: StepRequest) -> Outcome:
     return Outcome(message=f"scraped {len(markdown)} characters", data={"markdown": markdown})
 
 
-async def _done(sess: EngineSession, req: StepRequest) -> Outcome:
+async def _done(target: ActionTarget, req: StepRequest) -> Outcome:
     return Outcome(message=req.value or "done")
 
 
-async def _click_xy(sess: EngineSession, req: StepRequest) -> Outcome:
-    page = await sess.ensure_page()
-    size = page.viewport_size or {"width": sess.viewport[0], "height": sess.viewport[1]}
+async def _click_xy(target: ActionTarget, req: StepRequest) -> Outcome:
+    page = await target.page()
+    size = page.viewport_size or {"width": target.viewport[0], "height": target.viewport[1]}
     x, y = check_point(req.x, req.y, size["width"], size["height"])
-    with _NavWatch(sess, page) as watch:
-        await bounded(page.mouse.click(x, y), sess.call_budget_s(), "click_xy")
+    with _NavWatch(target, page) as watch:
+        await bounded(page.mouse.click(x, y), target.limits.call_budget_s(), "click_xy")
         await watch.settle()
     return Outcome(message=f"clicked at {x:.0f},{y:.0f}")
 

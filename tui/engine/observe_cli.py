@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tui import locations
-from tui.engine.session import Engine
+from tui.engine.engine import Engine
 from tui.errors import StepdeckError
 from tui.model import Observation
 

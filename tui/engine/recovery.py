@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from playwright.async_api import CDPSession, Page
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import QUICK_S, PageHung, bounded
-
-if TYPE_CHECKING:
-    from tui.engine.session import EngineSession
+from tui.engine.masking import scrub
+from tui.engine.target import ActionTarget
 
 PROBE_S = 3.0  # generous: a busy machine must not pass for a stuck page
 
@@ -39,14 +38,14 @@ async def page_answers(page: Page) -> bool:
         return False
 
 
-async def _open_cdp(sess: EngineSession, page: Page) -> CDPSession | None:
+async def _open_cdp(target: ActionTarget, page: Page) -> CDPSession | None:
     """The tab's own DevTools session (opened with the tab), else a late one."""
-    early = sess.devtools.get(page)
+    early = target.tabs.devtools.get(page)
     if early is not None:
         with contextlib.suppress(PageHung, PlaywrightError, asyncio.CancelledError):
             return await bounded(asyncio.shield(early), QUICK_S, "devtools")
     with contextlib.suppress(PageHung, PlaywrightError):
-        return await bounded(sess.context.new_cdp_session(page), QUICK_S, "devtools")
+        return await bounded(target.tabs.context.new_cdp_session(page), QUICK_S, "devtools")
     return None
 
 
@@ -74,12 +73,18 @@ def _detach_later(cdp: CDPSession | None) -> None:
 _pending: set[asyncio.Task[None]] = set()
 
 
-async def recover_tab(sess: EngineSession, page: Page) -> str:
-    """Make `page`'s tab answer again; returns what was done, as a hint for the person."""
-    if not sess.live or page.is_closed():
+async def recover_tab(
+    target: ActionTarget, page: Page, *, good_url: str, fail: Callable[[str], None]
+) -> str:
+    """Make `page`'s tab answer again; returns what was done, as a hint for the person.
+
+    `good_url` is the last page that answered (a fresh tab reopens it); `fail` marks the
+    session `error` when even a fresh tab cannot be had.
+    """
+    if not target.live or page.is_closed():
         return "observe again"
     # One DevTools session for the whole recovery: a second one queues behind the first.
-    cdp = await _open_cdp(sess, page)
+    cdp = await _open_cdp(target, page)
     try:
         await _send(cdp, "Page.stopLoading")
         if await page_answers(page):
@@ -88,53 +93,50 @@ async def recover_tab(sess: EngineSession, page: Page) -> str:
         if await page_answers(page):
             return "the page's script was stopped; the session is still usable: observe or goto elsewhere"
     finally:
-        if sess.devtools.get(page) is None:  # a late one of our own
+        if target.tabs.devtools.get(page) is None:  # a late one of our own
             _detach_later(cdp)
-    return await _replace(sess, page)
+    return await _replace(target, page, good_url, fail)
 
 
-async def _replace(sess: EngineSession, page: Page) -> str:
+async def _replace(target: ActionTarget, page: Page, good: str, fail: Callable[[str], None]) -> str:
     """Close the stuck tab; a fresh one takes its place at the last page that answered."""
-    good = sess.good_url
-    index = sess.tabs.pages.index(page) if page in sess.tabs.pages else len(sess.tabs.pages)
+    tabs = target.tabs
+    index = tabs.pages.index(page) if page in tabs.pages else len(tabs.pages)
     try:
         with contextlib.suppress(PageHung, PlaywrightError):
             await bounded(page.close(run_before_unload=False), 5.0, "closing the stuck tab")
-        sess.forget_tab(page)
-        fresh = await bounded(sess.context.new_page(), 5.0, "opening a fresh tab")
+        tabs.forget(page)
+        fresh = await tabs.open(index=index, timeout=5.0)
     except (PageHung, PlaywrightError):
-        sess.fail("a page stopped answering and its tab could not be replaced")
+        fail("a page stopped answering and its tab could not be replaced")
         return "close this session and start a new one"
-    sess.attach(fresh, index=index)
-    sess.tabs.active = sess.tabs.pages.index(fresh)
     if good and good.startswith(("http://", "https://")):
         try:
             await bounded(
                 fresh.goto(good, wait_until="domcontentloaded"),
-                sess.engine.nav_timeout_ms / 1000 + 2,
+                target.limits.nav_timeout_s + 2,
                 "reopening the last page",
             )
             if await page_answers(fresh):
                 return (
-                    f"the stuck tab was replaced by a fresh one at {sess.shown_url(good)}; "
+                    f"the stuck tab was replaced by a fresh one at {scrub(good, target.secrets)}; "
                     "observe to see it"
                 )
         except (PageHung, PlaywrightError):
             pass
         # The last page hangs again on load: leave the fresh tab blank.
-        return await _blank(sess, fresh, index)
+        return await _blank(target, fresh, index, fail)
     return "the stuck tab was replaced by a blank one; goto a page"
 
 
-async def _blank(sess: EngineSession, page: Page, index: int) -> str:
+async def _blank(target: ActionTarget, page: Page, index: int, fail: Callable[[str], None]) -> str:
+    tabs = target.tabs
     with contextlib.suppress(PageHung, PlaywrightError):
         await bounded(page.close(run_before_unload=False), 5.0, "closing the stuck tab")
-    sess.forget_tab(page)
+    tabs.forget(page)
     try:
-        blank = await bounded(sess.context.new_page(), 5.0, "opening a blank tab")
+        await tabs.open(index=index, timeout=5.0)
     except (PageHung, PlaywrightError):
-        sess.fail("a page stopped answering and its tab could not be replaced")
+        fail("a page stopped answering and its tab could not be replaced")
         return "close this session and start a new one"
-    sess.attach(blank, index=index)
-    sess.tabs.active = sess.tabs.pages.index(blank)
     return "the page hangs whenever it loads; the tab was replaced by a blank one: goto elsewhere"

@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui.engine import tracing
+from tui.engine.engine import Engine
 from tui.engine.limits import MAX_COMMAND, check_length
 from tui.engine.llm import LLMConfig
 from tui.engine.masking import mask_text, masked
 from tui.engine.pool import BrowserPool, endpoint_label
 from tui.engine.profiles import ProfileStore, ProfileSummary, capture, check_name
-from tui.engine.session import Engine, EngineSession
+from tui.engine.session import EngineSession
 from tui.errors import InvalidRequest
 from tui.model import (
     ConsoleMessage,

@@ -1,0 +1,96 @@
+"""Reading a page for an observation: the walk in two halves, and its screenshot.
+
+The session asks for the screenshot first (the browser captures it while the walk's
+answer travels back), then `read_page` walks the page: the HTML comes back first
+and its markdown is converted in a worker thread while the action space travels
+and is parsed in another. A walk that a navigation interrupts is retried on the
+new document; a walk that never answers raises `PageHung` for the session to
+recover the tab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from tui.engine.bounds import PageHung
+from tui.engine.masking import SECRET_FIELDS_CSS
+from tui.engine.perception import Perceived, parse_take, take_walk, to_markdown, walk_html
+from tui.errors import StepTimeout
+
+WALK_TIMEOUT = 20.0  # seconds: a page whose scripts never yield must not hang the session
+
+
+def shot_timeout_ms(walk_timeout_s: float) -> float:
+    """The bound of one screenshot: the walk's, at most 15 s."""
+    return min(15_000.0, walk_timeout_s * 1000)
+
+
+def start_screenshot(page: Page, walk_timeout_s: float) -> asyncio.Future[bytes]:
+    """Ask the browser for a PNG of the view now; await it later (see `shot_result`)."""
+    return asyncio.ensure_future(
+        # secret fields drawn as dots: a typed card number never shows in a picture
+        page.screenshot(
+            type="png", timeout=shot_timeout_ms(walk_timeout_s), style=SECRET_FIELDS_CSS
+        )
+    )
+
+
+async def shot_result(
+    task: asyncio.Future[bytes] | None, *, browser_connected: bool
+) -> tuple[bytes | None, str]:
+    """The screenshot, or None and why: a failed screenshot never fails an observation."""
+    if task is None:
+        return None, ""
+    try:
+        return await task, ""
+    except PlaywrightError as exc:
+        if not browser_connected or "crash" in str(exc).lower():
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
+        return None, f"no screenshot: {first}"
+
+
+async def read_page(page: Page, walk_timeout_s: float) -> tuple[Perceived, str]:
+    """One walk, in two halves: the action space and the page's markdown."""
+    for _ in range(3):
+        url, html, mark = await _walk(page, lambda: walk_html(page), walk_timeout_s)
+        # Markdown and parsing are CPU work: off the event loop, so a UI never stalls.
+        markdown = asyncio.ensure_future(asyncio.to_thread(to_markdown, html, url, mark))
+        try:
+            text = await _walk(page, lambda: take_walk(page), walk_timeout_s)
+            if text is None:  # a new document arrived between the halves: walk it
+                continue
+            perceived = await asyncio.to_thread(parse_take, text)
+            return perceived, await markdown
+        finally:
+            if not markdown.done():
+                markdown.cancel()
+    raise StepTimeout(
+        "The page kept changing while it was being read",
+        "observe again once it settles",
+    )
+
+
+async def _walk(page: Page, call: Callable[[], Awaitable[Any]], timeout_s: float) -> Any:
+    for attempt in range(3):
+        try:
+            return await asyncio.wait_for(call(), timeout_s)
+        except TimeoutError:
+            raise PageHung(
+                f"the page did not answer within {timeout_s:.0f} s (its scripts may be stuck)"
+            ) from None
+        except PlaywrightError as exc:
+            # A navigation in flight destroys the context: wait for the new document.
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc).lower():
+                raise
+            if attempt == 2:
+                raise
+            with contextlib.suppress(PlaywrightError):
+                await page.wait_for_load_state("domcontentloaded", timeout=5_000)
+    raise AssertionError("unreachable")
