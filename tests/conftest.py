@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,92 @@ import pytest
 import pytest_asyncio
 
 PAGES = Path(__file__).parent / "pages"
+
+# -- which worker runs what (pytest-xdist) ------------------------------------------------------
+#
+# A unit of work is a module (its module-scoped browser, `stepdeck serve` and event loop stay on
+# one worker), or a whole package whose tests share a package-scoped fixture. Units are handed out
+# longest first: a long module that starts last runs alone at the end while the other worker
+# idles (schemathesis, one test of ~60 s, used to be the last unit handed out).
+
+# Seconds each long module took (2 workers, a loaded 2-core machine, 2026-12; `pytest
+# --durations`). Only the order matters; a module not listed counts SECONDS_PER_TEST per test.
+LONG_MODULES = {
+    "tests/ui/test_ui_app.py": 117,
+    "tests/ui/test_ui_cockpit.py": 77,
+    "tests/server/test_schemathesis.py": 71,
+    "tests/engine/test_wedge.py": 56,
+    "tests/agent/test_corpus.py": 45,
+    "tests/ui/test_ui_snapshots.py": 41,
+    "tests/debug/test_shot_click.py": 40,
+    "tests/live/test_live.py": 39,
+    "tests/dialects/test_app_dialects.py": 39,
+    "tests/ui/test_ui_extract_and_answer.py": 38,
+    "tests/server/test_other_sdks.py": 36,
+    "tests/debug/test_debug_tabs.py": 34,
+    "tests/ui/test_ui_round2.py": 32,
+    "tests/dialects/test_faults.py": 27,
+    "tests/records/test_trace.py": 26,
+    "tests/pool/test_pool.py": 26,
+    "tests/debug/test_export_replay.py": 24,
+    "tests/records/test_replay.py": 23,
+    "tests/debug/test_served.py": 21,
+    "tests/server/test_kill.py": 20,
+    "tests/server/test_notte_sdk.py": 19,
+    "tests/engine/test_observe_cli.py": 18,
+    "tests/dialects/test_notte_env_sdk_models.py": 18,
+    "tests/engine/test_provider_basics.py": 18,
+    "tests/ui/test_ui_connect.py": 18,
+    "tests/pool/test_profiles_app.py": 17,
+    "tests/agent/test_commands.py": 17,
+    "tests/server/test_serve_http.py": 14,
+    "tests/engine/test_lifecycle.py": 13,
+    "tests/debug/test_web.py": 13,
+    "tests/agent/test_model_corpus.py": 13,
+    "tests/engine/test_browser_actions.py": 11,
+    "tests/dialects/test_notte_env_loopback.py": 11,
+    "tests/server/test_notte_client_serve.py": 10,
+    "tests/engine/test_perception.py": 10,
+    "tests/pool/test_profiles.py": 10,
+    "tests/server/test_notte_cloud_client.py": 9,
+    "tests/engine/test_start_failures.py": 9,
+}
+SECONDS_PER_TEST = 0.5
+# Packages whose tests share a package-scoped fixture (records: one recorded session).
+SHARED_PACKAGES = ("tests/records/",)
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit a test runs in: its package if listed in SHARED_PACKAGES, else its module."""
+    module = nodeid.split("::", 1)[0]
+    return next((p for p in SHARED_PACKAGES if module.startswith(p)), module)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Longest units first, each unit's tests in their written order (xdist keeps this order)."""
+    per_module = Counter(item.nodeid.split("::", 1)[0] for item in items)
+    cost: Counter[str] = Counter()
+    for module, tests in per_module.items():
+        cost[work_unit(module)] += LONG_MODULES.get(module, SECONDS_PER_TEST * tests)
+    first = {}
+    for index, item in enumerate(items):
+        first.setdefault(work_unit(item.nodeid), index)
+    items.sort(key=lambda item: (-cost[work_unit(item.nodeid)], first[work_unit(item.nodeid)]))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope` over `work_unit`s, in collection order (`--no-loadscope-reorder`)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    if config.getvalue("dist") != "loadscope":
+        return None  # another --dist asked for on the command line
+
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return UnitScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)
