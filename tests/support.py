@@ -12,6 +12,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -137,7 +138,6 @@ def SharedLocalProvider(owner):
 # -- `stepdeck serve` as a real process ---------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPDECK = ROOT / ".venv" / "bin" / "stepdeck"
 TOKEN = "test-token-123"
 
 
@@ -168,39 +168,51 @@ class Serve:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:
-                self.proc.wait(timeout=15)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
 
 
-def start_serve(home: Path, *, token: str | None = TOKEN, extra_env: dict | None = None) -> Serve:
-    """Start `stepdeck serve` on a free loopback port and wait until /health answers.
+def start_serve(
+    home: Path,
+    *args: str,
+    token: str | None = TOKEN,
+    extra_env: dict | None = None,
+    bound: float = 60,
+) -> Serve:
+    """`stepdeck serve ARGS` on a free loopback port, once it said so and /health answers.
 
-    A port found free can be taken before the server binds it (tests run in parallel
-    workers): a server that could not listen is started again on another port.
+    It runs this checkout's code (`python -m tui.cli`, the checkout first on PYTHONPATH).
+    `token=None` starts it without STEPDECK_TOKEN: the token it made is read back. A port
+    found free can be taken before the server binds it (tests run in parallel workers): a
+    server that could not listen is started again on another port. `bound` is generous: a
+    loaded machine starts Python and FastAPI slowly.
     """
     for _ in range(3):
         try:
-            return _start_serve(home, token, extra_env)
+            return _start_serve(home, args, token, extra_env, bound)
         except _PortTaken:
             continue
-    return _start_serve(home, token, extra_env)
+    return _start_serve(home, args, token, extra_env, bound)
 
 
 class _PortTaken(RuntimeError):
     pass
 
 
-def _start_serve(home: Path, token: str | None, extra_env: dict | None) -> Serve:
+def _start_serve(
+    home: Path, args: tuple[str, ...], token: str | None, extra_env: dict | None, bound: float
+) -> Serve:
     port = free_port()
-    env = dict(os.environ, STEPDECK_HOME=str(home), PYTHONUNBUFFERED="1")
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, STEPDECK_HOME=str(home), PYTHONPATH=path, PYTHONUNBUFFERED="1")
     env.pop("STEPDECK_TOKEN", None)
     if token is not None:
         env["STEPDECK_TOKEN"] = token
     env.update(extra_env or {})
     proc = subprocess.Popen(
-        [str(STEPDECK), "serve", "--port", str(port)],
+        [sys.executable, "-m", "tui.cli", "serve", "--port", str(port), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -209,21 +221,23 @@ def _start_serve(home: Path, token: str | None, extra_env: dict | None) -> Serve
     serve = Serve(url=f"http://127.0.0.1:{port}", token=token or "", home=home, proc=proc)
     reader = threading.Thread(target=lambda: serve.output.extend(proc.stdout), daemon=True)
     reader.start()
-    deadline = time.monotonic() + 60  # a loaded machine starts Python and FastAPI slowly
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + bound
+    while True:
         if proc.poll() is not None:
             reader.join(10)  # all it printed before it died
             output = "".join(serve.output)
             if "cannot listen" in output:
                 raise _PortTaken(output)
             raise RuntimeError("stepdeck serve exited:\n" + output)
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{serve.url}/health", timeout=1).status_code == 200:
-                break
-        time.sleep(0.05)
-    else:
-        serve.stop(signal.SIGKILL)
-        raise RuntimeError("stepdeck serve did not start:\n" + "".join(serve.output))
+        # Our own server says it bound the port before /health counts (not another worker's).
+        if "stepdeck serve: http" in "".join(serve.output):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{serve.url}/health", timeout=2).status_code == 200:
+                    break
+        if time.monotonic() > deadline:
+            serve.stop(signal.SIGKILL)
+            raise RuntimeError(f"stepdeck serve not up in {bound:.0f} s:\n" + "".join(serve.output))
+        time.sleep(0.05)  # polling a condition (it said it listens, /health answers), bounded
     if token is None:
         serve.token = (home / "data" / "token").read_text().strip()
     return serve

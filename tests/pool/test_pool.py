@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from tests.dialects.conftest import serving
 from tests.pool.browsers import PlaywrightServer, RemoteChromium, cleanup
-from tests.support import eventually
+from tests.support import eventually, start_serve
 from tui.model import SessionStatus
 from tui.providers.local import LocalProvider
 from tui.server import create_app
@@ -143,8 +143,6 @@ async def test_sessions_spread_survive_a_dead_endpoint_and_it_rejoins(pool, brow
 
 async def test_serve_command_line_takes_a_pool(browsers, tmp_path, pages_server):
     """`stepdeck serve --cdp-url A --cdp-url B --per-endpoint 1`: one session on each, then 503."""
-    from tests.pool.serve import start_serve
-
     chromiums, _ = browsers
     args = ["--cdp-url", chromiums[1].url, "--cdp-url", chromiums[2].url, "--per-endpoint", "1"]
     serve = await asyncio.to_thread(start_serve, tmp_path / "home", *args)
