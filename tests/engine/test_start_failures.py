@@ -54,12 +54,14 @@ async def test_observe_survives_a_failed_screenshot(provider, pages_server, monk
     s = await provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
     page = provider.session_target(s.id).page
 
-    async def broken_screenshot(**kwargs):
+    async def broken_screenshot(*args, **kwargs):
         from playwright.async_api import Error
 
         raise Error("Page.screenshot: Unable to capture screenshot")
 
     monkeypatch.setattr(page, "screenshot", broken_screenshot)
+    # the engine captures through one CDP call (perception.capture_png): break that too
+    monkeypatch.setattr("tui.engine.observing.capture_png", broken_screenshot)
     obs = await provider.observe(s.id)
     assert obs.screenshot is None
     assert obs.note.startswith("no screenshot:")

@@ -20,7 +20,14 @@ from playwright.async_api import Page
 
 from tui.engine.bounds import PageHung
 from tui.engine.masking import SECRET_FIELDS_CSS
-from tui.engine.perception import Perceived, parse_take, take_walk, to_markdown, walk_html
+from tui.engine.perception import (
+    Perceived,
+    capture_png,
+    parse_take,
+    take_walk,
+    to_markdown,
+    walk_html,
+)
 from tui.errors import StepTimeout
 
 WALK_TIMEOUT = 20.0  # seconds: a page whose scripts never yield must not hang the session
@@ -35,9 +42,7 @@ def start_screenshot(page: Page, walk_timeout_s: float) -> asyncio.Future[bytes]
     """Ask the browser for a PNG of the view now; await it later (see `shot_result`)."""
     return asyncio.ensure_future(
         # secret fields drawn as dots: a typed card number never shows in a picture
-        page.screenshot(
-            type="png", timeout=shot_timeout_ms(walk_timeout_s), style=SECRET_FIELDS_CSS
-        )
+        capture_png(page, shot_timeout_ms(walk_timeout_s), SECRET_FIELDS_CSS)
     )
 
 

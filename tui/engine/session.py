@@ -37,7 +37,7 @@ from tui.engine.masking import (
 )
 from tui.engine.observing import read_page, shot_result, shot_timeout_ms, start_screenshot
 from tui.engine.pagelog import MAX_LOG, PageLog  # noqa: F401 - MAX_LOG re-exported
-from tui.engine.perception import Perceived
+from tui.engine.perception import Perceived, capture_png
 from tui.engine.recovery import recover_tab
 from tui.engine.tabs import Tabs
 from tui.engine.target import ActionTarget
@@ -340,10 +340,8 @@ class EngineSession:
             page = await self.ensure_page()
             try:
                 return await bounded(
-                    page.screenshot(
-                        type="png",
-                        timeout=shot_timeout_ms(self.engine.walk_timeout_s),
-                        style=SECRET_FIELDS_CSS,
+                    capture_png(
+                        page, shot_timeout_ms(self.engine.walk_timeout_s), SECRET_FIELDS_CSS
                     ),
                     shot_timeout_ms(self.engine.walk_timeout_s) / 1000 + CALL_SLACK_S,
                     "screenshot",
