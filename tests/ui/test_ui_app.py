@@ -190,6 +190,7 @@ async def test_hostile_page_is_shown_literally(make_app, hostile_url):
         page = app.query_one(PageView).text
         assert "[link=https://evil.example]click me[/link]" in page
         assert "\x1b" not in page
+        assert "\x1b" not in app.export_screenshot()  # nothing on the whole screen
         prompt = str(app.query_one(OptionList).get_option(app.selected).prompt)
         assert "[bold red]Pwned[/]" in prompt
         assert HOSTILE_TITLE.split("\x1b")[0].strip() in prompt

@@ -338,3 +338,24 @@ async def test_an_ended_session_shows_its_last_stored_page(tmp_path):
             assert app.query_one(ShotTab).shown_png == page.screenshot
     finally:
         store.close()
+
+
+async def test_eight_bit_controls_in_a_page_never_reach_the_screen(monkeypatch):
+    # U+009B is CSI and U+009D is OSC to a terminal that reads 8-bit controls: a provider
+    # other than the embedded engine may pass them through from a hostile page.
+    import static_provider
+
+    app, provider = make()
+    markdown = "# Eight\x9b2J bit\n\nbody \x9d0;retitled\x9c over \x85 [B1 Go\x9b1m]\n"
+    monkeypatch.setitem(static_provider.PAGES, "/c1", (markdown, static_provider.HOSTILE_ACTIONS))
+    provider.sessions["c1c1c1c1c1"] = Session(
+        id="c1c1c1c1c1", created_at=T0, url="http://127.0.0.1:8000/c1", title="Title\x9b31m"
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.select_session("local/c1c1c1c1c1")
+        await settle(pilot)
+        assert "body <9D>0;retitled<9C> over <85>" in app.query_one(PageView).text
+        screen = app.export_screenshot()
+        assert "Title&lt;9B&gt;31m" in screen or "Title<9B>31m" in screen
+        assert not any("\x80" <= c <= "\x9f" or c == "\x1b" for c in screen)

@@ -12,6 +12,14 @@ def test_escape_sequences_are_shown_not_run():
     assert "␛[31mred" in shown and "b␀c" in shown
 
 
+def test_eight_bit_controls_are_shown_not_run():
+    # U+009B is CSI and U+009D is OSC to terminals that read 8-bit controls
+    shown = clean("a\x9b2Jb\x9d0;t\x9c c\x85d\x7f")
+    assert not any("\x7f" <= c <= "\x9f" for c in shown)
+    assert shown == "a<9B>2Jb<9D>0;t<9C> c<85>d␡"
+    assert clean("café ½ \xa0") == "café ½ \xa0"  # Latin-1 letters stay
+
+
 def test_markup_is_left_alone_for_text_objects():
     assert clean("[bold]x[/]") == "[bold]x[/]"
 

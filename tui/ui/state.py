@@ -12,18 +12,27 @@ from urllib.parse import urlsplit
 
 from tui.model import Observation, Session, SessionStatus, StepResult, StepStatus
 
-# CSI/OSC/other escape sequences and C0 controls (except newline and tab).
+# CSI/OSC/other escape sequences, C0 controls (except newline and tab), DEL, and the C1
+# controls U+0080-U+009F: some terminals read U+009B as CSI and U+009D as OSC, so a page
+# could smuggle an escape sequence in without any ESC byte.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(match: re.Match) -> str:
+    char = match.group(0)
+    if char < " ":
+        return chr(0x2400 + ord(char))  # the Control Pictures block: ␀ … ␟
+    if char == "\x7f":
+        return "␡"
+    return f"<{ord(char):02X}>"  # a C1 control has no picture: its code, visibly
 
 
 def clean(text: str) -> str:
     """Page data made safe for a terminal: escape sequences shown, never executed."""
     if "\x1b" in text:
         text = _ESCAPES.sub(lambda m: m.group(0).replace("\x1b", "␛"), text)
-    return _CONTROLS.sub(
-        lambda m: chr(0x2400 + ord(m.group(0))) if m.group(0) != "\x7f" else "␡", text
-    )
+    return _CONTROLS.sub(_shown, text)
 
 
 def session_key(provider: str, session_id: str) -> str:
