@@ -86,3 +86,30 @@ def test_bytes_are_a_notte_sdk_observation():
         "M1",
     ]
     assert sdk.metadata.url == "http://shop.test/"
+
+
+def test_execute_bytes_match_the_model_answer():
+    from datetime import UTC, datetime
+
+    from tui.dialects.notte.actions import ExecutionRequest, ExecutionResponse
+    from tui.model import StepRequest, StepResult, StepStatus
+
+    now = datetime.now(UTC)
+    body = ExecutionRequest(type="click", id="B1")
+    for obs in (observation(), None):
+        result = StepResult(
+            status=StepStatus.CONTINUE,
+            success=True,
+            message="clicked B1",
+            request=StepRequest(id="B1"),
+            observation=obs,
+            started_at=now,
+            ended_at=now,
+        )
+        built = json.loads(ExecutionResponse.from_result(result, body).model_dump_json())
+        fast = json.loads(ExecutionResponse.json_bytes(result, body))
+        if obs is not None:  # the page's own timestamps are when it was answered
+            built["observation"] = comparable(built["observation"])
+            fast["observation"] = comparable(fast["observation"])
+        assert fast == built
+        assert (fast["observation"] is None) == (obs is None)

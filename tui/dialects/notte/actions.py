@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import pydantic_core
 from pydantic import AliasChoices, Field, field_validator
 
 from tui.dialects.notte.models import ObserveResponse, _Wire
@@ -305,6 +306,16 @@ class ExecutionResponse(_Wire):
             else None,
             duration_ms=r.duration_ms,
         )
+
+    @classmethod
+    def json_bytes(cls, r: StepResult, request: ExecutionRequest | None = None) -> bytes:
+        """`from_result(r, request)` as JSON bytes, its page (thousands of actions on a big
+        one) serialised once from the observation (`ObserveResponse.json_dict`), never
+        rebuilt model by model. CPU work for a worker thread."""
+        head = cls.from_result(r, request, observation=False).model_dump(mode="json")
+        if r.observation is not None:
+            head["observation"] = ObserveResponse.json_dict(r.observation)
+        return pydantic_core.to_json(head)
 
     def to_result(self, request: StepRequest) -> StepResult:
         data: Any = None

@@ -462,6 +462,11 @@ class ObserveResponse(_Wire):
         """`from_observation(o)` as JSON bytes, built once from the observation: the actions
         (5,000 on a big page) go out as plain dicts, never as models rebuilt one by one.
         CPU work for a worker thread."""
+        return pydantic_core.to_json(cls.json_dict(o, max_actions))
+
+    @classmethod
+    def json_dict(cls, o: Observation, max_actions: int | None = None) -> dict[str, Any]:
+        """`from_observation(o)` dumped to JSON types, its actions as plain dicts."""
         head = cls(
             metadata=SnapshotMetadata.from_meta(o.metadata),
             screenshot=Screenshot(raw=o.screenshot_b64 or ""),
@@ -470,7 +475,7 @@ class ObserveResponse(_Wire):
         ).model_dump(mode="json")
         actions = o.actions if max_actions is None else o.actions[:max_actions]
         head["space"]["interaction_actions"] = [interaction_fields(a) for a in actions]
-        return pydantic_core.to_json(head)
+        return head
 
     def to_observation(self) -> Observation:
         return Observation(

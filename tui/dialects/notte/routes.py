@@ -250,7 +250,9 @@ def router(provider: Provider) -> APIRouter:
     @api.post("/sessions/{session_id}/page/execute", response_model=ExecutionResponse)
     async def execute(session_id: str, body: ExecutionRequest):
         result = await run(session_id, body)
-        return ExecutionResponse.from_result(result, body)
+        # Serialised once, off the event loop (the page after the step goes with it).
+        data = await asyncio.to_thread(ExecutionResponse.json_bytes, result, body)
+        return Response(content=data, media_type="application/json")
 
     @api.post("/sessions/{session_id}/page/step", response_model=PageStepResponse)
     async def page_step(session_id: str, body: ExecutionRequest):
