@@ -1,12 +1,13 @@
 """Benchmark `stepdeck serve`: steps per second with 10 sessions stepped concurrently over
 HTTP, and the HTTP overhead per step against the in-process engine, in the same run.
 
-    .venv/bin/python scripts/bench_server.py [--sessions 10] [--steps 10]
+    .venv/bin/python scripts/bench_server.py [--sessions 10] [--steps 10] [--rounds 4]
 
 Starts the bundled demo site and a real `stepdeck serve` on free loopback ports (in a
 temporary STEPDECK_HOME), steps every session through scroll_down / scroll_up (no
-navigation, a fresh observation with a screenshot each time), then does the same
-steps with a LocalProvider in this process.
+navigation, a fresh observation with a screenshot each time), and does the same
+steps with a LocalProvider in this process recorded in a store as the app records them
+(the server records every step too), the two interleaved round by round.
 """
 
 from __future__ import annotations
@@ -59,77 +60,88 @@ def start_server(home: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("stepdeck serve did not start")
 
 
-async def over_http(url: str, site: str, sessions: int, steps: int) -> dict[str, float]:
+async def interleaved(
+    url: str, site: str, sessions: int, steps: int, rounds: int, store_path: Path
+) -> dict[str, dict[str, float]]:
+    """The same steps over HTTP and in process, interleaved round by round (the order swaps
+    each round) so that a shared machine's load falls on both sides alike."""
+    from tui.model import CreateSession, StepRequest
+    from tui.providers.local import LocalProvider
+    from tui.records.recording import recording
+    from tui.store import Store
+
     headers = {"Authorization": f"Bearer {TOKEN}"}
     limits = httpx.Limits(max_connections=sessions + 2)
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as http:
-        ids = []
+    requests = [StepRequest(source="api", **s) for s in STEPS]
+    # In process as the app runs it: every step recorded in a store (its own file), as the
+    # server records every step before it answers.
+    store = Store(store_path)
+    async with (
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=120, limits=limits) as http,
+        LocalProvider() as engine,
+    ):
+        provider = recording(engine, store)
+        remote = []
         for _ in range(sessions):
             reply = await http.post("/sessions/start", json={"url": f"{site}/shop"})
             reply.raise_for_status()
-            ids.append(reply.json()["session_id"])
-        for sid in ids:  # warm each page once
-            (await http.post(f"/sessions/{sid}/page/execute", json=STEPS[0])).raise_for_status()
-
-        # one session alone: latency per step
-        latencies = []
-        for i in range(steps * 2):
-            t0 = time.perf_counter()
-            reply = await http.post(f"/sessions/{ids[0]}/page/execute", json=STEPS[i % 2])
-            reply.raise_for_status()
-            latencies.append((time.perf_counter() - t0) * 1000)
-
-        async def drive(sid: str) -> None:
-            for i in range(steps):
-                reply = await http.post(f"/sessions/{sid}/page/execute", json=STEPS[i % 2])
-                reply.raise_for_status()
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(drive(sid) for sid in ids))
-        elapsed = time.perf_counter() - t0
-        for sid in ids:
-            await http.delete(f"/sessions/{sid}/stop")
-    return {
-        "steps_per_s": sessions * steps / elapsed,
-        "median_ms": statistics.median(latencies),
-    }
-
-
-async def in_process(site: str, sessions: int, steps: int) -> dict[str, float]:
-    from tui.model import CreateSession, StepRequest
-    from tui.providers.local import LocalProvider
-
-    async with LocalProvider() as provider:
-        ids = [
+            remote.append(reply.json()["session_id"])
+        local = [
             (await provider.create_session(CreateSession(url=f"{site}/shop"))).id
             for _ in range(sessions)
         ]
-        requests = [StepRequest(source="api", **s) for s in STEPS]
-        for sid in ids:
-            await provider.step(sid, requests[0])
-        latencies = []
+
+        async def http_step(sid: str, i: int) -> None:
+            reply = await http.post(f"/sessions/{sid}/page/execute", json=STEPS[i % 2])
+            reply.raise_for_status()
+
+        async def local_step(sid: str, i: int) -> None:
+            await provider.step(sid, requests[i % 2])
+
+        sides = {"http": (http_step, remote), "local": (local_step, local)}
+        for step, ids in sides.values():  # warm each page once
+            for sid in ids:
+                await step(sid, 0)
+
+        # one session alone: latency per step, the sides alternating step by step
+        latencies: dict[str, list[float]] = {k: [] for k in sides}
         for i in range(steps * 2):
-            t0 = time.perf_counter()
-            await provider.step(ids[0], requests[i % 2])
-            latencies.append((time.perf_counter() - t0) * 1000)
+            for key, (step, ids) in sides.items():
+                t0 = time.perf_counter()
+                await step(ids[0], i)
+                latencies[key].append((time.perf_counter() - t0) * 1000)
 
-        async def drive(sid: str) -> None:
-            for i in range(steps):
-                await provider.step(sid, requests[i % 2])
+        # all sessions at once, a round per side, the order swapping every round
+        rates: dict[str, list[float]] = {k: [] for k in sides}
+        for r in range(rounds):
+            for key in ("http", "local") if r % 2 == 0 else ("local", "http"):
+                step, ids = sides[key]
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(drive(sid) for sid in ids))
-        elapsed = time.perf_counter() - t0
-        for sid in ids:
+                async def drive(sid: str, step=step) -> None:
+                    for i in range(steps):
+                        await step(sid, i)
+
+                t0 = time.perf_counter()
+                await asyncio.gather(*(drive(sid) for sid in ids))
+                rates[key].append(sessions * steps / (time.perf_counter() - t0))
+        for sid in remote:
+            await http.delete(f"/sessions/{sid}/stop")
+        for sid in local:
             await provider.close_session(sid)
+    store.close()
     return {
-        "steps_per_s": sessions * steps / elapsed,
-        "median_ms": statistics.median(latencies),
+        key: {
+            "steps_per_s": statistics.median(rates[key]),
+            "median_ms": statistics.median(latencies[key]),
+            "rounds": rounds,
+        }
+        for key in sides
     }
 
 
-def measure(sessions: int = 10, steps: int = 10) -> dict[str, dict[str, float]]:
-    """Both measurements in one run: {"http": {...}, "local": {...}} (steps_per_s, median_ms)."""
+def measure(sessions: int = 10, steps: int = 10, rounds: int = 4) -> dict[str, dict[str, float]]:
+    """Both measurements in one run, interleaved: {"http": {...}, "local": {...}}
+    (steps_per_s: the median round's; median_ms: one session alone)."""
     sys.path.insert(0, str(ROOT))
     from tui.demo.server import DemoServer
 
@@ -140,25 +152,26 @@ def measure(sessions: int = 10, steps: int = 10) -> dict[str, dict[str, float]]:
             site = demo.url("/").rstrip("/")
             proc, url = start_server(Path(home))
             try:
-                http = asyncio.run(over_http(url, site, sessions, steps))
+                return asyncio.run(
+                    interleaved(url, site, sessions, steps, rounds, Path(home) / "local.sqlite3")
+                )
             finally:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=20)
-            local = asyncio.run(in_process(site, sessions, steps))
         finally:
             if old_home is None:
                 os.environ.pop("STEPDECK_HOME", None)
             else:
                 os.environ["STEPDECK_HOME"] = old_home
-    return {"http": http, "local": local}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--steps", type=int, default=10, help="steps per session")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds per side, interleaved")
     args = parser.parse_args()
-    both = measure(args.sessions, args.steps)
+    both = measure(args.sessions, args.steps, args.rounds)
     http, local = both["http"], both["local"]
 
     n = args.sessions
