@@ -35,7 +35,7 @@ SECRET_AUTOCOMPLETE = {
     "cc-exp-year",
 }
 _SECRET_NAME = re.compile(
-    r"passw|passwd|pwd|passcode|secret|api[-_]?key|token|card[-_]?num|cardnumber|cc[-_]?num"
+    r"passw|passwd|pwd|passcode|secret|api[-_]?key|token|card[-_ ]?num|cardnumber|cc[-_]?num"
     r"|\bcvc\b|\bcvv\b|\bcsc\b|security[-_]?code|\bpin\b|\biban\b|\bssn\b",
     re.I,
 )

@@ -16,8 +16,17 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from tui.engine.masking import (
+    is_secret_field,
+    mask_card_numbers,
+    mask_text,
+    masked,
+    scrub_data,
+    scrub_observation,
+)
 from tui.errors import Unsupported
 from tui.model import (
+    Action,
     ConsoleMessage,
     CreateSession,
     Event,
@@ -54,6 +63,11 @@ class RecordingProvider:
     page (a read, safe to repeat) so the store keeps what the step led to.
     Steps of a provider that records them itself (a client of `stepdeck serve`)
     are not written twice.
+
+    Secrets are masked here too, for providers that do not mask them (a cloud API masks
+    nothing for us): a value typed into a field the last look at the page called a
+    password, a card number or a code, or shaped like a card number, is hidden in the
+    step kept, the step handed back, later pages and the wire exchange the Raw tab shows.
     """
 
     def __init__(
@@ -69,6 +83,8 @@ class RecordingProvider:
         self.record_as = record_as
         self.observe_missing = observe_missing
         self._progress = _takes_progress(inner)
+        self._secrets: dict[str, set[str]] = {}  # session -> values typed into secret fields
+        self._fields: dict[str, dict[str, Action]] = {}  # session -> the last page's actions
 
     # -- what the wrapped provider is -------------------------------------------------
 
@@ -101,8 +117,12 @@ class RecordingProvider:
 
     @property
     def last_exchange(self) -> dict | None:
-        """The wrapped HTTP client's last wire exchange (None where there is none)."""
-        return getattr(self.inner, "last_exchange", None)
+        """The wrapped HTTP client's last wire exchange (None where there is none), with
+        the secrets typed in this provider's sessions and card numbers masked."""
+        exchange = getattr(self.inner, "last_exchange", None)
+        if exchange is None:
+            return None
+        return scrub_data(exchange, set().union(*self._secrets.values()))
 
     @property
     def config(self) -> Any:
@@ -149,7 +169,34 @@ class RecordingProvider:
         return await self._session(await self.inner.close_session(session_id))
 
     async def observe(self, session_id: str, *, screenshot: bool = True) -> Observation:
-        return await self.inner.observe(session_id, screenshot=screenshot)
+        return self._seen(session_id, await self.inner.observe(session_id, screenshot=screenshot))
+
+    # -- masking ------------------------------------------------------------------------
+
+    def _seen(self, session_id: str, observation: Observation) -> Observation:
+        """Remember the page's fields (which are secret), and hide known secrets in it."""
+        self._fields[session_id] = {a.id.upper(): a for a in observation.actions}
+        return scrub_observation(observation, self._secrets.get(session_id, set()))
+
+    def _is_secret(self, session_id: str, request: StepRequest) -> bool:
+        value = request.value
+        if not value:
+            return False
+        if value in self._secrets.get(session_id, ()) or mask_card_numbers(value) != value:
+            return True
+        action = self._fields.get(session_id, {}).get((request.id or "").strip().upper())
+        if action is None:
+            return False
+        kind = "password" if "password" in action.field.lower() else ""
+        return is_secret_field(kind=kind, name=action.description)
+
+    def _masked(self, session_id: str, result: StepResult, secret: bool) -> StepResult:
+        secrets = self._secrets.get(session_id, set())
+        result.request = masked(result.request, secret=secret, secrets=secrets)
+        result.message = mask_text(result.message, secrets) or ""
+        if result.observation is not None:
+            result.observation = self._seen(session_id, result.observation)
+        return result
 
     async def step(
         self,
@@ -159,6 +206,9 @@ class RecordingProvider:
         on_progress: ProgressCallback | None = None,
     ) -> StepResult:
         """Run one step on the wrapped provider (never retried), then record it."""
+        secret = self._is_secret(session_id, request)
+        if secret and request.value:
+            self._secrets.setdefault(session_id, set()).add(request.value)
         if on_progress is not None and self._progress:
             result = await self.inner.step(session_id, request, on_progress=on_progress)  # type: ignore[call-arg]
         else:
@@ -168,6 +218,7 @@ class RecordingProvider:
                 result.observation = await self.inner.observe(session_id)
             except StepdeckError:
                 pass  # the step itself worked; the next look will see the page
+        result = self._masked(session_id, result, secret)
         if not getattr(self.inner, "records_steps", False):
             await self._write(self.store.record_step, self._steps_name, session_id, result)
         return result
