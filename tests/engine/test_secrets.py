@@ -234,3 +234,28 @@ async def test_a_key_in_the_wrong_shape_is_not_repeated_in_the_error(stepdeck_ho
         load_settings()
     assert "token" in str(err.value) and "llm_api_key" in str(err.value)  # says where
     assert "123456789" not in str(err.value) and "sk-live" not in str(err.value)
+
+
+async def test_keys_in_request_and_logged_urls_are_masked(provider, pages_server):
+    """A page that sends its API key in a query string, and logs a url with a token: the
+    network and console logs (and so the store, the exports and the screen) keep neither."""
+    s = await provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    page = provider.session_target(s.id).page
+    await page.evaluate(
+        """() => {
+            fetch('/links.html?q=lamp&api_key=sk-in-the-query-123');
+            console.log('retrying ' + location.origin + '/x?access_token=tok-in-a-log-456&n=2');
+        }"""
+    )
+    await eventually(
+        lambda: any("q=lamp" in n.url for n in provider.engine.get(s.id).network),
+        "the page sent its request",
+    )
+    await eventually(
+        lambda: any("retrying" in c.text for c in provider.engine.get(s.id).console),
+        "the page logged",
+    )
+    network = json.dumps([n.model_dump(mode="json") for n in await provider.network(s.id)])
+    console = json.dumps([c.model_dump(mode="json") for c in await provider.console(s.id)])
+    assert "sk-in-the-query" not in network and "q=lamp" in network
+    assert "tok-in-a-log" not in console and "n=2" in console

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from tui.model import Observation, StepRequest
 
@@ -141,6 +141,44 @@ def redact_urls(text: str) -> str:
         ),
         text,
     )
+
+
+# Query parameters that carry secrets, by name (password, api_key, access_token, ...).
+SECRET_PARAM = re.compile(
+    r"pass(word|wd|phrase)?|secret|token|api[-_]?key|apikey|^key$|auth|credential|signature|sig$",
+    re.I,
+)
+
+
+def scrub_url(url: str) -> str:
+    """`url` with the values of secret-named query parameters (and user info) masked."""
+    if "@" not in url and "?" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return mask_text(url) or ""
+    netloc = parts.netloc
+    if "@" in netloc:  # user:password@host
+        netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(SECRET_PARAM.search(k) for k, _ in pairs):
+            query = urlencode(
+                [(k, MASK if SECRET_PARAM.search(k) else v) for k, v in pairs], safe=MASK
+            )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)
+
+
+def scrub_urls_in(text: str) -> str:
+    """`text` (a console message) with every url in it passed through `scrub_url`."""
+    if not text or "://" not in text:
+        return text
+    return _URL_IN_TEXT.sub(lambda m: scrub_url(m.group(0)), text)
 
 
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")

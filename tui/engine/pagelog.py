@@ -16,7 +16,7 @@ from typing import Any
 from playwright.async_api import BrowserContext, Page, Request, Response
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
 
-from tui.engine.masking import mask_text, scrub
+from tui.engine.masking import mask_text, scrub, scrub_url, scrub_urls_in
 from tui.model import ConsoleMessage, NetworkRequest
 
 MAX_LOG = 2000  # console/network entries kept per session
@@ -64,6 +64,9 @@ class PageLog:
         if self.secrets:
             entry.text = mask_text(entry.text, self.secrets) or ""
             entry.url = scrub(entry.url, self.secrets)
+        # a url the page logs may carry a key or a token in its query, as requests do
+        entry.text = scrub_urls_in(entry.text)
+        entry.url = scrub_url(entry.url)
         self.console.append(entry)
         self.console_seen += 1
         self._emit("console", level=entry.level, text=entry.text)
@@ -82,7 +85,7 @@ class PageLog:
 
     def _on_request(self, request: Request) -> None:
         entry = NetworkRequest(
-            url=scrub(request.url, self.secrets),
+            url=scrub_url(scrub(request.url, self.secrets)),  # ?api_key=, ?access_token=
             method=request.method,
             resource_type=request.resource_type,
         )

@@ -10,21 +10,15 @@ hold a secret are masked too, and page titles go through the engine's masking.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from tui import __version__
-from tui.engine.masking import MASK, mask_text
+from tui.engine.masking import mask_text, scrub_url
 from tui.model import NetworkRequest
 from tui.records.export import ExportedSession
 
-# Query parameters that carry secrets, by name (password, api_key, access_token, ...).
-SECRET_PARAM = re.compile(
-    r"pass(word|wd|phrase)?|secret|token|api[-_]?key|apikey|^key$|auth|credential|signature|sig$",
-    re.I,
-)
 MIME = {
     "document": "text/html",
     "stylesheet": "text/css",
@@ -34,25 +28,6 @@ MIME = {
     "xhr": "application/octet-stream",
     "fetch": "application/octet-stream",
 }
-
-
-def scrub_url(url: str) -> str:
-    """`url` with the values of secret-named query parameters (and userinfo) masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return mask_text(url) or ""
-    netloc = parts.netloc
-    if "@" in netloc:  # user:password@host
-        netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(SECRET_PARAM.search(k) for k, _ in pairs):
-            query = urlencode(
-                [(k, MASK if SECRET_PARAM.search(k) else v) for k, v in pairs], safe=MASK
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _iso(value: datetime) -> str:
