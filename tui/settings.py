@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -109,6 +110,17 @@ class Settings(BaseSettings):
     llm_max_steps: int = 10  # actions the model may take for one command
     llm_timeout_s: float = 60.0
 
+    def __repr_args__(self):  # type: ignore[override]
+        # Browser and model addresses may carry a token (`?token=`, `user:key@`): not in a repr.
+        for name, value in super().__repr_args__():
+            if name in _ADDRESSES and value:
+                value = (
+                    [_address_shown(v) for v in value]
+                    if isinstance(value, list)
+                    else _address_shown(str(value))
+                )
+            yield name, value
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -143,6 +155,17 @@ class Settings(BaseSettings):
         if self.llm_api_key is not None:
             return self.llm_api_key.get_secret_value() or None
         return os.environ.get(self.llm_key_env) or None
+
+
+_ADDRESSES = {"cdp_url", "ws_endpoints", "llm_url", "server_url"}
+
+
+def _address_shown(url: str) -> str:
+    """`url` without its user info, query or fragment (where tokens ride)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    tail = "?…" if parts.query or parts.fragment else ""
+    return urlunsplit((parts.scheme, host, parts.path, "", "")) + tail
 
 
 class SettingsError(Exception):

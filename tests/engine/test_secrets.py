@@ -259,3 +259,18 @@ async def test_keys_in_request_and_logged_urls_are_masked(provider, pages_server
     console = json.dumps([c.model_dump(mode="json") for c in await provider.console(s.id)])
     assert "sk-in-the-query" not in network and "q=lamp" in network
     assert "tok-in-a-log" not in console and "n=2" in console
+
+
+async def test_the_settings_repr_shows_no_token_of_an_address(monkeypatch):
+    from tui.settings import load_settings
+
+    monkeypatch.setenv("STEPDECK_TOKEN", "serve-t0ken")
+    settings = load_settings(
+        cdp_url="wss://me:k3y@browsers.example:3000/chromium?token=T0K3N",
+        ws_endpoints=["ws://grid:3000/playwright?apiKey=AP1K3Y"],
+    )
+    shown = repr(settings)
+    assert "browsers.example:3000/chromium" in shown and "grid:3000/playwright" in shown
+    for secret in ("T0K3N", "k3y", "AP1K3Y", "serve-t0ken"):
+        assert secret not in shown
+    assert settings.cdp_url.endswith("?token=T0K3N")  # the value itself is intact
