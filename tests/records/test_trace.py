@@ -189,6 +189,10 @@ async def test_an_exported_trace_keeps_no_password_card_cookie_or_authorization(
             assert "/shop/payment" in obs.metadata.url
             await _fill(provider, s.id, obs, "Name on card", "Ada Lovelace")
             await _fill(provider, s.id, obs, "Card number", CARD)
+            # the trace films the page as drawn: there the card number is dots too
+            page = provider.inner.session_target(s.id).page
+            drawn = "getComputedStyle(document.getElementById('cardnumber')).webkitTextSecurity"
+            assert await page.evaluate(drawn) == "disc"
             await _fill(provider, s.id, obs, "Expiry", "12/30")
             done = await _fill(provider, s.id, obs, "CVC", "737", enter=True)
             assert "/shop/confirmation" in done.observation.metadata.url

@@ -22,7 +22,7 @@ from playwright.async_api import BrowserContext
 from playwright.async_api import Error as PlaywrightError
 
 from tui import locations
-from tui.engine.masking import MASK, mask_card_numbers, scrub
+from tui.engine.masking import MASK, SECRET_FIELDS_CSS, mask_card_numbers, scrub
 
 log = logging.getLogger("stepdeck.engine.tracing")
 
@@ -45,7 +45,20 @@ async def start(context: BrowserContext, session_id: str, title: str = "") -> Pa
     except PlaywrightError as exc:  # a remote browser may refuse: the session still works
         log.warning("no trace for session %s: %s", session_id, exc)
         return None
+    # The trace films the page as it is drawn (no screenshot `style` applies): in a traced
+    # session the page itself draws card-number and code fields as dots.
+    with contextlib.suppress(PlaywrightError):
+        await context.add_init_script(_DOTS_SCRIPT)
     return trace_file(session_id)
+
+
+# A constructable stylesheet: no <style> in the page's DOM, and no CSP refuses it.
+_DOTS_SCRIPT = (
+    "(() => { try { const sheet = new CSSStyleSheet(); sheet.replaceSync("
+    + json.dumps(SECRET_FIELDS_CSS)
+    + "); document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }"
+    " catch (e) {} })();"
+)
 
 
 async def stop(
