@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 
+from tests.support import SharedLocalProvider
 from tui.errors import ActionNotFound, InvalidRequest, SessionGone
 from tui.model import CreateSession, SessionStatus, StepRequest
+from tui.providers.local import LocalProvider
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's Chromium lives there
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser_owner() -> AsyncIterator[LocalProvider]:
+    """One started engine (one Chromium) for the module: launching one per test cost ~1 s each."""
+    async with LocalProvider(nav_timeout_ms=10_000, action_timeout_ms=3_000) as owner:
+        yield owner
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def local_provider(browser_owner) -> AsyncIterator[LocalProvider]:
+    """A provider over the module's browser that sees only this test's sessions and closes them."""
+    provider = SharedLocalProvider(browser_owner)
+    try:
+        yield provider
+    finally:
+        await provider.aclose()
 
 
 async def test_observe_form_page(local_provider, pages_server):
