@@ -183,38 +183,68 @@ def test_playwright_drives_a_served_session_over_its_cdp_url(
 
 
 def test_cdp_url_refuses_what_would_reach_other_sessions(notte, serve, pages_server, monkeypatch):
-    """Raw CDP over the bridge: the browser cannot be closed, no other context or target
-    can be named, and the listing holds this session's pages only."""
+    """Raw CDP over the bridge, at the browser level and from inside a page's session: the
+    browser cannot be closed, another session's target (its id learned from that session's
+    own cdp_url) cannot be attached, closed or listed, nor another context named."""
     import json
 
     from websockets.sync.client import connect
+
+    def asker(ws):
+        answers: dict[int, dict] = {}
+
+        def ask(mid: int, method: str, session: str | None = None, **params) -> dict:
+            message = {"id": mid, "method": method, "params": params}
+            if session:
+                message["sessionId"] = session
+            ws.send(json.dumps(message))
+            while mid not in answers:
+                got = json.loads(ws.recv(timeout=30))
+                if "id" in got:
+                    answers[got["id"]] = got
+            return answers[mid]
+
+        return ask
+
+    def pages(answer: dict) -> list[dict]:
+        return [t for t in answer["result"]["targetInfos"] if t["type"] == "page"]
 
     monkeypatch.setenv("DISABLE_TELEMETRY", "true")
     with notte.Session() as session, notte.Session() as other:
         session.execute(type="goto", url=f"{pages_server}/form.html")
         other.execute(type="goto", url=f"{pages_server}/links.html")
+        with connect(other.cdp_url(), open_timeout=30, max_size=None) as ws:
+            (theirs,) = pages(asker(ws)(1, "Target.getTargets"))
+        assert theirs["title"] == "Links page"
+        foreign = {"targetId": theirs["targetId"]}
+        elsewhere = {"url": "about:blank", "browserContextId": theirs["browserContextId"]}
         with connect(session.cdp_url(), open_timeout=30, max_size=None) as ws:
-            answers: dict[int, dict] = {}
-
-            def ask(mid: int, method: str, **params) -> dict:
-                ws.send(json.dumps({"id": mid, "method": method, "params": params}))
-                while mid not in answers:
-                    message = json.loads(ws.recv(timeout=30))
-                    if "id" in message:
-                        answers[message["id"]] = message
-                return answers[mid]
-
-            listed = ask(1, "Target.getTargets")["result"]["targetInfos"]
-            assert [t["title"] for t in listed if t["type"] == "page"] == ["Form page"]
-            for mid, method, params in [
-                (2, "Browser.close", {}),
-                (3, "Target.createBrowserContext", {}),
-                (4, "Target.attachToBrowserTarget", {}),
-                (5, "Target.attachToTarget", {"targetId": "0" * 32, "flatten": True}),
-                (6, "Storage.getCookies", {"browserContextId": "0" * 32}),
-            ]:
-                assert "error" in ask(mid, method, **params), method
-        assert other.observe().metadata.title == "Links page"  # the browser lives on
+            ask = asker(ws)
+            (mine,) = pages(ask(1, "Target.getTargets"))
+            assert mine["title"] == "Form page"
+            inside = ask(2, "Target.attachToTarget", targetId=mine["targetId"], flatten=True)
+            page = inside["result"]["sessionId"]
+            listed = pages(ask(3, "Target.getTargets", page))  # from inside the page too
+            assert [t["targetId"] for t in listed] == [mine["targetId"]]
+            refused = [
+                ("Browser.close", None, {}),
+                ("Target.createBrowserContext", None, {}),
+                ("Target.attachToBrowserTarget", None, {}),
+                ("Target.attachToTarget", None, {**foreign, "flatten": True}),
+                ("Target.closeTarget", None, foreign),
+                ("Target.createTarget", None, elsewhere),
+                ("Storage.getCookies", None, {"browserContextId": "0" * 32}),
+                ("Target.attachToTarget", page, {**foreign, "flatten": True}),
+                ("Target.closeTarget", page, foreign),
+                ("Target.createTarget", page, elsewhere),
+                ("Target.setDiscoverTargets", page, {"discover": True}),
+                ("Browser.close", page, {}),
+            ]
+            for mid, (method, where, params) in enumerate(refused, start=10):
+                assert "error" in ask(mid, method, where, **params), (method, where)
+            title = ask(30, "Runtime.evaluate", page, expression="document.title")
+            assert title["result"]["result"]["value"] == "Form page"  # the page's own session works
+        assert other.observe().metadata.title == "Links page"  # untouched, the browser lives on
 
 
 def _listening_ports(pids: set[int]) -> dict[int, set[int]]:

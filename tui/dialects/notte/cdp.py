@@ -62,7 +62,12 @@ _REFUSED = {
     "Target.exposeDevToolsProtocol": "not available through this endpoint",
     "Target.setRemoteLocations": "not available through this endpoint",
 }
-# Commands at the browser level that name a target: the target must be this session's.
+# What a page's (or worker's) session may not do through the bridge, beyond `_REFUSED`.
+_SESSION_REFUSED = {
+    "Target.setDiscoverTargets": "discover targets on the browser's session (no sessionId)",
+    "Target.attachToBrowserTarget": _REFUSED["Target.attachToBrowserTarget"],
+}
+# Commands that name a target: the target must be this session's.
 _BY_TARGET = {
     "Target.activateTarget",
     "Target.attachToTarget",
@@ -132,6 +137,7 @@ class Bridge:
         self.client_discovers = False  # the client asked for targetCreated & co
         self.own_id = _OWN_IDS
         self.wrapped: dict[int, tuple[Any, str]] = {}  # wrapper id -> (client id, session)
+        self.narrowed: set[tuple[str, Any]] = set()  # (session, id) of listings to narrow
         self.tasks: set[asyncio.Task[None]] = set()
 
     # -- browser -> client -----------------------------------------------------------------
@@ -199,6 +205,9 @@ class Bridge:
             self.parent[str(params.get("sessionId"))] = session
         elif method == "Target.detachedFromTarget":
             self._forget(str(params.get("sessionId")))
+        elif (session, mid) in self.narrowed and isinstance(message.get("result"), dict):
+            self.narrowed.discard((session, mid))
+            message["result"] = self._narrow(message["result"])
         message["sessionId"] = session
         self.out.put_nowait(message)
 
@@ -244,8 +253,14 @@ class Bridge:
         if session not in self.parent:
             raise _Refused("Session with given id not found.")
         inner = {k: v for k, v in message.items() if k != "sessionId"}
-        if inner.get("method") in ("Target.setAutoAttach", "Target.attachToTarget"):
-            inner["params"] = {**(inner.get("params") or {}), "flatten": False}
+        # A page's session reaches the whole browser's Target domain too: the same rules.
+        method = str(inner.get("method"))
+        why = _SESSION_REFUSED.get(method)
+        if why is not None:
+            raise _Refused(why)
+        inner["params"] = await self._police(method, inner.get("params") or {})
+        if method in ("Target.getTargets", "Target.getBrowserContexts"):
+            self.narrowed.add((session, inner.get("id")))
         chain = [session]
         while (up := self.parent.get(chain[-1])) is not None:
             chain.append(up)
@@ -272,7 +287,9 @@ class Bridge:
         if not self._ours(info.get("targetInfo", {})):
             raise _Refused("No target with given id found")
 
-    async def _at_root(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _police(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The params to send (rewritten), or _Refused: no command names another session's
+        context or target, and sessions are attached in the mode the bridge carries."""
         why = _REFUSED.get(method)
         if why is not None:
             raise _Refused(why)
@@ -283,12 +300,25 @@ class Bridge:
             params = {**params, "browserContextId": self.context_id}
         if method in _BY_TARGET and params.get("targetId"):
             await self._check_target(str(params["targetId"]))
+        if method in ("Target.setAutoAttach", "Target.attachToTarget"):
+            params = {**params, "flatten": False}
+        return params
+
+    def _narrow(self, result: dict[str, Any]) -> dict[str, Any]:
+        """A target or context listing cut to this session's."""
+        if isinstance(result.get("targetInfos"), list):
+            result["targetInfos"] = [i for i in result["targetInfos"] if self._ours(i)]
+        if isinstance(result.get("browserContextIds"), list):
+            result["browserContextIds"] = [self.context_id]
+        return result
+
+    async def _at_root(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method == "Target.setAutoAttach":
+            await self._police(method, params)
             return await self._set_auto_attach(bool(params.get("autoAttach")))
         if method == "Target.setDiscoverTargets":
             return await self._set_discover(bool(params.get("discover")))
-        if method == "Target.attachToTarget":
-            params = {**params, "flatten": False}
+        params = await self._police(method, params)
         if (
             method == "Target.sendMessageToTarget"
             and str(params.get("sessionId")) not in self.parent
@@ -300,11 +330,7 @@ class Bridge:
         if method == "Target.createTarget" and self.auto_attach:
             # Chromium announces an auto-attached new tab before answering; clients rely on it.
             await self._attach({"targetId": result.get("targetId"), "type": "page"})
-        if method == "Target.getTargets":
-            result["targetInfos"] = [i for i in result.get("targetInfos", []) if self._ours(i)]
-        if method == "Target.getBrowserContexts":
-            result["browserContextIds"] = [self.context_id]
-        return result
+        return self._narrow(result)
 
     async def _discover(self) -> list[dict[str, Any]]:
         if not self.discovering:
