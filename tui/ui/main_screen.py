@@ -29,6 +29,7 @@ from tui.errors import StepdeckError
 from tui.model import CreateSession, StepStatus
 from tui.providers.base import SessionGone, SessionNotFound
 from tui.ui import messages as msg
+from tui.ui.heap import freeze_boot_heap
 from tui.ui.live import PAGE_EVENTS, LiveFollow, own_event
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.error import ErrorScreen
@@ -313,6 +314,7 @@ class MainScreen(Stepping, Screen):
     @on(msg.Booted)
     def _booted(self) -> None:
         self.redraw_main()  # "Starting…" becomes what there is
+        self.call_after_refresh(freeze_boot_heap)  # short full collections from now on
 
     @on(msg.SessionCreated)
     def _session_created(self, event: msg.SessionCreated) -> None:

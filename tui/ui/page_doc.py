@@ -12,7 +12,8 @@ and nothing per frame.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from rich.cells import cell_len
 
@@ -47,8 +48,7 @@ _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _PASSWORD_VALUE = re.compile(r'(:\s*)"[^"]*"')
 
 
-@dataclass
-class Span:
+class Span(NamedTuple):
     """A styled part of a line: kind is strong, em, code, link, img, id, h1..h6, quote."""
 
     start: int
@@ -57,15 +57,13 @@ class Span:
     target: str = ""  # a link's or image's url; an element's id
 
 
-@dataclass
-class Line:
+class Line(NamedTuple):
     text: str
-    spans: list[Span] = field(default_factory=list)
+    spans: tuple[Span, ...] = ()
     kind: str = ""  # "", "h1".."h6", "code", "rule", "table", "quote", "note"
 
 
-@dataclass
-class Target:
+class Target(NamedTuple):
     """Something the cursor can stop on: an element (id) or a link."""
 
     line: int
@@ -75,26 +73,73 @@ class Target:
     label: str = ""
 
 
-@dataclass
+class _Stored(Sequence):
+    """Plain tuples, read back as `Line`s or `Target`s.
+
+    Why plain: the garbage collector stops tracking a tuple of strings and numbers, but
+    never a NamedTuple or dataclass. A 1 MB page is ~25,000 lines, spans and targets;
+    tracked, they made the next full collection scan them and triggered it early,
+    stalling the UI's turn for 100-300 ms right after the page was shown.
+    """
+
+    __slots__ = ("_make", "_raw")
+
+    def __init__(self, raw: list[tuple], make) -> None:
+        self._raw, self._make = raw, make
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._make(r) for r in self._raw[index]]
+        return self._make(self._raw[index])
+
+
+def _line(raw: tuple) -> Line:
+    return Line(raw[0], tuple(Span._make(s) for s in raw[1]), raw[2])
+
+
 class PageDoc:
-    lines: list[Line]
-    targets: list[Target]
-    text: str  # the display text, lines joined (what a test or a copy reads)
+    """The display lines of a page and the targets the cursor stops on.
+
+    Built from plain tuples: `(text, spans, kind)` per line, `(start, end, kind, target)`
+    per span, `(line, span, action_id, href, label)` per target.
+    """
+
+    def __init__(self, lines: list[tuple], targets: list[tuple], text: str) -> None:
+        self.lines: Sequence[Line] = _Stored(lines, _line)
+        self.targets: Sequence[Target] = _Stored(targets, Target._make)
+        self.texts = [line[0] for line in lines]  # what wrapping reads
+        self.target_lines = [t[0] for t in targets]  # in line order: for bisect
+        by_line: dict[int, list[int]] = {}
+        for i, t in enumerate(targets):
+            by_line.setdefault(t[0], []).append(i)
+        self.targets_of_line = {n: tuple(i) for n, i in by_line.items()}
+        self.text = text  # the display text, lines joined (what a test or a copy reads)
+
+
+def _span(start: int, end: int, kind: str, target: str = "") -> tuple:
+    return (start, end, kind, target)
+
+
+def _ln(text: str, spans: tuple = (), kind: str = "") -> tuple:
+    return (text, spans, kind)
 
 
 def inline(
     text: str, ids: dict[str, object], hrefs: dict[str, str], masked: set[str]
-) -> tuple[str, list[Span]]:
+) -> tuple[str, tuple]:
     """One line's inline markdown: display text and spans."""
     if not any(c in text for c in "[*`!\\"):
-        return text, []
+        return text, ()
     escaped_any = "\\" in text
     if escaped_any:
         for escaped, hidden in _HIDE.items():
             text = text.replace(escaped, hidden)
         text = _UNESCAPE.sub(r"\1", text)
     out: list[str] = []
-    spans: list[Span] = []
+    spans: list[tuple] = []
     pos = 0
     size = 0
     for m in _INLINE.finditer(text):
@@ -110,35 +155,35 @@ def inline(
             if ident in masked:
                 label = _PASSWORD_VALUE.sub(r'\1"••••"', label)
             piece = f"{ident} {label}"
-            spans.append(Span(size, size + len(piece), "id", ident))
+            spans.append(_span(size, size + len(piece), "id", ident))
         elif groups["link_href"] is not None:
             label = _IMG_IN_LINK.sub(r"\1", groups["link_text"]).strip() or "link"
             href = groups["link_href"]
             ident = hrefs.get(href, "")
             if ident and ident in ids:
                 piece = f"{ident} {label}"
-                spans.append(Span(size, size + len(piece), "id", ident))
+                spans.append(_span(size, size + len(piece), "id", ident))
             else:
                 piece = label
-                spans.append(Span(size, size + len(piece), "link", href))
+                spans.append(_span(size, size + len(piece), "link", href))
         elif groups["img_src"] is not None:
             piece = f"▣ {groups['img_alt'] or 'image'}"
-            spans.append(Span(size, size + len(piece), "img", groups["img_src"]))
+            spans.append(_span(size, size + len(piece), "img", groups["img_src"]))
         elif groups["strong_text"] is not None:
             piece = groups["strong_text"]
-            spans.append(Span(size, size + len(piece), "strong"))
+            spans.append(_span(size, size + len(piece), "strong"))
         elif groups["em_text"] is not None:
             piece = groups["em_text"]
-            spans.append(Span(size, size + len(piece), "em"))
+            spans.append(_span(size, size + len(piece), "em"))
         else:
             piece = groups["code_text"]
-            spans.append(Span(size, size + len(piece), "code"))
+            spans.append(_span(size, size + len(piece), "code"))
         out.append(piece)
         size += len(piece)
     if pos < len(text):
         out.append(text[pos:])
     joined = "".join(out)
-    return (joined.translate(_SHOW) if escaped_any else joined), spans
+    return (joined.translate(_SHOW) if escaped_any else joined), tuple(spans)
 
 
 def _cells(row: str) -> list[str]:
@@ -150,9 +195,9 @@ def _cells(row: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", row)]
 
 
-def _table(rows: list[str], ctx: tuple) -> list[Line]:
+def _table(rows: list[str], ctx: tuple) -> list[tuple]:
     """A markdown table as aligned lines (cells inline-rendered, widths from the content)."""
-    parsed: list[list[tuple[str, list[Span]]] | None] = []
+    parsed: list[list[tuple[str, tuple]] | None] = []
     for row in rows:
         if _TABLE_SEP.match(row):
             parsed.append(None)
@@ -166,19 +211,19 @@ def _table(rows: list[str], ctx: tuple) -> list[Line]:
     lines = []
     for r in parsed:
         if r is None:
-            lines.append(Line("─┼─".join("─" * w for w in widths), kind="rule"))
+            lines.append(_ln("─┼─".join("─" * w for w in widths), kind="rule"))
             continue
         text, spans, size = "", [], 0
         for i in range(ncols):
-            cell, cell_spans = r[i] if i < len(r) else ("", [])
+            cell, cell_spans = r[i] if i < len(r) else ("", ())
             if i:
                 text += " │ "
                 size += 3
-            spans += [Span(s.start + size, s.end + size, s.kind, s.target) for s in cell_spans]
+            spans += [(s[0] + size, s[1] + size, s[2], s[3]) for s in cell_spans]
             padded = cell + " " * max(0, widths[i] - cell_len(cell))
             text += padded
             size += len(padded)
-        lines.append(Line(text.rstrip(), spans, kind="table"))
+        lines.append(_ln(text.rstrip(), tuple(spans), kind="table"))
     return lines
 
 
@@ -193,7 +238,7 @@ def build(markdown: str, actions: list | None = None) -> PageDoc:
             hrefs.setdefault(href, a.id)
     masked = {a.id for a in actions if any(getattr(p, "type", "") == "password" for p in a.params)}
     ctx = (ids, hrefs, masked)
-    lines: list[Line] = []
+    lines: list[tuple] = []
     source = clean(markdown).split("\n")
     code = False
     i = 0
@@ -204,7 +249,7 @@ def build(markdown: str, actions: list | None = None) -> PageDoc:
             i += 1
             continue
         if code:
-            lines.append(Line(raw, [Span(0, len(raw), "code")] if raw else [], kind="code"))
+            lines.append(_ln(raw, (_span(0, len(raw), "code"),) if raw else (), kind="code"))
         elif raw.lstrip().startswith("|") and i + 1 < len(source) and "|" in source[i + 1]:
             j = i
             while j < len(source) and source[j].lstrip().startswith("|"):
@@ -215,54 +260,51 @@ def build(markdown: str, actions: list | None = None) -> PageDoc:
         elif m := _HEADING.match(raw):
             level = len(m.group(1))
             text, spans = inline(m.group(2), *ctx)
-            lines.append(Line(text, spans, kind=f"h{level}"))
+            lines.append(_ln(text, spans, kind=f"h{level}"))
         elif _RULE.match(raw):
-            lines.append(Line("─" * 40, kind="rule"))
+            lines.append(_ln("─" * 40, kind="rule"))
         elif m := _BULLET.match(raw):
             text, spans = inline(m.group(2), *ctx)
             prefix = m.group(1) + "• "
-            lines.append(Line(prefix + text, _shift(spans, len(prefix))))
+            lines.append(_ln(prefix + text, _shift(spans, len(prefix))))
         elif m := _NUMBERED.match(raw):
             text, spans = inline(m.group(3), *ctx)
             prefix = f"{m.group(1)}{m.group(2)} "
-            lines.append(Line(prefix + text, _shift(spans, len(prefix))))
+            lines.append(_ln(prefix + text, _shift(spans, len(prefix))))
         elif raw.startswith(">"):
             text, spans = inline(raw.lstrip("> "), *ctx)
-            lines.append(Line("▌ " + text, _shift(spans, 2), kind="quote"))
+            lines.append(_ln("▌ " + text, _shift(spans, 2), kind="quote"))
         else:
             text, spans = inline(raw, *ctx)
-            lines.append(Line(text, spans))
+            lines.append(_ln(text, spans))
         i += 1
     # Blank runs collapse to one blank line.
-    tidy: list[Line] = []
+    tidy: list[tuple] = []
     for line in lines:
-        if not line.text and tidy and not tidy[-1].text:
+        if not line[0] and tidy and not tidy[-1][0]:
             continue
         tidy.append(line)
-    while tidy and not tidy[-1].text:
+    while tidy and not tidy[-1][0]:
         tidy.pop()
-    shown = {s.target for line in tidy for s in line.spans if s.kind == "id"}
+    shown = {s[3] for line in tidy for s in line[1] if s[2] == "id"}
     missing = [a for a in actions if a.id not in shown]
     if missing and actions:
         # Elements the text does not show (a form field, an icon button): listed after it.
         title = "Elements not in the text above" if shown else "Elements"
-        tidy += [Line(""), Line(title, kind="h2")]
+        tidy += [_ln(""), _ln(title, kind="h2")]
         for a in missing:
             label = _label(a, a.id in masked)
             piece = f"{a.id} {label}"
-            tidy.append(Line(f"• {piece}", [Span(2, 2 + len(piece), "id", a.id)]))
+            tidy.append(_ln(f"• {piece}", (_span(2, 2 + len(piece), "id", a.id),)))
     targets = []
-    for n, line in enumerate(tidy):
-        for k, span in enumerate(line.spans):
-            if span.kind == "id":
-                action = ids.get(span.target)
-                href = getattr(action, "href", None) or ""
-                label = line.text[span.start : span.end]
-                targets.append(Target(n, k, action_id=span.target, href=href, label=label))
-            elif span.kind == "link":
-                label = line.text[span.start : span.end]
-                targets.append(Target(n, k, href=span.target, label=label))
-    return PageDoc(tidy, targets, "\n".join(line.text for line in tidy))
+    for n, (text, spans, _) in enumerate(tidy):
+        for k, (start, end, kind, target) in enumerate(spans):
+            if kind == "id":
+                href = getattr(ids.get(target), "href", None) or ""
+                targets.append((n, k, target, href, text[start:end]))
+            elif kind == "link":
+                targets.append((n, k, "", target, text[start:end]))
+    return PageDoc(tidy, targets, "\n".join(line[0] for line in tidy))
 
 
 def _label(action, masked: bool) -> str:
@@ -280,8 +322,8 @@ def _label(action, masked: bool) -> str:
     return text
 
 
-def _shift(spans: list[Span], by: int) -> list[Span]:
-    return [Span(s.start + by, s.end + by, s.kind, s.target) for s in spans]
+def _shift(spans: tuple, by: int) -> tuple:
+    return tuple((s[0] + by, s[1] + by, s[2], s[3]) for s in spans)
 
 
 def wrap(doc: PageDoc, width: int) -> list[tuple[int, int, int]]:
@@ -289,8 +331,7 @@ def wrap(doc: PageDoc, width: int) -> list[tuple[int, int, int]]:
     width = max(8, width)
     rows: list[tuple[int, int, int]] = []
     append = rows.append
-    for n, line in enumerate(doc.lines):
-        text = line.text
+    for n, text in enumerate(doc.texts):
         size = len(text)
         if size <= width and (text.isascii() or cell_len(text) <= width):
             append((n, 0, size))

@@ -10,6 +10,8 @@ in the status line under the view, never inline.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -139,7 +141,7 @@ class PageView(ScrollView, can_focus=True):
         segments = self._cache.get(key)
         if segments is None:
             segments = self._render_row(row, key[1], focus_here)
-            if len(self._cache) > 2000:
+            if len(self._cache) > 400:  # a few screens: segments are tracked objects
                 self._cache.clear()
             self._cache[key] = segments
         style = self.rich_style
@@ -148,7 +150,7 @@ class PageView(ScrollView, can_focus=True):
     def _focused_line(self) -> int | None:
         if self.focused is None or self.focused >= len(self.doc.targets):
             return None
-        return self.doc.targets[self.focused].line
+        return self.doc.target_lines[self.focused]
 
     def _render_row(self, row: int, cursor: bool, focused: int | None) -> list[Segment]:
         n, start, end = self.rows[row]
@@ -181,14 +183,13 @@ class PageView(ScrollView, can_focus=True):
         self.cursor = max(0, min(len(self.rows) - 1, row))
         if pick:
             n, start, end = self.rows[self.cursor]
-            self.focused = next(
-                (
-                    i
-                    for i, t in enumerate(self.doc.targets)
-                    if t.line == n and start <= self.doc.lines[n].spans[t.span].start < end
-                ),
-                None,
-            )
+            self.focused = None
+            if n in self.doc.targets_of_line:
+                spans = self.doc.lines[n].spans
+                for i in self.doc.targets_of_line[n]:
+                    if start <= spans[self.doc.targets[i].span].start < end:
+                        self.focused = i
+                        break
             self.post_message(self.Focused(self.target))
         self._cache.clear()
         self.scroll_to_region_row(self.cursor)
@@ -245,8 +246,8 @@ class PageView(ScrollView, can_focus=True):
             self.focus_target(min(len(targets) - 1, self.focused + 1))
             return
         line = self.rows[self.cursor][0] if self.rows else 0
-        after = next((i for i, t in enumerate(targets) if t.line >= line), len(targets) - 1)
-        self.focus_target(after)
+        after = bisect_left(self.doc.target_lines, line)  # targets are in line order
+        self.focus_target(min(after, len(targets) - 1))
 
     def action_previous_target(self) -> None:
         targets = self.doc.targets
@@ -256,8 +257,8 @@ class PageView(ScrollView, can_focus=True):
             self.focus_target(max(0, self.focused - 1))
             return
         line = self.rows[self.cursor][0] if self.rows else 0
-        before = [i for i, t in enumerate(targets) if t.line <= line]
-        self.focus_target(before[-1] if before else 0)
+        before = bisect_right(self.doc.target_lines, line)
+        self.focus_target(before - 1 if before else 0)
 
     def action_run(self) -> None:
         target = self.target
@@ -270,12 +271,12 @@ class PageView(ScrollView, can_focus=True):
             return
         n, start, _ = self.rows[row]
         column = start + event.x
-        for i, t in enumerate(self.doc.targets):
-            if t.line == n:
-                span = self.doc.lines[n].spans[t.span]
-                if span.start <= column < span.end:
-                    self.focus_target(i)
-                    return
+        spans = self.doc.lines[n].spans
+        for i in self.doc.targets_of_line.get(n, ()):
+            span = spans[self.doc.targets[i].span]
+            if span.start <= column < span.end:
+                self.focus_target(i)
+                return
         self._move_to_row(row)
 
     def on_focus(self) -> None:
