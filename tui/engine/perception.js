@@ -153,7 +153,8 @@
   };
 
   // nth-of-type steps, computed once per parent (per element it would be quadratic on
-  // long sibling lists).
+  // long sibling lists); the only child of its type needs none (`tbody`, not
+  // `tbody:nth-of-type(1)`: shorter selectors, less to build and to send).
   const nthCache = new Map();
   const stepOf = (node) => {
     const parent = node.parentElement;
@@ -161,11 +162,15 @@
     let steps = nthCache.get(parent);
     if (!steps) {
       steps = new Map();
+      const total = Object.create(null);
+      for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
+        total[c.localName] = (total[c.localName] || 0) + 1;
+      }
       const seen = Object.create(null);
       for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
         const t = c.localName;
         seen[t] = (seen[t] || 0) + 1;
-        steps.set(c, `${t}:nth-of-type(${seen[t]})`);
+        steps.set(c, total[t] === 1 ? t : `${t}:nth-of-type(${seen[t]})`);
       }
       nthCache.set(parent, steps);
     }
@@ -542,7 +547,10 @@
   if (withHtml && de) {
     for (const el of hidden) el.setAttribute("data-sd-hidden", "");
     if (mark) for (const a of actions) byId.get(a.id).setAttribute(mark, inlineLabel(a, byId.get(a.id)));
-    html = de.outerHTML;
+    // The body only: the head's scripts and styles (often most of a real page's bytes) are
+    // never shown, and would cost serialising and sending.
+    const body = document.body;
+    html = body && body.parentElement === de ? "<html><body>" + body.innerHTML + "</body></html>" : de.outerHTML;
     // Same-origin frames' text follows the page's (an HTML parser puts it at the end of body).
     for (const body of frameOf.keys()) html += "<section>" + body.innerHTML + "</section>";
     for (const el of hidden) el.removeAttribute("data-sd-hidden");
