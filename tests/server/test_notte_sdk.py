@@ -318,6 +318,8 @@ def test_the_browser_opens_no_devtools_port_and_cdp_url_is_the_only_way_in(
                 assert page.title() == "Form page"
             finally:
                 browser.close()
+        # the url's token is in no line the server printed (no access log shows `?token=`)
+        assert session.cdp_url().rsplit("token=", 1)[1] not in "".join(serve.output)
 
 
 def test_cdp_url_carries_new_tabs_and_workers(notte, serve, pages_server, monkeypatch):
