@@ -132,11 +132,12 @@ def observe(**options) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8391, show_default=True, type=int)
-def web(host: str, port: int) -> None:
-    """Serve the app in a web browser (textual-serve)."""
+@click.option("--allow-remote", is_flag=True, help="Listen on a non-loopback address.")
+def web(host: str, port: int, allow_remote: bool) -> None:
+    """Serve the app in a web browser (textual-serve), behind the token it prints."""
     from tui.ui.launch import run_web
 
-    sys.exit(run_web(host=host, port=port))
+    sys.exit(run_web(host=host, port=port, allow_remote=allow_remote))
 
 
 @main.command()

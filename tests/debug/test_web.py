@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,17 +40,22 @@ def web_server(stepdeck_home):
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        # It prints the url to open, token included, once it listens.
+        deadline = time.monotonic() + 60
+        seen = b""
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            seen += line
+            found = re.search(rb"open (http://\S+/\?token=\S+)", line)
+            if found:
                 break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"stepdeck web exited: {proc.stdout.read().decode()[-2000:]}")
-                time.sleep(0.1)
+            if not line and proc.poll() is not None:
+                pytest.fail(f"stepdeck web exited: {seen.decode()[-2000:]}")
         else:
-            pytest.fail("stepdeck web never listened")
-        yield f"http://127.0.0.1:{port}"
+            pytest.fail("stepdeck web never printed its url")
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # never a full pipe
+        yield found.group(1).decode()
     finally:
         proc.terminate()
         try:
@@ -101,3 +107,28 @@ async def test_web_serves_the_app_to_a_browser(web_server, stepdeck_home):
             await browser.close()
     # The served app ran with this STEPDECK_HOME: its store lives there.
     assert (stepdeck_home / "data" / "stepdeck.sqlite3").exists()
+
+
+def test_web_wants_its_token(web_server):
+    """Without the printed url's token nothing is served: not the page, the terminal's
+    websocket nor the static files; the url sets a cookie the page's own requests carry."""
+    import httpx
+
+    base, token = web_server.split("/?token=")
+    for path in ("/", "/ws", "/static/css/xterm.css", "/?token=wrong"):
+        assert httpx.get(base + path, timeout=30).status_code == 401, path
+    with httpx.Client(base_url=base, timeout=30) as browser:
+        assert browser.get(f"/?token={token}").status_code == 200
+        assert browser.cookies.get("stepdeck_web") == token
+        assert browser.get("/").status_code == 200  # the cookie is enough now
+        assert browser.get("/static/css/xterm.css").status_code == 200
+
+
+def test_web_refuses_a_non_loopback_address():
+    done = subprocess.run(
+        [*stepdeck_command(), "web", "--host", "0.0.0.0", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--allow-remote" in done.stderr

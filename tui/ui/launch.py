@@ -95,10 +95,19 @@ def run_app(
             demo_server.stop()
 
 
-def run_web(host: str = "127.0.0.1", port: int = 8391) -> int:
-    """Serve the app to a web browser through textual-serve."""
-    from textual_serve.server import Server
+def run_web(host: str = "127.0.0.1", port: int = 8391, allow_remote: bool = False) -> int:
+    """Serve the app to a web browser through textual-serve, behind a token (ui/web.py)."""
+    from tui.server import is_loopback
+
+    if not is_loopback(host) and not allow_remote:
+        print(
+            f"stepdeck web: refusing to listen on {host}: anyone who can reach it could drive "
+            "the app. Use --allow-remote if you mean it (the token still applies).",
+            file=sys.stderr,
+        )
+        return 2
+    from tui.ui.web import TokenServer
 
     command = f"{sys.executable} -m tui.cli --images halfcell"
-    Server(command, host=host, port=port, title="stepdeck").serve()
+    TokenServer(command, host=host, port=port, title="stepdeck").serve()
     return 0
