@@ -76,3 +76,26 @@ async def test_page_markdown_carries_ids_inline_with_values(provider, pages_serv
     assert links and all(a.href for a in links)
     assert all(f"[{a.id} " in obs.markdown for a in links)
     assert "](" not in obs.markdown
+
+
+async def test_a_page_read_in_small_slices_is_the_page_read_at_once(
+    provider, pages_server, monkeypatch
+):
+    """Both halves of the walk travel in slices (a big page never arrives as one message);
+    cut every few characters, emoji and CJK across the cuts included, nothing changes."""
+    from tui.engine import perception
+
+    sid, whole = await open_page(provider, f"{pages_server}/hostile.html")
+    page = provider.session_target(sid).page
+    await page.evaluate(
+        "() => { const p = document.createElement('p');"
+        " p.textContent = '😀 café 漢字 '.repeat(40) + '🎉'; document.body.append(p); }"
+    )
+    whole = await provider.observe(sid, screenshot=False)
+    monkeypatch.setattr(perception, "SLICE", 7)
+    monkeypatch.setattr(perception, "SLICE_JS", perception.SLICE_JS.replace("524288", "7"))
+    monkeypatch.setattr(perception, "TAKE_JS", perception.TAKE_JS.replace("524288", "7"))
+    sliced = await provider.observe(sid, screenshot=False)
+    assert sliced.markdown == whole.markdown
+    assert "😀 café 漢字 😀" in sliced.markdown and "🎉" in sliced.markdown
+    assert [a.model_dump() for a in sliced.actions] == [a.model_dump() for a in whole.actions]

@@ -558,7 +558,21 @@
   }
   if (split) {
     state.pending = out;
-    return location.href + "\u0000" + html;
+    // Long answers travel in slices of `opts.slice` UTF-16 units (the rest by `state.next`):
+    // the client parses each message on its event loop, and a megabyte at once held it.
+    state.text = html;
+    state.at = 0;
+    state.next = (n) => {
+      const t = state.text;
+      let j = Math.min(t.length, state.at + n);
+      if (j < t.length && (t.charCodeAt(j - 1) & 0xfc00) === 0xd800) j -= 1;  // keep a pair whole
+      const part = t.slice(state.at, j);
+      state.at = j;
+      const done = j >= t.length;
+      if (done) state.text = null;
+      return (done ? "1" : "0") + part;
+    };
+    return location.href + "\u0000" + state.next(opts.slice || html.length + 1);
   }
   return JSON.stringify(out) + (withHtml ? "\u0000" + html : "");
 }

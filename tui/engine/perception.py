@@ -115,13 +115,21 @@ async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
 # never writes a raw one). Validating one chunk at a time keeps each GIL-holding call short,
 # so a big page never holds a server's event loop (one call for 5,000 actions: ~80-130 ms).
 TAKE_CHUNK = 400
+# Both halves come back in slices of at most SLICE UTF-16 units, one message each (a flag,
+# then the text): Playwright parses every message on the event loop, and one of 1-2 MB held
+# a server's loop for tens of ms (hundreds under load).
+SLICE = 1 << 19
+SLICE_JS = (
+    "() => { const s = window.__stepdeck;"
+    f" return s && s.text != null && s.next ? s.next({SLICE}) : null; }}"
+)
 TAKE_JS = (
     "() => { const s = window.__stepdeck; const out = s && s.pending;"
-    " if (!out) return null; s.pending = null;"
+    " if (!out || !s.next) return null; s.pending = null;"
     " const acts = out.actions; out.actions = []; const parts = [JSON.stringify(out)];"
     f" for (let i = 0; i < acts.length; i += {TAKE_CHUNK})"
     f" parts.push(JSON.stringify(acts.slice(i, i + {TAKE_CHUNK})));"
-    " return parts.join('\\u0000'); }"
+    f" s.text = parts.join('\\u0000'); s.at = 0; return s.next({SLICE}); }}"
 )
 _ACTIONS = TypeAdapter(list[Action])
 
@@ -142,18 +150,37 @@ def parse_take(text: str) -> Perceived:
     )
 
 
+async def _slices(page: Page, first: str) -> str | None:
+    """The whole of a sliced answer, given its first slice (None: the document changed)."""
+    parts = [first[1:]]
+    done = first[:1] == "1"
+    while not done:
+        part = await page.evaluate(SLICE_JS)
+        if part is None:
+            return None
+        done = part[:1] == "1"
+        parts.append(part[1:])
+    return "".join(parts)
+
+
 async def walk_html(page: Page) -> tuple[str, str, str]:
     """First half of a split walk: (url, HTML with hidden elements and inline ids marked, the
     inline ids' attribute) for `to_markdown`; `take_walk` next."""
     mark = new_mark()
-    text = await page.evaluate(walk_script(), {"html": True, "split": True, "mark": mark})
-    url, _, html = text.partition("\x00")
+    text = await page.evaluate(
+        walk_script(), {"html": True, "split": True, "mark": mark, "slice": SLICE}
+    )
+    url, _, first = text.partition("\x00")
+    html = await _slices(page, first)
+    if html is None:  # the walk's own retry reads the new document
+        raise PlaywrightError("Execution context was destroyed: a new document while reading")
     return url, html, mark
 
 
 async def take_walk(page: Page) -> str | None:
     """Second half of a split walk: its JSON (None when the document changed meanwhile)."""
-    return await page.evaluate(TAKE_JS)
+    first = await page.evaluate(TAKE_JS)
+    return None if first is None else await _slices(page, first)
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
