@@ -244,6 +244,7 @@ def test_cdp_url_refuses_what_would_reach_other_sessions(notte, serve, pages_ser
                 assert "error" in ask(mid, method, where, **params), (method, where)
             title = ask(30, "Runtime.evaluate", page, expression="document.title")
             assert title["result"]["result"]["value"] == "Form page"  # the page's own session works
+            assert "result" in ask(31, "Storage.getCookies", page)  # (its own context: implied)
         assert other.observe().metadata.title == "Links page"  # untouched, the browser lives on
 
 

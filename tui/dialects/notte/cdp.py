@@ -258,7 +258,7 @@ class Bridge:
         why = _SESSION_REFUSED.get(method)
         if why is not None:
             raise _Refused(why)
-        inner["params"] = await self._police(method, inner.get("params") or {})
+        inner["params"] = await self._police(method, inner.get("params") or {}, root=False)
         if method in ("Target.getTargets", "Target.getBrowserContexts"):
             self.narrowed.add((session, inner.get("id")))
         chain = [session]
@@ -287,7 +287,9 @@ class Bridge:
         if not self._ours(info.get("targetInfo", {})):
             raise _Refused("No target with given id found")
 
-    async def _police(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _police(
+        self, method: str, params: dict[str, Any], *, root: bool = True
+    ) -> dict[str, Any]:
         """The params to send (rewritten), or _Refused: no command names another session's
         context or target, and sessions are attached in the mode the bridge carries."""
         why = _REFUSED.get(method)
@@ -296,7 +298,8 @@ class Bridge:
         context = params.get("browserContextId")
         if context is not None and context != self.context_id:
             raise _Refused("No browser context with given id found")
-        if method in _IN_CONTEXT and context is None:
+        # (a page's session takes no context id for Storage: its own context is implied)
+        if context is None and (method in _IN_CONTEXT if root else method == "Target.createTarget"):
             params = {**params, "browserContextId": self.context_id}
         if method in _BY_TARGET and params.get("targetId"):
             await self._check_target(str(params["targetId"]))
