@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from tui import locations
 from tui.demo.pages import FOOTER as DEMO_FOOTER
+from tui.engine import registry
 from tui.model import (
     ConsoleMessage,
     LogEntry,
@@ -37,22 +38,10 @@ from tui.store import Store, StoredStep
 
 EXPORT_FORMAT = "stepdeck-export/1"
 
-# Steps that address an element by id; the rest of REPLAYABLE needs no element.
-ID_STEPS = {"auto", "click", "fill", "select", "check", "uncheck"}
-REPLAYABLE = ID_STEPS | {
-    "goto",
-    "back",
-    "forward",
-    "reload",
-    "scroll_down",
-    "scroll_up",
-    "press_key",
-    "new_tab",
-    "switch_tab",
-    "close_tab",
-    "wait",
-    "click_xy",
-}
+# Steps that address an element by id; the rest of REPLAYABLE needs no element. Both come
+# from the one action registry: a scrape or a done changes nothing worth repeating.
+ID_STEPS = set(registry.ELEMENT_NAMES)
+REPLAYABLE = set(registry.REPLAYABLE)
 
 
 class ActionSummary(BaseModel):
@@ -166,7 +155,7 @@ def _start_url(steps: list[StoredStep], network: list[NetworkRequest]) -> str | 
     for request in network:
         if request.resource_type == "document" and (first is None or request.timestamp < first):
             return request.url
-    if steps and steps[0].request.type in ("fill", "wait", "scroll_down", "scroll_up"):
+    if steps and steps[0].request.type in registry.STAYS:
         return steps[0].url  # these steps do not leave the page
     return None
 

@@ -3,7 +3,8 @@
 Pure (no Textual, no I/O) so it is cheap to test and reuse. Two meanings
 share one input: an action (`B3`, `I1 hello --enter`, `goto example.com`,
 `back`, `scroll down`, `tab 2`, ...) runs directly; anything else is a
-natural-language command for the provider's agent.
+natural-language command for the provider's agent. The forms an action is
+typed in are the action registry's (`tui.engine.registry`, `typed`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from tui.engine.registry import ACTIONS, ELEMENT_ACTIONS
 from tui.model import ACTION_PREFIXES, StepRequest
 
 ID_RE = re.compile(rf"^[{''.join(ACTION_PREFIXES)}]\d+$", re.IGNORECASE)
@@ -22,17 +24,21 @@ _BARE_SCHEMES = ("about:", "data:", "file:", "javascript:", "chrome:")
 _LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
 _ENTER_MARKS = ("⏎", "\\n", "↵")
 
-# Keywords taking an element id first: `click B3`, `fill I1 text`, ...
-_ID_VERBS = {"click": "click", "fill": "fill", "type": "fill", "select": "select"}
-_ID_VERBS |= {"check": "check", "uncheck": "uncheck"}
-_SIMPLE = {
-    "back": "back",
-    "forward": "forward",
-    "reload": "reload",
-    "refresh": "reload",
-    "scrape": "scrape",
-    "done": "done",
+# Keywords taking an element id first: `click B3`, `fill I1 text`, ... (from the registry)
+_ID_VERBS = {
+    form.split()[0]: a.name
+    for a in ELEMENT_ACTIONS
+    for form in a.typed
+    if form.split()[1:2] == ["ID"]
 }
+# Every other form that starts with a word: `goto URL`, `scroll down`, `close tab [N]`, ...
+_FORMS = [
+    (form.split(), a)
+    for a in ACTIONS.values()
+    if not a.element
+    for form in a.typed
+    if form.split()[0].islower()
+]
 
 
 RELATIVE_STARTS = ("/", "./", "../", "?", "#")
@@ -111,49 +117,62 @@ def parse_command(text: str) -> StepRequest | None:
         value, enter = _value(tail)
         return StepRequest(type=kind, id=action_id, value=value, enter=enter)
 
-    if verb in ("goto", "navigate") and len(words) == 1:
-        return StepRequest(type="goto", url=normalize_url(words[0]))
-    if verb in ("go", "open") and len(words) == 1 and _looks_like_address(words[0]):
-        # `open example.com` navigates; `open airpods` names a thing on the page (agent)
-        return StepRequest(type="goto", url=normalize_url(words[0]))
-    if verb in _SIMPLE and not words:
-        return StepRequest(type=_SIMPLE[verb])
-    if verb == "scroll" and (not words or (len(words) == 1 and words[0] in ("down", "up"))):
-        return StepRequest(type="scroll_up" if words == ["up"] else "scroll_down")
-    if verb == "tab" and len(words) == 1 and _int(words[0]) is not None:
-        return StepRequest(type="switch_tab", index=_int(words[0]))
-    if verb == "press" and len(words) == 1:
-        return StepRequest(type="press_key", key=words[0])
-    if verb == "wait" and len(words) == 1 and _int(words[0]) is not None:
-        return StepRequest(type="wait", value=words[0])
-    if verb == "new" and words[:1] == ["tab"] and len(words) <= 2:
-        url = normalize_url(words[1]) if len(words) == 2 else None
-        return StepRequest(type="new_tab", url=url)
-    if verb == "close" and words[:1] == ["tab"] and len(words) <= 2:
-        index = _int(words[1]) if len(words) == 2 else None
-        if len(words) == 2 and index is None:
-            return StepRequest(type="command", cmd=line)
-        return StepRequest(type="close_tab", index=index)
-
+    for form, action in _FORMS:
+        fields = _match(form, [verb, *words], action.arg)
+        if fields is not None:
+            return StepRequest(type=action.name, **fields)
     return StepRequest(type="command", cmd=line)
 
 
-KEYWORDS = [
-    "goto ",
-    "back",
-    "forward",
-    "reload",
-    "scroll down",
-    "scroll up",
-    "tab ",
-    "new tab ",
-    "close tab",
-    "press Enter",
-    "press Escape",
-    "press Tab",
-    "wait ",
-    "scrape",
-]
+def _slot(placeholder: str, word: str) -> str | int | None:
+    """A typed word as a placeholder's value, or None when it is not one."""
+    if placeholder == "URL":
+        return normalize_url(word)
+    if placeholder == "ADDRESS":  # `open example.com` navigates; `open airpods` is the agent's
+        return normalize_url(word) if _looks_like_address(word) else None
+    if placeholder == "N":
+        return _int(word)
+    if placeholder == "MS":
+        return word if _int(word) is not None else None
+    return word  # KEY
+
+
+def _match(form: list[str], words: list[str], arg: str | None) -> dict[str, object] | None:
+    """The step's fields when `words` (the verb lowercased) are typed in `form`, else None."""
+    fields: dict[str, object] = {}
+    at = 0
+    for token in form:
+        optional = token.startswith("[")
+        token = token.strip("[]")
+        if at == len(words):
+            if optional:
+                if arg is not None:
+                    fields[arg] = None
+                continue
+            return None
+        word = words[at]
+        if token.isupper():
+            value = _slot(token, word)
+            if value is None or arg is None:
+                return None
+            fields[arg] = value
+        elif word != token:
+            return None
+        at += 1
+    return fields if at == len(words) else None
+
+
+def _hint(form: str) -> list[str]:
+    """What the command bar suggests for one typed form (`press KEY` -> a few keys)."""
+    words = form.replace("[", "").replace("]", "").split()
+    head = " ".join(w for w in words if not w.isupper())
+    if "KEY" in words:
+        return [f"{head} {key}" for key in ("Enter", "Escape", "Tab")]
+    return [head + (" " if len(words) > len(head.split()) else "")]
+
+
+# The first form of each browser action a page lists (`goto `, `back`, `press Enter`, ...).
+KEYWORDS = [hint for a in ACTIONS.values() if a.in_space and a.typed for hint in _hint(a.typed[0])]
 
 
 def completions(ids: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from time import perf_counter
 
+from tui.engine import registry
 from tui.errors import StepdeckError
 from tui.model import Action, BrowserAction, Param, StepRequest
 from tui.ui.parse import parse_command
@@ -17,9 +18,11 @@ from tui.ui.screens.extract import schema_for
 from tui.ui.widgets.session_header import SessionHeader
 from tui.ui.widgets.session_list import SessionList
 
-# Browser actions whose one parameter maps onto a StepRequest field.
-_BROWSER_FIELD = {"goto": "url", "new_tab": "url", "press_key": "key", "wait": "value"}
-_BROWSER_FIELD |= {"switch_tab": "index", "close_tab": "index"}
+
+def _browser_field(action: BrowserAction) -> str | None:
+    """The StepRequest field a listed browser action's one parameter goes into (registry)."""
+    spec = registry.spec(action.name)
+    return spec.arg if spec is not None and action.params else None
 
 
 class Stepping:
@@ -112,7 +115,7 @@ class Stepping:
             else:
                 self.run_step(StepRequest(id=action.id))
             return
-        field = _BROWSER_FIELD.get(action.name)
+        field = _browser_field(action)
         if field is None:
             self.run_step(StepRequest(type=action.name))
             return

@@ -31,6 +31,7 @@ from tui.dialects.multion.models import (
     SessionStepSuccess,
     StreamChunk,
 )
+from tui.engine import registry
 from tui.errors import (
     BadResponse,
     SessionNotFound,
@@ -40,7 +41,6 @@ from tui.errors import (
     Unsupported,
 )
 from tui.model import (
-    BROWSER_ACTIONS,
     CreateSession,
     Health,
     LogEntry,
@@ -66,7 +66,7 @@ _PHRASES = {
     "scroll_down": "Scroll down one screen",
     "scroll_up": "Scroll up one screen",
 }
-_BROWSER_ACTIONS = [a for a in BROWSER_ACTIONS if a.name in {"goto", *_PHRASES, "press_key"}]
+_BROWSER_ACTIONS = registry.browser_actions({"goto", *_PHRASES, "press_key"})
 
 ProgressCallback = Callable[[LogEntry], Any]
 

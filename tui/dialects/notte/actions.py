@@ -11,6 +11,7 @@ import pydantic_core
 from pydantic import AliasChoices, Field, field_validator
 
 from tui.dialects.notte.models import ObserveResponse, _Wire
+from tui.engine import registry
 from tui.errors import InvalidRequest
 from tui.model import (
     LogEntry,
@@ -22,57 +23,29 @@ from tui.model import (
 
 # -- execute ----------------------------------------------------------------------
 
-# Notte's action types, and what each becomes as a neutral step.
-NOTTE_TO_STEP: dict[str, str] = {
-    "click": "click",
-    "fill": "fill",
-    "multi_factor_fill": "fill",
-    "fallback_fill": "fill",
-    "check": "check",
-    "select_dropdown_option": "select",
-    "goto": "goto",
-    "goto_new_tab": "new_tab",
-    "go_back": "back",
-    "go_forward": "forward",
-    "reload": "reload",
-    "scroll_down": "scroll_down",
-    "scroll_up": "scroll_up",
-    "press_key": "press_key",
-    "switch_tab": "switch_tab",
-    "close_tab": "close_tab",
-    "wait": "wait",
-    "scrape": "scrape",
-    "completion": "done",
-    # stepdeck extensions
-    "command": "command",
-    "click_xy": "click_xy",
-    "auto": "auto",
-    "uncheck": "uncheck",
-}
-STEP_TO_NOTTE: dict[str, str] = {
-    "click": "click",
-    "fill": "fill",
-    "check": "check",
-    "uncheck": "check",
+# Where Notte's name for an action differs from the registry's (notte_core.actions); every
+# other action of the one registry (tui/engine/registry.py) keeps its name on the wire.
+_NOTTE_NAMES = {
     "select": "select_dropdown_option",
-    "goto": "goto",
     "new_tab": "goto_new_tab",
     "back": "go_back",
     "forward": "go_forward",
-    "reload": "reload",
-    "scroll_down": "scroll_down",
-    "scroll_up": "scroll_up",
-    "press_key": "press_key",
-    "switch_tab": "switch_tab",
-    "close_tab": "close_tab",
-    "wait": "wait",
-    "scrape": "scrape",
     "done": "completion",
-    "command": "command",
-    "click_xy": "click_xy",
-    "auto": "auto",
+    "uncheck": "check",  # Notte's check carries the state it wants
 }
-_NEEDS_ID = {"click", "fill", "check", "uncheck", "select"}
+# What each neutral step is called on Notte's wire (stepdeck extensions: command, click_xy, auto).
+STEP_TO_NOTTE: dict[str, str] = {
+    name: _NOTTE_NAMES.get(name, name) for name in registry.ACTIONS
+} | {"command": "command"}
+# Notte's action types, and what each becomes as a neutral step.
+NOTTE_TO_STEP: dict[str, str] = {
+    notte: name for name, notte in STEP_TO_NOTTE.items() if name != "uncheck"
+} | {
+    "multi_factor_fill": "fill",
+    "fallback_fill": "fill",
+    "uncheck": "uncheck",  # a stepdeck extension
+}
+_NEEDS_ID = registry.ELEMENT_NAMES - {"auto"}
 # Notte actions `stepdeck serve` runs itself (no neutral step type): notte/extras.py
 SERVED_ONLY = ("evaluate_js", "form_fill", "captcha_solve")
 

@@ -23,9 +23,9 @@ from tui.dialects.notte_env.models import (
     SessionResponse,
 )
 from tui.dialects.schema import resolve_refs
+from tui.engine import registry
 from tui.errors import InvalidRequest, SessionNotFound, Unsupported
 from tui.model import (
-    BROWSER_ACTIONS,
     Action,
     CreateSession,
     Health,
@@ -47,8 +47,8 @@ DEFAULT_BASE_URL = "https://api.notte.cc"
 
 # The browser actions each numbering of the first API knows.
 _BROWSER_ACTIONS: dict[str, list] = {
-    "seed": [a for a in BROWSER_ACTIONS if a.name in SPECIAL_IDS],
-    "v13": [a for a in BROWSER_ACTIONS if a.name in BROWSER_IDS_V13],
+    "seed": registry.browser_actions(set(SPECIAL_IDS)),
+    "v13": registry.browser_actions(set(BROWSER_IDS_V13)),
 }
 
 

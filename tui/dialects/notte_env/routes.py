@@ -35,10 +35,9 @@ from tui.dialects.notte_env.models import (
     action_table,
 )
 from tui.dialects.notte_env.models import StepRequest as EnvStepRequest
+from tui.engine import registry
 from tui.errors import InvalidRequest, SessionGone, StepdeckError
 from tui.model import (
-    BROWSER_ACTION_NAMES,
-    BROWSER_ACTIONS,
     CreateSession,
     Observation,
     Session,
@@ -103,10 +102,16 @@ def session_response(session: Session) -> SessionResponse:
     )
 
 
-_DESCRIPTIONS = {a.name: a.description for a in BROWSER_ACTIONS} | {
+_DESCRIPTIONS = {a.name: a.description for a in registry.BROWSER} | {
     "screenshot": "Take a screenshot of the current page",
     "done": "Terminate the session",
 }
+
+
+def _takes_value(name: str) -> bool:
+    """Whether a browser action takes its one parameter as `value` here (the registry says)."""
+    spec = registry.spec(name)
+    return spec is not None and spec.wire is not None and bool(spec.wire.params)
 
 
 def _s_actions(table: dict[str, str]) -> list[ActionModel]:
@@ -115,9 +120,7 @@ def _s_actions(table: dict[str, str]) -> list[ActionModel]:
             id=sid,
             description=_DESCRIPTIONS.get(name, name),
             category="Special Browser Actions",
-            params=[ActionParameter(name="value", type="string")]
-            if name in ("goto", "wait", "new_tab", "switch_tab", "press_key")
-            else [],
+            params=[ActionParameter(name="value", type="string")] if _takes_value(name) else [],
         )
         for sid, name in table.items()
     ]
@@ -225,22 +228,23 @@ def neutral_step(
             raise InvalidRequest(f"{action_id} (wait) takes a number, not {value!r}") from exc
         # seed 003's S7 waits seconds; 1.3.0's S11 milliseconds; a step's wait takes ms
         value = str(round(amount * 1000 if numbering == "seed" else amount))
-    if name in BROWSER_ACTION_NAMES:
-        if name in ("goto", "new_tab"):
+    spec = registry.spec(name)
+    if spec is not None and spec.wire is not None:  # a browser action (registry)
+        if spec.arg == "url":
             if not value:
                 raise InvalidRequest(f"{action_id} needs the url as `value`")
             return StepRequest(source="api", type=name, url=value)
-        if name == "press_key":
+        if spec.arg == "key":
             if not value:
                 raise InvalidRequest(f"{action_id} needs the key as `value`", 'e.g. "Enter"')
             return StepRequest(source="api", type=name, key=value)
-        if name in ("switch_tab", "close_tab"):
+        if spec.arg == "index":
             try:
                 index = int(value) if value else None
             except ValueError as exc:
                 raise InvalidRequest(f"{action_id} takes a tab index, not {value!r}") from exc
             return StepRequest(source="api", type=name, index=index)
-        if name in ("scroll_up", "scroll_down"):
+        if spec.arg is None:  # back, scroll, ...: nothing to pass
             return StepRequest(source="api", type=name)
         return StepRequest(source="api", type=name, value=value)
     if name == "click_xy":

@@ -34,6 +34,7 @@ from tui.dialects.thinkrun.models import (
     SnapshotResponse,
     SuccessResponse,
 )
+from tui.engine import registry
 from tui.errors import (
     ActionNotFound,
     BadResponse,
@@ -43,7 +44,6 @@ from tui.errors import (
     Unsupported,
 )
 from tui.model import (
-    BROWSER_ACTIONS,
     Action,
     ConsoleMessage,
     CreateSession,
@@ -64,11 +64,9 @@ from tui.providers.base import Capabilities
 from tui.settings import ProviderConfig
 
 DEFAULT_BASE_URL = "https://api.thinkrun.ai"
-_BROWSER_ACTIONS = [
-    a
-    for a in BROWSER_ACTIONS
-    if a.name in {"goto", "back", "forward", "scroll_down", "scroll_up", "press_key"}
-]
+_BROWSER_ACTIONS = registry.browser_actions(
+    {"goto", "back", "forward", "scroll_down", "scroll_up", "press_key"}
+)
 
 # Accessibility roles that are actions, and their id prefix (Notte's vocabulary).
 _ROLE_PREFIX = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tui.engine import llm
+from tui.engine import llm, registry
 from tui.engine.agent.matching import destructive_kind, label_of, says_so
 from tui.engine.agent.runner import Pending, Run, ask
 from tui.errors import StepdeckError
@@ -16,22 +16,20 @@ from tui.model import LogEntry, Observation, StepRequest, StepResult, StepStatus
 
 # ---------------------------------------------------------------- the model loop
 
-MODEL_SYSTEM = """You drive a web browser for a person, one action at a time.
+MODEL_SYSTEM = (
+    """You drive a web browser for a person, one action at a time.
 Each turn you see the page as a person reads it (title, url, its text with each element's id
 inline, like `[B2 Add to cart]`) and the list of its elements as `ID: description [kind] (state)`.
 Elements that only respond to a script (rows, words, div buttons) have M ids; "(focused)" marks
 the element with the keyboard focus.
 Answer with ONE JSON object and nothing else, one of:
-{"action": "click", "id": "B3"}
-{"action": "fill", "id": "I1", "value": "text", "enter": false}
-{"action": "select", "id": "I2", "value": "option text"}
-{"action": "check", "id": "B4"}   {"action": "uncheck", "id": "B4"}
-{"action": "goto", "url": "https://..."}
-{"action": "back"}   {"action": "scroll_down"}   {"action": "scroll_up"}
-{"action": "press_key", "key": "Enter"}
-{"action": "done", "message": "what was achieved"}
+"""
+    # The actions come from the one registry (engine/registry.py): what the engine runs.
+    + "\n".join(registry.model_answers())
+    + """
 {"action": "ask_user", "message": "the question for the person"}
 Use only ids from the current list. Answer "done" as soon as the task is carried out."""
+)
 
 MAX_BAD_ANSWERS = 3
 MAX_MARKDOWN = 6000
@@ -82,12 +80,15 @@ def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str 
     message = str(answer.get("message") or "")
     if kind in ("done", "ask_user"):
         return None, kind, message
-    if kind in ("click", "fill", "select", "check", "uncheck"):
+    action = registry.spec(kind)
+    if action is None or not action.model:
+        raise ValueError(f"unknown action {kind!r}")
+    if action.element:
         action_id = str(answer.get("id") or "").strip().upper()
         if obs.action(action_id) is None:
             known = ", ".join(a.id for a in obs.actions[:60])
             raise ValueError(f"there is no element {action_id or '(none)'!r}; the ids are: {known}")
-        if kind in ("fill", "select") and answer.get("value") is None:
+        if action.needs and answer.get("value") is None:
             raise ValueError(f'"{kind}" needs a "value"')
         return (
             StepRequest(
@@ -99,15 +100,23 @@ def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str 
             None,
             message,
         )
-    if kind == "goto":
-        if not answer.get("url"):
-            raise ValueError('"goto" needs a "url"')
-        return StepRequest(type="goto", url=str(answer["url"])), None, message
-    if kind in ("back", "forward", "reload", "scroll_down", "scroll_up"):
-        return StepRequest(type=kind), None, message
-    if kind == "press_key":
-        return StepRequest(type="press_key", key=str(answer.get("key") or "Enter")), None, message
-    raise ValueError(f"unknown action {kind!r}")
+    fields: dict[str, Any] = {}
+    for param in action.params:  # a browser action takes at most one argument
+        given = answer.get(param.name)
+        if given is None or given == "":
+            given = param.default
+        if given is None:
+            if action.needs:
+                raise ValueError(f'"{kind}" needs a "{param.name}"')
+            continue
+        if action.arg == "index":
+            try:
+                fields["index"] = int(given)
+            except (TypeError, ValueError):
+                raise ValueError(f'"{param.name}" of "{kind}" is a number') from None
+        elif action.arg is not None:
+            fields[action.arg] = str(given)
+    return StepRequest(type=kind, **fields), None, message
 
 
 async def model_loop(run: Run, config: llm.LLMConfig, task: str) -> StepResult:
