@@ -203,12 +203,6 @@ def demo_server() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def site(demo_server: str) -> str:
-    """The same demo site under the name some tests still use (prefer `demo_server`)."""
-    return demo_server
-
-
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory):
     """One `stepdeck serve` process (a free loopback port, token TOKEN) per test module."""

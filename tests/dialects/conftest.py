@@ -34,6 +34,7 @@ class Reply:
     body: Any = None  # JSON-able, or bytes sent as is
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering
+    hang: bool = False  # answer only once the test is over: a server that never answers in time
     drop: bool = False  # close the connection without a reply
     events: list[Any] | None = None  # server-sent events (JSON-able), sent one by one
     event_gap: float = 0.0
@@ -57,6 +58,8 @@ class Misbehaving:
         self._replies: list[tuple[str, str, Reply]] = []
         self.default = Reply(404, {"message": "nothing scripted here"})
         self._lock = threading.Lock()
+        self._over = threading.Event()  # set when the test ends: hanging replies go out then
+        self._arrived = threading.Condition(self._lock)
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
@@ -69,6 +72,16 @@ class Misbehaving:
 
     def count(self, method: str, path_part: str) -> int:
         return sum(n for (m, p), n in self.counts.items() if m == method and path_part in p)
+
+    def arrived(self, method: str, path_part: str, n: int, timeout: float = 30.0) -> int:
+        """How many such requests came, once `n` have (or `timeout` passed).
+
+        The server's thread reads a request after the client sent it: a client that gave
+        up (a timeout) may be done before the server counted it, on a busy machine.
+        """
+        with self._arrived:
+            self._arrived.wait_for(lambda: self.count(method, path_part) >= n, timeout)
+            return self.count(method, path_part)
 
     def _reply_for(self, method: str, path: str) -> Reply:
         for m, part, reply in self._replies:
@@ -96,7 +109,10 @@ class Misbehaving:
                     except ValueError:
                         outer.bodies.append((self.command, path, raw))
                     outer.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    outer._arrived.notify_all()
                 reply = outer._reply_for(self.command, path)
+                if reply.hang:  # bounded, so no thread outlives a run that lost its teardown
+                    outer._over.wait(120)
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.drop:
@@ -139,6 +155,7 @@ class Misbehaving:
         return self
 
     def stop(self) -> None:
+        self._over.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -119,11 +119,11 @@ def test_extraction_on_a_closed_session_is_410(http, demo_server):
     assert retrieve.status_code == 410, retrieve.text
 
 
-def test_thinkrun_fill_and_type_never_echo_a_password(http, site):
+def test_thinkrun_fill_and_type_never_echo_a_password(http, demo_server):
     """ThinkRun's /fill and /type answer with the value as the engine shows it: masked,
     in the answer, in /console and /network, even with no look at the page first."""
     sid = http.post(
-        "/api/sessions", json={"initialPrompt": f"{site}/shop/login"}, headers=THINKRUN
+        "/api/sessions", json={"initialPrompt": f"{demo_server}/shop/login"}, headers=THINKRUN
     ).json()["sessionId"]
     secret = "Hunter2-pass"
     fill = http.post(

@@ -124,10 +124,10 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def test_a_killed_browser_is_recorded_as_error_with_its_reason(fresh_serve, site):
+def test_a_killed_browser_is_recorded_as_error_with_its_reason(fresh_serve, demo_server):
     serve = fresh_serve
     http = serve.client()
-    sid = http.post("/sessions/start", json={"url": f"{site}/shop"}).json()["session_id"]
+    sid = http.post("/sessions/start", json={"url": f"{demo_server}/shop"}).json()["session_id"]
     browsers = []
     for pid in _descendants(serve.proc.pid):
         with contextlib.suppress(OSError):
