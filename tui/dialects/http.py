@@ -38,6 +38,14 @@ if TYPE_CHECKING:
 
 READ_RETRIES = 2  # extra attempts for reads after a 429/5xx/connection failure
 BACKOFF_BASE = 0.25  # seconds, doubled per attempt, jittered
+# A client's own id for the step it asks for; `stepdeck serve` echoes it on the step's events
+# (tui/dialects/request_ids.py). None of the dialects' bodies has a field for it.
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+def request_id_header(request_id: str | None) -> dict[str, str]:
+    """The header carrying a step's own id (none when it has no id)."""
+    return {REQUEST_ID_HEADER: request_id} if request_id else {}
 
 
 def provider_message(response: httpx.Response) -> str:
@@ -167,6 +175,7 @@ class HttpClient:
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send a request; raise a typed error for any failure.
 
@@ -182,6 +191,8 @@ class HttpClient:
             kwargs["json"] = json_body
         if timeout is not None:
             kwargs["timeout"] = timeout
+        if headers:
+            kwargs["headers"] = dict(headers)
         for attempt in range(attempts):
             try:
                 return await self._send_once(method, path, **kwargs)

@@ -19,7 +19,7 @@ import httpx
 from httpx_sse import EventSource, SSEError
 from pydantic import ValidationError
 
-from tui.dialects.http import HttpProvider, error_for
+from tui.dialects.http import HttpProvider, error_for, request_id_header
 from tui.dialects.multion.models import (
     API_KEY_HEADER,
     BrowseOutput,
@@ -320,7 +320,12 @@ class MultionClient(HttpProvider):
         body = {**self._step_body(request), "include_screenshot": True, "stream": False}
         started, started_at = time.perf_counter(), utcnow()
         reply = await self._http.call(
-            "POST", f"session/{session_id}", SessionStepSuccess, json_body=body, idempotent=False
+            "POST",
+            f"session/{session_id}",
+            SessionStepSuccess,
+            json_body=body,
+            idempotent=False,
+            headers=request_id_header(request.request_id),  # echoed on the step's events
         )
         return await self._result(
             session_id,
@@ -343,7 +348,7 @@ class MultionClient(HttpProvider):
         body = {**self._step_body(request), "include_screenshot": True, "stream": True}
         started, started_at = time.perf_counter(), utcnow()
         progress: list[LogEntry] = []
-        async for chunk in self._sse(f"session/{session_id}", body):
+        async for chunk in self._sse(f"session/{session_id}", body, request.request_id):
             delta = chunk.data.delta
             if chunk.type == "event":
                 entry = LogEntry(
@@ -366,12 +371,15 @@ class MultionClient(HttpProvider):
             return
         raise BadResponse(f"{self.label} ended the step's stream before its final event")
 
-    async def _sse(self, path: str, body: dict[str, Any]) -> AsyncIterator[StreamChunk]:
+    async def _sse(
+        self, path: str, body: dict[str, Any], request_id: str | None = None
+    ) -> AsyncIterator[StreamChunk]:
         """POST once and parse the server-sent events, with the usual typed errors."""
         label = self.label
+        headers = {"Accept": "text/event-stream", **request_id_header(request_id)}
         try:
             async with self._http.client.stream(
-                "POST", path, json=body, headers={"Accept": "text/event-stream"}
+                "POST", path, json=body, headers=headers
             ) as response:
                 if response.status_code >= 400:
                     await response.aread()

@@ -37,6 +37,7 @@ from tui.dialects.multion.models import (
     StreamChunk,
     StreamDelta,
 )
+from tui.dialects.request_ids import asked_by_client, read_request_id
 from tui.errors import AuthError, InvalidRequest, SessionGone, StepdeckError
 from tui.model import CreateSession, Event, StepRequest, StepResult
 from tui.providers.base import Provider
@@ -99,7 +100,12 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             )
             raise HTTPException(401, detail=_error_body(exc))
 
-    api = APIRouter(route_class=_Route, tags=["multion"], dependencies=[Depends(guard)])
+    api = APIRouter(
+        route_class=_Route,
+        tags=["multion"],
+        # the token first; then the client's own id for its steps (X-Request-Id)
+        dependencies=[Depends(guard), Depends(read_request_id)],
+    )
     running: set[asyncio.Task] = set()
 
     async def shot(session_id: str, include: bool | None) -> str:
@@ -113,8 +119,12 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
 
     async def run_cmd(session_id: str, cmd: str, url: str | None) -> StepResult:
         if url and url != await current_url(session_id):
-            await provider.step(session_id, StepRequest(source="api", type="goto", url=url))
-        return await provider.step(session_id, StepRequest(source="api", type="command", cmd=cmd))
+            await provider.step(
+                session_id, asked_by_client(StepRequest(source="api", type="goto", url=url))
+            )
+        return await provider.step(
+            session_id, asked_by_client(StepRequest(source="api", type="command", cmd=cmd))
+        )
 
     @api.post("/session", response_model=SessionCreated)
     async def create_session(body: CreateSessionInput) -> SessionCreated:
@@ -159,7 +169,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             follower = asyncio.create_task(follow())
             await asyncio.sleep(0)  # let it subscribe before the command starts
         task = asyncio.create_task(
-            provider.step(session_id, StepRequest(source="api", type="command", cmd=body.cmd))
+            provider.step(
+                session_id, asked_by_client(StepRequest(source="api", type="command", cmd=body.cmd))
+            )
         )
         running.add(task)  # a client that hangs up does not cut a step in half
         task.add_done_callback(running.discard)
@@ -233,7 +245,8 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 raise SessionGone(f"session {session_id} is {session.status.value}")
             if body.url and body.url != session.url:
                 await provider.step(
-                    session_id, StepRequest(source="api", type="goto", url=body.url)
+                    session_id,
+                    asked_by_client(StepRequest(source="api", type="goto", url=body.url)),
                 )
             return StreamingResponse(live(session_id, body), media_type="text/event-stream")
         result = await run_cmd(session_id, body.cmd, body.url)
@@ -296,7 +309,8 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             session_id = body.session_id
             if body.url and body.url != await current_url(session_id):
                 await provider.step(
-                    session_id, StepRequest(source="api", type="goto", url=body.url)
+                    session_id,
+                    asked_by_client(StepRequest(source="api", type="goto", url=body.url)),
                 )
         try:
             options: dict[str, Any] = {"scroll_to_bottom": bool(body.scroll_to_bottom)}

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from tui.dialects.request_ids import asked_by_client
 from tui.errors import SessionNotFound, StepdeckError
 from tui.model import CreateSession, StepRequest, StepResult, utcnow
 
@@ -78,12 +79,18 @@ def agent_routes(api: APIRouter, provider: Any) -> None:
         try:
             if request.url:
                 await provider.step(
-                    run.session_id, StepRequest(type="goto", url=request.url, source="agent")
+                    run.session_id,
+                    asked_by_client(StepRequest(type="goto", url=request.url, source="agent")),
                 )
             run.result = await provider.step(
                 run.session_id,
-                StepRequest(
-                    type="command", cmd=request.task, max_steps=request.max_steps, source="agent"
+                asked_by_client(
+                    StepRequest(
+                        type="command",
+                        cmd=request.task,
+                        max_steps=request.max_steps,
+                        source="agent",
+                    )
                 ),
             )
         except StepdeckError as exc:

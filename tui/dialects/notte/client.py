@@ -23,7 +23,7 @@ from httpx_sse import aconnect_sse
 from pydantic import ValidationError
 
 from tui import locations
-from tui.dialects.http import HttpClient, HttpProvider, error_for, parse
+from tui.dialects.http import HttpClient, HttpProvider, error_for, parse, request_id_header
 from tui.dialects.notte.actions import ExecutionRequest, ExecutionResponse
 from tui.dialects.notte.models import (
     ObserveRequest,
@@ -314,6 +314,8 @@ class NotteClient(HttpProvider):
             json_body=body,
             idempotent=False,
             timeout=self.step_timeout,
+            # the step's own id: `stepdeck serve` echoes it on the step's events
+            headers=request_id_header(request.request_id),
         )
         result = reply.to_result(request)
         if result.observation is not None:

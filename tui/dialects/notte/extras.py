@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from tui.dialects.request_ids import asked_by_client
 from tui.errors import InvalidRequest, Unsupported
 from tui.model import StepRequest, StepResult, StepStatus, utcnow
 
@@ -129,7 +130,7 @@ async def run_special(provider: Any, session_id: str, kind: str, body: Any) -> S
             missing.append(str(key))
             continue
         step = StepRequest(type="fill", id=action.id, value=str(value), source="api")
-        result = await provider.step(session_id, step)
+        result = await provider.step(session_id, asked_by_client(step))
         if not result.success:
             return _result(kind, False, f"{key}: {result.message}", started)
         filled.append(str(key))

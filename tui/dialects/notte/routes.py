@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from tui.dialects.notte.actions import (
@@ -49,6 +49,7 @@ from tui.dialects.notte.pages import (
     ScrapeResponse,
     ScreenshotResponse,
 )
+from tui.dialects.request_ids import asked_by_client, read_request_id
 from tui.dialects.schema import resolve_refs
 from tui.errors import InvalidRequest, SessionNotFound, Unsupported
 from tui.model import Event, Health, StepRequest, StepResult, StepStatus, utcnow
@@ -138,7 +139,8 @@ async def _event_stream(provider: Provider, session_id: str | None) -> AsyncIter
 
 def router(provider: Provider) -> APIRouter:
     """Notte's `/sessions/...` routes (and stepdeck's extras) over `provider`."""
-    api = APIRouter(tags=["notte"])
+    # X-Request-Id: the client's own id for the steps it asks for (echoed on their events)
+    api = APIRouter(tags=["notte"], dependencies=[Depends(read_request_id)])
 
     # -- sessions ---------------------------------------------------------------------
 
@@ -236,7 +238,7 @@ def router(provider: Provider) -> APIRouter:
                     update={"id": await selector_id(provider, session_id, body.selector)}
                 )
                 step = body.to_step()
-            return await provider.step(session_id, step)
+            return await provider.step(session_id, asked_by_client(step))
         except (InvalidRequest, Unsupported) as exc:  # a timeout stays a 504 (retry later)
             return StepResult(
                 status=StepStatus.ERROR,

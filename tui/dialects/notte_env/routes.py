@@ -35,6 +35,7 @@ from tui.dialects.notte_env.models import (
     action_table,
 )
 from tui.dialects.notte_env.models import StepRequest as EnvStepRequest
+from tui.dialects.request_ids import asked_by_client, read_request_id
 from tui.engine import registry
 from tui.errors import InvalidRequest, SessionGone, StepdeckError
 from tui.model import (
@@ -276,7 +277,12 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 headers={"WWW-Authenticate": "Bearer"},
             )
 
-    api = APIRouter(route_class=_Route, tags=["notte_env"], dependencies=[Depends(guard)])
+    api = APIRouter(
+        route_class=_Route,
+        tags=["notte_env"],
+        # the token first; then the client's own id for its steps (X-Request-Id)
+        dependencies=[Depends(guard), Depends(read_request_id)],
+    )
 
     async def open_session(req: SessionRequest) -> Session:
         if req.session_id is None:
@@ -325,7 +331,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         req = await _body(request, ObserveRequest)
         async with using(req) as session:
             if req.url:
-                await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
+                await provider.step(
+                    session.id, asked_by_client(StepRequest(source="api", type="goto", url=req.url))
+                )
             shot = req.screenshot is not False
             obs = await provider.observe(session.id, screenshot=shot)
             session = await finish(req, session)
@@ -338,7 +346,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         req = await _body(request, EnvStepRequest)
         async with using(req) as session:
             neutral = neutral_step(req.action_id, req.value, req.enter, req.numbering)
-            result = await provider.step(session.id, neutral) if neutral else None
+            result = await provider.step(session.id, asked_by_client(neutral)) if neutral else None
             shot = req.screenshot is not False
             if neutral is not None and neutral.type == "done":
                 req.keep_alive = False  # S8: terminate the session
@@ -361,7 +369,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             raise InvalidRequest("Either url or session_id needs to be provided")
         async with using(req) as session:
             if req.url:
-                await provider.step(session.id, StepRequest(source="api", type="goto", url=req.url))
+                await provider.step(
+                    session.id, asked_by_client(StepRequest(source="api", type="goto", url=req.url))
+                )
             markdown = await provider.scrape(session.id)
             structured: Any = None
             if req.response_format:

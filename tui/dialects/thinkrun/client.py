@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tui.dialects.http import HttpProvider
+from tui.dialects.http import HttpProvider, request_id_header
 from tui.dialects.thinkrun.models import (
     API_KEY_HEADER,
     LIVE_STATUSES,
@@ -430,6 +430,7 @@ class ThinkRunClient(HttpProvider):
                     ControlResponse,
                     json_body=body,
                     idempotent=False,
+                    headers=request_id_header(request.request_id),  # echoed on its events
                 )
             except SessionNotFound as exc:
                 # ThinkRun answers 404 for a selector that matches nothing as well as for a

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from tui.dialects.request_ids import asked_by_client, read_request_id
 from tui.dialects.thinkrun.models import (
     API_KEY_HEADER,
     ActionEntry,
@@ -155,11 +156,16 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 401, detail=f"missing or wrong API key: send the server's token as {API_KEY_HEADER}"
             )
 
-    api = APIRouter(route_class=_Route, tags=["thinkrun"], dependencies=[Depends(guard)])
+    api = APIRouter(
+        route_class=_Route,
+        tags=["thinkrun"],
+        # the token first; then the client's own id for its steps (X-Request-Id)
+        dependencies=[Depends(guard), Depends(read_request_id)],
+    )
     background: set[asyncio.Task] = set()
 
     async def step(session_id: str, request: StepRequest) -> StepResult:
-        return await provider.step(session_id, request)
+        return await provider.step(session_id, asked_by_client(request))
 
     async def element(session_id: str, selector: str) -> Action:
         obs = await provider.observe(session_id, screenshot=False)
@@ -183,7 +189,10 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         if prompt and not is_url:
             # A task on startup runs while the client polls, as on ThinkRun.
             task = asyncio.create_task(
-                provider.step(session.id, StepRequest(source="api", type="command", cmd=prompt))
+                provider.step(
+                    session.id,
+                    asked_by_client(StepRequest(source="api", type="command", cmd=prompt)),
+                )
             )
             background.add(task)
             task.add_done_callback(background.discard)
