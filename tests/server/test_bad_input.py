@@ -6,18 +6,10 @@ import json
 
 import pytest
 
-from .conftest import TOKEN, start_serve
+from .conftest import TOKEN
 
 MULTION = {"X_MULTION_API_KEY": TOKEN}
 THINKRUN = {"X-API-Key": TOKEN}
-
-
-@pytest.fixture(scope="module")
-def serve(tmp_path_factory):
-    pytest.importorskip("tui.providers.local", reason="the embedded engine is not built yet")
-    server = start_serve(tmp_path_factory.mktemp("bad-input"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TOKEN, start_serve
-
 SCHEMATHESIS = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "schemathesis"
 BUDGET_S = 55  # schemathesis's own --max-time
 # One real browser step can take tens of seconds on a loaded 2-core machine (a read timeout
@@ -23,14 +21,6 @@ BUDGET_S = 55  # schemathesis's own --max-time
 # whole run is cut off for good once the last of them has had that long.
 REQUEST_TIMEOUT_S = 120
 CUTOFF_S = BUDGET_S + REQUEST_TIMEOUT_S + 60
-
-
-@pytest.fixture(scope="module")
-def serve(tmp_path_factory):
-    pytest.importorskip("tui.providers.local", reason="the embedded engine is not built yet")
-    server = start_serve(tmp_path_factory.mktemp("schemathesis"))
-    yield server
-    server.stop()
 
 
 @pytest.mark.timeout(CUTOFF_S + 60)
@@ -42,9 +32,9 @@ def test_fuzzing_the_api_finds_no_server_error_and_no_schema_violation(serve, tm
         exe,
         "run",
         f"{serve.url}/openapi.json",
-        *("-H", f"Authorization: Bearer {TOKEN}"),
-        *("-H", f"X_MULTION_API_KEY: {TOKEN}"),
-        *("-H", f"X-API-Key: {TOKEN}"),
+        *("-H", f"Authorization: Bearer {serve.token}"),
+        *("-H", f"X_MULTION_API_KEY: {serve.token}"),
+        *("-H", f"X-API-Key: {serve.token}"),
         # A 501 is the documented answer for a feature this provider lacks.
         *("--checks", "not_a_server_error,response_schema_conformance,content_type_conformance"),
         # Server-sent event streams never end: their own tests cover them.
