@@ -16,7 +16,9 @@ import pytest
 
 from tui.dialects.multion.client import MultionClient
 from tui.dialects.notte.actions import STEP_TO_NOTTE, ExecutionRequest
+from tui.dialects.notte.pages import BROWSER_ACTION_IDS
 from tui.dialects.notte_env.client import step_fields
+from tui.dialects.notte_env.models import BROWSER_ACTIONS_V13, SPECIAL_ACTIONS
 from tui.dialects.notte_env.routes import neutral_step
 from tui.dialects.thinkrun.client import ThinkRunClient
 from tui.engine import actions, registry
@@ -161,3 +163,7 @@ async def test_every_dialect_maps_or_refuses_every_action():
     assert refused["thinkrun"] == tabs | {"click_xy", "reload", "wait", "scrape", "done"}
     assert refused["notte_env seed"] == tabs | {"click_xy", "scroll_up", "scroll_down", "press_key"}
     assert refused["notte_env v13"] == {"close_tab", "click_xy"}
+    # the wire's own numberings name only registry actions (and seed 003's screenshot)
+    assert set(BROWSER_ACTION_IDS) <= registry.BROWSER_NAMES
+    assert set(BROWSER_ACTIONS_V13.values()) <= registry.BROWSER_NAMES
+    assert set(SPECIAL_ACTIONS.values()) - {"screenshot"} <= registry.BROWSER_NAMES

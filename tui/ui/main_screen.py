@@ -51,10 +51,6 @@ from tui.ui.work import ProviderWork, failed_result
 # Tabs that need a capability: disabled, with its reason, where the provider lacks it.
 TAB_NEEDS = {"tab-console": "console", "tab-network": "network", "tab-tabs": "tabs"}
 
-# Browser actions whose one parameter maps onto a StepRequest field.
-_BROWSER_FIELD = {"goto": "url", "new_tab": "url", "press_key": "key", "wait": "value"}
-_BROWSER_FIELD |= {"switch_tab": "index", "close_tab": "index"}
-
 COCKPIT_TAB = "tab-cockpit"
 PANES = ("page", "actions", "shot")
 
