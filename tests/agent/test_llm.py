@@ -50,3 +50,30 @@ async def test_server_errors_are_typed(scripted_model):
         await chat(config, [{"role": "user", "content": "hi"}])  # the script is empty
     with pytest.raises(Unreachable):
         await chat(LLMConfig("http://127.0.0.1:9/v1"), [{"role": "user", "content": "hi"}])
+
+
+async def test_a_server_that_repeats_the_key_does_not_show_it():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Echo(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = f"bad request with {self.headers.get('Authorization')}".encode()
+            self.send_response(400)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = LLMConfig(f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="sk-echoed")
+        with pytest.raises(ServerError) as err:
+            await chat(config, [{"role": "user", "content": "hi"}])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "bad request with Bearer" in err.value.message and "sk-echoed" not in err.value.message

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tui.engine.masking import scrub
 from tui.errors import AuthError, BadResponse, ServerError, StepTimeout, Unreachable
 
 if TYPE_CHECKING:
@@ -93,8 +94,10 @@ async def chat(
             "The model server refused the key", "check STEPDECK_LLM_API_KEY (llm_api_key)"
         )
     if response.status_code >= 400:
+        # Some servers repeat the request's key in their error: never on screen.
+        said = scrub(response.text[:200], {config.api_key} if config.api_key else set())
         raise ServerError(
-            f"The model server answered {response.status_code}: {response.text[:200]}",
+            f"The model server answered {response.status_code}: {said}",
             "check llm_url and llm_model (config.toml or STEPDECK_LLM_URL / STEPDECK_LLM_MODEL)",
         )
     try:
