@@ -4,26 +4,30 @@ Read once where a command starts (`load_settings`) and passed down; nothing
 deeper reads the environment. Precedence: arguments > `STEPDECK_<FIELD>` env >
 `config.toml` (see `tui.locations`) > defaults.
 
+The sources are read here, in a few lines, the way pydantic-settings reads them
+(env names case-insensitive, empty ones ignored, lists/dicts/models as JSON,
+dicts merged across sources): pydantic-settings itself cost the app's cold
+start more than its first frame's whole budget (issue 15).
+
 Cloud API keys are never stored here: a provider names the environment variable
 that holds its key (`key_env`), read only when a request is made.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
-from typing import Literal
+import types
+import typing
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from tui import locations
+
+ENV_PREFIX = "STEPDECK_"
 
 Dialect = Literal["local", "notte", "notte_env", "multion", "thinkrun"]
 
@@ -75,12 +79,14 @@ BUILTIN_PROVIDERS = [
 ]
 
 
-class Settings(BaseSettings):
-    """Everything a person can configure, and every knob the code would otherwise guess."""
+class Settings(BaseModel):
+    """Everything a person can configure, and every knob the code would otherwise guess.
 
-    model_config = SettingsConfigDict(
-        env_prefix="STEPDECK_", env_ignore_empty=True, extra="ignore", validate_default=True
-    )
+    `Settings(**values)` reads the sources: `values` > `STEPDECK_<FIELD>` env >
+    `config.toml` > defaults.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     # the app
     images: Literal["auto", "tgp", "sixel", "halfcell", "unicode", "none"] = "auto"
@@ -121,18 +127,10 @@ class Settings(BaseSettings):
                 )
             yield name, value
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def __init__(self, **values: Any) -> None:
         # The file is looked up when settings are made, so STEPDECK_HOME moves it.
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=locations.config_file())
-        return (init_settings, env_settings, toml)
+        merged = _merge(_merge(_toml(locations.config_file()), _env(type(self))), values)
+        super().__init__(**merged)
 
     def all_providers(self) -> list[ProviderConfig]:
         """Built-ins, overridden or extended by the config file (same name wins)."""
@@ -170,6 +168,57 @@ def _address_shown(url: str) -> str:
 
 class SettingsError(Exception):
     """The config file could not be read; the message says where and why."""
+
+
+def _toml(path: Any) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def _is_complex(annotation: Any) -> tuple[bool, bool]:
+    """(whether env text for this type is JSON, whether plain text may stand instead)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        parts = [_is_complex(a)[0] for a in typing.get_args(annotation) if a is not type(None)]
+        return any(parts), any(parts) and not all(parts)
+    if origin is not None:
+        return origin in (list, dict, set, tuple), False
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel), False
+
+
+def _env(model: type[BaseModel]) -> dict[str, Any]:
+    """`STEPDECK_<FIELD>` variables (any case; empty ones ignored); lists and dicts as JSON."""
+    environ = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        raw = environ.get(ENV_PREFIX + name.upper())
+        if not raw:
+            continue
+        as_json, text_too = _is_complex(field.annotation)
+        if not as_json:
+            out[name] = raw
+            continue
+        try:
+            out[name] = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            if not text_too:  # e.g. a list given as plain text: say which variable
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()} is not JSON: {exc}") from None
+            out[name] = raw  # e.g. cdp_url: one url, or a JSON list of them
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` wins; dicts are merged key by key (a keymap from env adds to the file's)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def load_settings(**overrides: object) -> Settings:

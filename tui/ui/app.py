@@ -7,11 +7,13 @@ screen, and every worker that calls a provider, lives in the main screen
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -36,6 +38,9 @@ class StepdeckApp(App[int]):
     when given. `keymap`: binding id -> keys. `clock`: "now" for ages (fixed in
     snapshots). `hints`: providers without a key -> how to add it.
     `server_probe`: url -> whether a `stepdeck serve` answers there (tests inject it).
+    `painted`: set once the first frame is on screen (`stepdeck` opens its providers'
+    gate with it). `images_after_paint`: import the renderer `images` names only then
+    (textual-image and Pillow cost more than a frame; the launcher probed the terminal).
     """
 
     CSS_PATH = "app.tcss"
@@ -61,14 +66,20 @@ class StepdeckApp(App[int]):
         server_url: str | None = None,
         server_probe: Callable[[str], Awaitable[bool]] | None = None,
         settings: Settings | None = None,
+        painted: asyncio.Event | None = None,
+        images_after_paint: bool = False,
     ) -> None:
         super().__init__()
+        self.painted = painted if painted is not None else asyncio.Event()
         # Recorded through one wrapper (sessions and steps into the store), as `serve` does.
         self.providers: dict[str, Provider] = {
             p.name: recording(p, store, observe_missing=True) for p in providers
         }
         self.settings = settings if settings is not None else Settings()
-        if isinstance(images, str):
+        self._images_later = images if isinstance(images, str) and images_after_paint else None
+        if self._images_later is not None:
+            self.image_class = None  # until the first frame is on screen
+        elif isinstance(images, str):
             from tui.ui.images import image_class
 
             self.image_class = image_class(images)
@@ -108,6 +119,34 @@ class StepdeckApp(App[int]):
     def on_mount(self) -> None:
         if self.keymap:
             self.set_keymap(self.keymap)
+        self.call_after_refresh(self._first_frame)
+
+    def _first_frame(self) -> None:
+        """The first frame is on screen: now the heavy parts may load."""
+        self.painted.set()
+        if self._images_later is not None:
+            self._load_images(self._images_later)
+
+    @work(thread=True, exit_on_error=False, group="images", description="load images")
+    def _load_images(self, name: str) -> None:
+        from tui.ui.images import image_class
+
+        try:
+            cls = image_class(name)
+        except Exception as exc:  # screenshots stay off; everything else works
+            log.exception("loading the %s image renderer", name)
+            self.call_from_thread(
+                self.notify,
+                f"Screenshots are off: {type(exc).__name__}: {exc}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.call_from_thread(self._images_loaded, cls)
+
+    def _images_loaded(self, cls: type | None) -> None:
+        self.image_class = cls
+        self.main.images_ready(cls)
 
     async def on_unmount(self) -> None:
         await self.main.live.stop()

@@ -1,15 +1,49 @@
-"""Start the app: read the settings once, build the providers, pick the image renderer, run.
+"""Start the app: read the settings once, stand in for the providers, probe the terminal, run.
 
-The providers come from `tui.dialects.build_providers` (the one place that builds them).
+The app's first frame comes before anything heavy is imported: the providers are
+stand-ins (`DeferredProvider`) that build the real ones with `tui.dialects.build_provider`
+(the one place that builds them) after that frame, and the screenshot widgets load then too.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
+from tui.dialects import build_provider, connect_serve, provider_hints
 from tui.errors import StepdeckError
-from tui.settings import SettingsError, load_settings
+from tui.providers.deferred import DeferredProvider
+from tui.settings import Settings, SettingsError, load_settings
+
+# The name `connect_serve`'s client files its sessions under (tui.dialects.notte.client's
+# SERVE_PROVIDER; a stand-in built under another name fails loudly, and a test checks it).
+SERVE_NAME = "serve"
+
+
+def deferred_providers(
+    settings: Settings, *, connect: str | None = None, gate: asyncio.Event | None = None
+) -> list[Any]:
+    """Stand-ins for the providers `tui.dialects.build_providers` would build, in its order.
+
+    Each builds its real provider (in a thread) on first use, once `gate` is set.
+    """
+    if connect:
+        where = urlsplit(connect).netloc or connect
+        build = functools.partial(connect_serve, settings, connect)
+        return [DeferredProvider(SERVE_NAME, f"stepdeck serve ({where})", build, gate=gate)]
+    return [
+        DeferredProvider(
+            config.name,
+            config.label or config.name,
+            functools.partial(build_provider, config, settings),
+            gate=gate,
+            config=config,
+        )
+        for config in settings.all_providers()
+    ]
 
 
 def run_app(
@@ -43,15 +77,15 @@ def run_app(
     except SettingsError as exc:
         print(f"stepdeck: cannot read the config: {exc}", file=sys.stderr)
         return 2
-    # textual-image probes the terminal on import: before App.run(), never after.
-    from tui.ui.images import image_class
+    # Before the first frame only what it shows: the providers are stand-ins that build the
+    # real ones (Playwright, the engine, httpx and the dialect models) in a thread after it.
+    from tui.ui.images import probe_terminal
 
-    image = image_class(settings.images)
-    from tui.dialects import build_providers, provider_hints
-
+    probe_terminal(settings.images)  # textual-image asks the terminal now or never (stdin)
+    painted = asyncio.Event()
     try:
         if providers is None:
-            providers = build_providers(settings, connect=connect)
+            providers = deferred_providers(settings, connect=connect, gate=painted)
     except StepdeckError as exc:
         print(f"stepdeck: {exc}", file=sys.stderr)
         return 2
@@ -77,7 +111,9 @@ def run_app(
     try:
         app = StepdeckApp(
             providers,
-            images=image,
+            images=settings.images,
+            images_after_paint=True,
+            painted=painted,
             store=store,
             start_url=start_url,
             keymap=settings.keymap,

@@ -215,6 +215,12 @@ class MainScreen(Stepping, Screen):
     def pane_widget(self, name: str) -> SessionTab:
         return self.query_one(f"#tab-{name}-body", SessionTab)
 
+    def images_ready(self, image_class: type | None) -> None:
+        """Screenshots can be drawn now (`stepdeck` loads the renderer after the first frame)."""
+        self.image_class = image_class
+        for tab in self.query(SessionTab):
+            tab.images_ready(image_class)
+
     def _labels(self) -> dict[str, str]:
         return {name: p.label or name for name, p in self.providers.items()}
 

@@ -137,10 +137,11 @@ class ProviderWork(Widget):
     @work(group="probe", exit_on_error=False, name="Looking for stepdeck serve")
     async def probe_server(self, url: str) -> None:
         """Post ServerFound when a `stepdeck serve` answers at `url` and its token is here."""
+        # After boot: launching Chromium is what keeps a loaded machine from answering in time
+        # (and the client's import, httpx and the Notte models, stays off the first frame).
+        await self.booted.wait()
         from tui.dialects.notte.client import server_running
 
-        # After boot: launching Chromium is what keeps a loaded machine from answering in time.
-        await self.booted.wait()
         if self.settings is None or self.settings.serve_token() is None:
             return
         if self.server_probe is not None:

@@ -82,5 +82,9 @@ class SessionTab(Vertical):
             return None
         return caps.reason(capability)
 
+    def images_ready(self, image_class: type | None) -> None:
+        """The screenshot renderer, loaded after the first frame (`stepdeck` defers it)."""
+        self.image_class = image_class
+
     def draw(self, view: SessionView | None) -> None:
         """Render the session into this pane (tabs that override `show` may skip this)."""

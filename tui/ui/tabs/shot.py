@@ -13,6 +13,7 @@ import io
 from textual import events
 from textual.app import ComposeResult
 from textual.geometry import Offset, Size
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.model import Observation, StepRequest
@@ -171,9 +172,21 @@ class ShotTab(SessionTab):
     def compose(self) -> ComposeResult:
         yield Static("(no screenshot)", id="shot-note", markup=False)
         if self.image_class is not None:
-            image = self.image_class(id="shot-image")
-            image.tooltip = "Click the picture to click the page there"
-            yield image
+            yield self._image(self.image_class)
+
+    @staticmethod
+    def _image(image_class: type) -> Widget:
+        image = image_class(id="shot-image")
+        image.tooltip = "Click the picture to click the page there"
+        return image
+
+    def images_ready(self, image_class: type | None) -> None:
+        had = self.image_class is not None
+        super().images_ready(image_class)
+        if not had and image_class is not None:
+            self.mount(self._image(image_class))
+            self._shown = None
+            self.show(self.view)
 
     def picture(self, view: SessionView | None) -> bytes | None:
         """The PNG to show: the current observation's, with the ids when marks are on."""

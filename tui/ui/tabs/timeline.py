@@ -26,7 +26,6 @@ from textual.widgets import DataTable, Static, TextArea
 from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
 from tui.providers.base import StepdeckError
 from tui.records.diff import diff_steps, page_state, render_diff
-from tui.records.export import export_session, once
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab, pane_active
 from tui.ui.tabs.console import clock
@@ -116,6 +115,8 @@ class Moment:
 
 def merge(stored: list, results: list[StepResult]) -> list[Moment]:
     """Stored steps (each once), plus this app's results the store does not hold yet, by time."""
+    from tui.records.export import once  # the export machinery loads when it is used
+
     moments = [Moment.from_stored(s) for s in once(stored)]
     seen = {s.started_at for s in stored}
     moments += [Moment.from_result(0, r) for r in results if r.started_at not in seen]
@@ -415,6 +416,12 @@ class TimelineTab(SessionTab):
             return  # another step (or session) was picked meanwhile
         self._show_detail(clean(event.text), event.png)
 
+    def images_ready(self, image_class: type | None) -> None:
+        had = self.image_class is not None
+        super().images_ready(image_class)
+        if not had and image_class is not None:
+            self.query_one("#timeline-shot-box").mount(image_class(id="timeline-shot-image"))
+
     def _show_image(self, png: bytes | None) -> None:
         box = self.query_one("#timeline-shot-box")
         images = self.query("#timeline-shot-image")
@@ -433,6 +440,8 @@ class TimelineTab(SessionTab):
 
     @work(group="timeline-export", exit_on_error=False, description="export")
     async def _export(self, view: SessionView) -> None:
+        from tui.records.export import export_session
+
         provider = self.providers.get(view.provider)
         live = provider if provider is not None and view.session.status.is_live else None
         try:

@@ -1,0 +1,236 @@
+"""First paint of the real `stepdeck` command in a real pseudo-terminal (issues 15 and 11).
+
+    .venv/bin/python scripts/bench_paint.py              # 0 and 1,000 stored sessions
+    .venv/bin/python scripts/bench_paint.py --runs 7     # more processes per case
+    from scripts.bench_paint import first_paint          # from scripts/bench.py
+
+Each run spawns `python -m tui.cli` (exactly what `stepdeck` runs: settings,
+providers, store, textual-image, the app) on a 160x48 pseudo-terminal and
+reads what it draws, as a terminal would, answering textual-image's one probe
+like a modern terminal (synchronized output; no Sixel, no Kitty graphics). Nothing in the app is hooked
+or patched. Two times from process start:
+
+- first paint: the first frame of the main screen has been written in full
+  (the command bar's placeholder is on screen and the frame's synchronized
+  update has ended);
+- sessions shown: the sidebar lists the stored sessions ("ended (N)").
+
+Then ctrl+q, and the process must exit by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import re
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 600  # issue 15; issue 11 allows 1,000 ms with a big store, we hold it to 600
+COLUMNS, ROWS = 160, 48
+MARKER = "B3 · I1 hello"  # the command bar's placeholder: the main screen is on screen
+_ANSI = re.compile(
+    rb"\x1b(\[[0-9;?<=>$ ]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|_[^\x1b]*\x1b\\|[()][0-9A-Za-z]|[=>78])"
+)
+_SYNC_END = b"\x1b[?2026l"
+
+
+def _text(raw: bytes) -> str:
+    """What the screen says, escape sequences removed (enough to find a marker)."""
+    return _ANSI.sub(b"", raw).decode("utf-8", "replace")
+
+
+def _answer(chunk: bytes, master: int) -> None:
+    """Answer terminal queries like a modern terminal without Sixel or Kitty graphics."""
+    if b"\x1b[c" in chunk:  # primary device attributes: a VT220, no Sixel (no ;4)
+        os.write(master, b"\x1b[?62;22c")
+    if b"\x1b[16t" in chunk:  # cell size in pixels
+        os.write(master, b"\x1b[6;20;10t")
+    if b"\x1b[?2026$p" in chunk:  # synchronized output: supported (each frame in one update)
+        os.write(master, b"\x1b[?2026;2$y")
+
+
+def fill_store(home: Path, sessions: int, steps: int) -> None:
+    """`sessions` ended sessions with `steps` steps in all, in the store `stepdeck` opens."""
+    env_home = os.environ.get("STEPDECK_HOME")
+    os.environ["STEPDECK_HOME"] = str(home)
+    try:
+        sys.path.insert(0, str(ROOT))
+        from tui.model import Session, SessionStatus, StepRequest, StepResult
+        from tui.store import Store
+
+        with Store() as store:
+            per = max(1, steps // max(1, sessions))
+            for n in range(sessions):
+                session = Session(
+                    id=f"s{n:07d}",
+                    url=f"http://127.0.0.1:1/p/{n}",
+                    title=f"Run {n}",
+                    status=SessionStatus.CLOSED,
+                )
+                store.record_session(session)
+                for k in range(per):
+                    store.record_step(
+                        "local", session.id, StepResult(request=StepRequest(id=f"B{k + 1}"))
+                    )
+    finally:
+        if env_home is None:
+            os.environ.pop("STEPDECK_HOME", None)
+        else:
+            os.environ["STEPDECK_HOME"] = env_home
+
+
+def one_run(
+    home: Path, *, args: tuple[str, ...] = (), timeout: float = 30.0, root: Path = ROOT
+) -> dict:
+    """Spawn `stepdeck` on a pseudo-terminal; seconds from spawn to first paint and to sessions.
+
+    `root`: the checkout whose `tui` runs (another one compares before and after)."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 960, 1600))
+    env = dict(os.environ, STEPDECK_HOME=str(home), TERM="xterm-256color", COLORTERM="truecolor")
+    env.pop("TEXTUAL", None)
+    env["PYTHONPATH"] = str(root)
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=root,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        close_fds=True,
+    )
+    os.close(slave)
+    raw = b""
+    painted = shown = None
+    deadline = started + timeout
+    try:
+        while time.monotonic() < deadline and (painted is None or shown is None):
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if not ready:
+                if proc.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:
+                break
+            now = time.monotonic()
+            _answer(chunk, master)
+            raw += chunk
+            # A frame is whole when its synchronized update ends (Textual wraps each in one).
+            if _SYNC_END not in chunk:
+                continue
+            text = _text(raw)
+            if painted is None and MARKER in text:
+                painted = now - started
+            if shown is None and re.search(r"ended \(\d[\d,]*\)", text):
+                shown = now - started
+        os.write(master, b"\x11")  # ctrl+q
+        quit_at = time.monotonic()
+        end = quit_at + 20
+        while proc.poll() is None and time.monotonic() < end:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    os.read(master, 1 << 16)
+                except OSError:
+                    break
+        exited = proc.poll() is not None
+        exit_s = time.monotonic() - quit_at
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+    return {
+        "paint_s": painted,
+        "shown_s": shown,
+        "exited": exited,
+        "exit_s": exit_s,
+        "code": proc.returncode,
+        "tail": _text(raw)[-400:] if painted is None else "",
+    }
+
+
+def first_paint(sessions: int = 0, steps: int = 0, runs: int = 5, root: Path = ROOT) -> dict:
+    """Median ms from process start to the first paint (and to the stored sessions shown)."""
+    home = Path(tempfile.mkdtemp(prefix="stepdeck-paint-"))
+    if sessions:
+        fill_store(home, sessions, steps)
+    paints, shown, exits, failures = [], [], [], []
+    one_run(home, root=root)  # warm the OS file cache and the bytecode cache, not counted
+    for _ in range(runs):
+        out = one_run(home, root=root)
+        if out["paint_s"] is None or not out["exited"]:
+            failures.append(out)  # never painted, or still running 20 s after ctrl+q
+        if out["paint_s"] is None:
+            continue
+        paints.append(out["paint_s"] * 1000)
+        exits.append(out["exit_s"] * 1000)
+        if out["shown_s"] is not None:
+            shown.append(out["shown_s"] * 1000)
+
+    def med(xs: list[float]) -> float | None:
+        return round(statistics.median(xs), 1) if xs else None
+
+    return {
+        "sessions": sessions,
+        "steps": steps,
+        "first_paint_ms": med(paints),
+        "first_paint_min_ms": round(min(paints), 1) if paints else None,
+        "sessions_shown_ms": med(shown),
+        "exit_ms": med(exits),
+        "runs": len(paints),
+        "failed_runs": len(failures),
+        "failure": failures[0] if failures else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+    parser.add_argument("--root", type=Path, default=ROOT, help="Another checkout to time.")
+    parser.add_argument("--sessions", type=int, nargs="*", default=[0, 1000])
+    opts = parser.parse_args(argv)
+    results = [first_paint(n, 20 * n, runs=opts.runs, root=opts.root) for n in opts.sessions]
+    if opts.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    load = os.getloadavg()[0]
+    print(
+        f"first paint of `stepdeck` in {opts.root} (160x48 pty, median of {opts.runs}, "
+        f"load {load:.1f})"
+    )
+    for r in results:
+        mark = (
+            "ok" if r["first_paint_ms"] is not None and r["first_paint_ms"] <= TARGET_MS else "MISS"
+        )
+        print(
+            f"  {r['sessions']:>5,} stored sessions: first paint {r['first_paint_ms']} ms "
+            f"(min {r['first_paint_min_ms']}), sessions shown {r['sessions_shown_ms']} ms, "
+            f"ctrl+q to exit {r['exit_ms']} ms, "
+            f"target <= {TARGET_MS} ms: {mark}"
+            + (f"; {r['failed_runs']} runs failed" if r["failed_runs"] else "")
+        )
+        if r["failure"]:
+            print("    a failed run's screen:", r["failure"]["tail"][-300:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
