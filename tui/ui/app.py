@@ -119,10 +119,10 @@ class StepdeckApp(App[int]):
     def on_mount(self) -> None:
         if self.keymap:
             self.set_keymap(self.keymap)
-        self.call_after_refresh(self._first_frame)
+        self.call_after_refresh(self.first_frame)
 
-    def _first_frame(self) -> None:
-        """The first frame is on screen: now the heavy parts may load."""
+    def first_frame(self) -> None:
+        """The first frame is on screen: now the heavy parts may load (`painted` opens)."""
         self.painted.set()
         if self._images_later is not None:
             self._load_images(self._images_later)
