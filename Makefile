@@ -20,7 +20,9 @@ test: setup sdk-venvs
 	$(BIN)/ruff check tui tests scripts
 	$(BIN)/ruff format --check tui tests scripts
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	@# Bytecode caches on even where PYTHONDONTWRITEBYTECODE is set: every worker and every
+	@# `stepdeck serve` a test starts would compile tui and re-rewrite the tests' asserts anew.
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python scripts/bench.py
