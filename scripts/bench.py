@@ -677,9 +677,13 @@ SECTIONS["workflows"] = bench_workflows
 
 def bench_ui() -> list[Row]:
     """Cold start to first paint; the time the app adds on top of the engine per step."""
-    from scripts.bench_ui import big_page, cold_start, step_overhead, stored_first_paint
+    from scripts.bench_paint import first_paint
+    from scripts.bench_ui import big_page, step_overhead, stored_first_paint
 
-    cold = cold_start(runs=3)
+    # The real `stepdeck` on a pseudo-terminal, beside a bare Textual app (the floor).
+    bare = first_paint(runs=5, bare=True)
+    paint = first_paint(0, 0, runs=5)
+    paint_big = first_paint(1000, 20000, runs=5)
     over = step_overhead(steps=12)
     page = big_page()
     stored = stored_first_paint(sessions=1000, steps=20000)
@@ -710,16 +714,26 @@ def bench_ui() -> list[Row]:
         ),
         Row(
             "ui",
-            "first paint, 1,000 stored sessions",
-            stored["first_paint_ms"],
-            target="≤ 1000 ms",
-            note=f"{stored['steps']:,} steps in the store; sidebar filter {stored['filter_ms']} ms",
+            "first paint (`stepdeck`, 160x48 pty)",
+            paint["first_paint_ms"],
+            raw=bare["first_paint_ms"],
+            target="≤ 600 ms",
+            note=(
+                f"raw = a bare Textual app; CPU by then {paint['first_paint_cpu_ms']} ms "
+                f"(bare {bare['first_paint_cpu_ms']} ms); scripts/bench_paint.py"
+            ),
         ),
         Row(
             "ui",
-            "cold start to first paint",
-            cold["median_ms"],
-            note=f"median of {cold['runs']} processes; {cold['crashed_runs']} crashed",
+            "first paint, 1,000 stored sessions",
+            paint_big["first_paint_ms"],
+            raw=bare["first_paint_ms"],
+            target="≤ 600 ms",
+            note=(
+                f"20,000 steps; CPU by then {paint_big['first_paint_cpu_ms']} ms; sessions "
+                f"listed at {paint_big['sessions_shown_ms']} ms; sidebar filter "
+                f"{stored['filter_ms']} ms"
+            ),
         ),
         Row(
             "ui",
