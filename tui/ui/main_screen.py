@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, TabbedContent, TabPane
@@ -178,7 +179,8 @@ class MainScreen(Stepping, Screen):
                         yield ActionsTab(id="tab-actions-body", classes="pane", **needs)
                 for tab in LOWER:
                     with TabPane(tab.TITLE, id=tab.TAB_ID):
-                        yield tab(id=f"{tab.TAB_ID}-body", **needs)
+                        # Hidden until picked: mounted just after the first frame.
+                        yield Lazy(tab(id=f"{tab.TAB_ID}-body", **needs))
         yield CommandBar(id="command")
         yield Footer()
         yield self.work
