@@ -17,6 +17,7 @@ from tests.support import settle, toasts
 from tui.dialects import build_providers
 from tui.dialects.notte.client import server_running
 from tui.settings import Settings, load_settings
+from tui.store import Store
 from tui.ui.app import StepdeckApp
 
 
@@ -155,3 +156,54 @@ async def test_a_probe_that_times_out_is_tried_again():
         release.set()
         httpd.shutdown()
         httpd.server_close()
+
+
+def log_rows(app) -> list[list[str]]:
+    log = app.query_one("#step-log")
+    return [[str(cell) for cell in log.get_row_at(i)] for i in range(log.row_count)]
+
+
+async def test_a_command_through_serve_is_one_step_of_this_app_everywhere(
+    serve, demo_server, monkeypatch
+):
+    # A natural-language command runs sub-steps on the server; their live events carry
+    # the command's request id. The Log must not list them as another client's steps, and
+    # the header, the Log, the Timeline and the store must count the command once.
+    monkeypatch.setenv("STEPDECK_TOKEN", serve.token)
+    monkeypatch.setenv("STEPDECK_HOME", str(serve.home))  # one machine: one store
+    providers = build_providers(Settings(), connect=serve.url)
+    store = Store()
+    app = StepdeckApp(providers, images="none", store=store, start_url=f"{demo_server}/shop")
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        sid = app.current.session.id
+        assert app.selected == f"serve/{sid}" and "0 steps" in header(app)
+        app.command_bar.focus()
+        await pilot.press(*"search for lamp and open the first result", "enter")
+        await settle(pilot)
+        assert app.current.last.status.value == "DONE", app.current.last.message
+        assert "1 step ·" in header(app)
+
+        # Another client steps next: its event comes after the command's sub-step events
+        # on the same stream, so once it is in the Log every sub-step event was handled.
+        async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as c:
+            body = {"type": "goto", "url": f"{demo_server}/social"}
+            reply = await c.post(f"/sessions/{sid}/page/execute", json=body)
+            assert reply.json()["success"]
+        await pilot.press("escape", "4")
+        await wait_until(pilot, lambda: len(log_rows(app)) >= 2, "the other client's step")
+        await settle(pilot)
+        rows = log_rows(app)
+        assert len(rows) == 2, rows
+        assert "search for lamp" in rows[0][1] and "another client" not in rows[0][3]
+        assert "another client" in rows[1][3]
+        assert "2 steps ·" in header(app)
+        await pilot.press("escape", "5")
+        await wait_until(
+            pilot, lambda: app.query_one("#timeline-table").row_count >= 2, "the timeline"
+        )
+        await settle(pilot)
+        assert app.query_one("#timeline-table").row_count == 2
+        steps = store.steps("serve", sid)
+        assert [s.description for s in steps] == [rows[0][1], f"goto {demo_server}/social"]
+    store.close()

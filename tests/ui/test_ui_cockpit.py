@@ -11,7 +11,7 @@ import io
 import pytest
 from PIL import Image
 from static_provider import T0, StaticProvider
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Select
 from ui_helpers import settle
 
 from tests.support import toasts
@@ -359,3 +359,49 @@ async def test_eight_bit_controls_in_a_page_never_reach_the_screen(monkeypatch):
         screen = app.export_screenshot()
         assert "Title&lt;9B&gt;31m" in screen or "Title<9B>31m" in screen
         assert not any("\x80" <= c <= "\x9f" or c == "\x1b" for c in screen)
+
+
+@pytest.mark.parametrize(("key", "box"), [("6", "#console-text"), ("7", "#network-text")])
+async def test_slash_enters_a_log_tabs_filter_letters_stay_there_and_escape_leaves(key, box):
+    app, _ = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(key, "slash", *"nz2q", "slash")
+        await pilot.pause()
+        field = app.query_one(box, Input)
+        assert app.focused is field and field.value == "nz2q/"
+        assert len(app.screen_stack) == 1 and app.screen.maximized is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.focused, Input)
+        assert app.focused is not None and field.parent.parent in app.focused.ancestors
+        await pilot.press("z")  # app keys act again: the tab's pane maximises
+        await pilot.pause()
+        assert app.screen.maximized is not None
+
+
+async def test_escape_leaves_every_input_and_select():
+    app, _ = make()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        for key, selector in [
+            ("1", "#command"),
+            ("1", "#session-filter"),
+            ("2", "#action-filter"),
+            ("6", "#console-text"),
+            ("6", "#console-level"),
+            ("7", "#network-text"),
+            ("7", "#network-method"),
+            ("7", "#network-status"),
+        ]:
+            await pilot.press(key)
+            await pilot.pause()
+            widget = app.query_one(selector)
+            widget.focus()
+            await pilot.pause()
+            assert app.focused is widget, selector
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.focused is not widget, selector
+            assert not isinstance(app.focused, (Input, Select)), (selector, app.focused)
+            assert len(app.screen_stack) == 1

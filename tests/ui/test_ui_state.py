@@ -39,3 +39,21 @@ def test_view_names_status_and_a_short_repr():
     view.results.append(StepResult(status=StepStatus.ASK_USER, message="which?"))
     assert view.name == "Hi" and view.asking and view.mark == "?"
     assert len(repr(view)) < 80  # workers print their arguments
+
+
+def test_own_steps_are_told_by_request_id_once_the_provider_echoes_them():
+    from tui.model import Event
+    from tui.ui.live import own_event
+
+    view = SessionView("serve", Session(id="abc"), request_ids={"r1"}, busy=True)
+    now = datetime.now(UTC)
+
+    def step(rid):
+        return Event(kind="step", session_id="abc", timestamp=now, data={"request_id": rid})
+
+    # A provider that keeps no ids: while our step runs, its step events are ours.
+    assert own_event(view, step(None))
+    assert own_event(view, step("r1")) and view.ids_echoed  # a sub-step of our command
+    assert not own_event(view, step("zz"))
+    # Once ids are echoed, a step without one is another client's, even while ours runs.
+    assert not own_event(view, step(None))

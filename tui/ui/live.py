@@ -29,16 +29,22 @@ PAGE_EVENTS = frozenset({"step", "tab", "status", "paused"})
 def own_event(view: SessionView, event: Event) -> bool:
     """Whether an event reports this app's own step (already shown when it answered).
 
-    With a request id on both sides (the engine stamps its events with the step's
-    `request_id`) the match is exact: a command's sub-steps carry the command's
-    id. Without one, a step event stamped while one of our recent steps ran (a
-    command's sub-steps included, which arrive after its answer) is ours.
+    With a request id on the event the match is exact: the engine stamps a step's
+    events with its `request_id`, and a command's sub-steps with the command's. Once
+    the provider has echoed one of our ids, a step event without an id is another
+    client's, even while ours runs. Before that (a provider that keeps no ids), a
+    step event stamped while one of our recent steps ran is taken for ours.
     """
-    if view.busy:
-        return True
     rid = event.data.get("request_id")
     if rid:
-        return rid in view.request_ids
+        if rid in view.request_ids:
+            view.ids_echoed = True
+            return True
+        return False
+    if event.kind == "step" and view.ids_echoed:
+        return False
+    if view.busy:
+        return True
     if event.kind != "step":
         return False
     for result in view.results[-3:]:

@@ -611,11 +611,13 @@ class MainScreen(Stepping, Screen):
         self.work.refresh_all()
 
     def action_filter(self) -> None:
-        """`/`: the Actions filter from the Actions pane, else the sessions filter."""
-        focused = self.focused
-        actions = self.query_one(ActionsTab)
-        if focused is not None and (focused is actions or actions in focused.ancestors):
-            actions.open_filter()
+        """`/`: the filter of the pane with focus (Actions, Console, Network), else sessions'."""
+        chain = self.focused.ancestors_with_self if self.focused is not None else []
+        tab = next(
+            (a for a in chain if isinstance(a, SessionTab) and hasattr(a, "open_filter")), None
+        )
+        if tab is not None:
+            tab.open_filter()
             return
         sidebar = self.query_one(SessionList)
         if not sidebar.display:
@@ -626,9 +628,9 @@ class MainScreen(Stepping, Screen):
         self.command_bar.focus()
 
     def action_leave(self) -> None:
-        """Escape: out of an input back to the panes; else restore a maximised pane."""
+        """Escape: out of an input or a select back to the panes; else restore a maximised pane."""
         focused = self.focused
-        if isinstance(focused, Input):
+        if isinstance(focused, Input | Select):
             if focused.id == "session-filter":
                 self.query_one(SessionList).close_filter()
             self._back_to_panes()

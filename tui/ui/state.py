@@ -83,6 +83,7 @@ class SessionView:
     progress: str = ""  # the running step's latest progress (streamed providers)
     stored: bool = False  # known only from the store: its page comes from its last step
     request_ids: set[str] = field(default_factory=set)  # ids of the steps this app sent
+    ids_echoed: bool = False  # the provider stamps our steps' events with our ids
     # Steps the session had when this app first saw it (by other clients, before us).
     base_steps: int = -1
 

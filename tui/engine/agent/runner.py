@@ -79,7 +79,12 @@ class Run:
         return self.obs
 
     async def do(self, req: StepRequest, summary: str) -> StepResult:
-        """Run one action through the session; raises StepdeckError on failure."""
+        """Run one action through the session; raises StepdeckError on failure.
+
+        The action carries the command's request id, so its step event tells the client
+        that asked for the command that this sub-step is its own."""
+        if self.request.request_id and not req.request_id:
+            req = req.model_copy(update={"request_id": self.request.request_id})
         element = self.obs.action(req.id) if self.obs is not None and req.id else None
         self.secret = element is not None and is_password(element)
         t0 = time.perf_counter()

@@ -98,6 +98,10 @@ class SessionLogTab(SessionTab):
     def _fill(self) -> None:
         raise NotImplementedError
 
+    def open_filter(self) -> None:
+        """`/` here: into the text filter (Escape leaves it)."""
+        self.query_one(f"#{self.LOG}-text", Input).focus()
+
     # description: the default repr of a SessionView (page, screenshot) costs ~20 ms a step.
     @work(exclusive=True, group="session-log", exit_on_error=False, description="session log")
     async def load(self, view: SessionView) -> None:
