@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from tui.ui.parse import completions
 
-PLACEHOLDER = ": B3 · I1 hello --enter · goto example.com · back · scroll down · or ask in words"
+PLACEHOLDER = ": B3 · I1 hello --enter · goto example.com · back · or ask in words"  # fits 80
 
 
 class CommandBar(Input):
