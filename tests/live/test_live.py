@@ -198,12 +198,33 @@ async def test_a_command_through_serve_is_one_step_of_this_app_everywhere(
         assert "search for lamp" in rows[0][1] and "another client" not in rows[0][3]
         assert "another client" in rows[1][3]
         assert "2 steps ·" in header(app)
+        # A second command, now that the server has echoed our ids: its sub-steps carry
+        # the command's id too, so none of them reads as another client's.
+        app.command_bar.focus()
+        await pilot.press(*"search for kindle", "enter")
+        await settle(pilot)
+        async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as c:
+            body = {"type": "goto", "url": f"{demo_server}/catalog"}
+            reply = await c.post(f"/sessions/{sid}/page/execute", json=body)
+            assert reply.json()["success"]
+        await pilot.press("escape", "4")
+        await wait_until(pilot, lambda: len(log_rows(app)) >= 4, "the second client step")
+        await settle(pilot)
+        rows = log_rows(app)
+        assert len(rows) == 4, rows
+        assert ["another client" in row[3] for row in rows] == [False, True, False, True]
+        assert "4 steps ·" in header(app)
         await pilot.press("escape", "5")
         await wait_until(
-            pilot, lambda: app.query_one("#timeline-table").row_count >= 2, "the timeline"
+            pilot, lambda: app.query_one("#timeline-table").row_count >= 4, "the timeline"
         )
         await settle(pilot)
-        assert app.query_one("#timeline-table").row_count == 2
+        assert app.query_one("#timeline-table").row_count == 4
         steps = store.steps("serve", sid)
-        assert [s.description for s in steps] == [rows[0][1], f"goto {demo_server}/social"]
+        assert [s.description for s in steps] == [
+            rows[0][1],
+            f"goto {demo_server}/social",
+            "search for kindle",
+            f"goto {demo_server}/catalog",
+        ]
     store.close()

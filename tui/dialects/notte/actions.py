@@ -76,8 +76,6 @@ class ExecutionRequest(_Wire):
     # stepdeck: who asks ("person" in the app; agents and SDKs are "api"): a paused session
     # holds every step that is not a person's
     source: str = "api"
-    # stepdeck: the client's own id for this step, echoed on its events (and its sub-steps')
-    request_id: str | None = Field(default=None, max_length=100)
 
     @field_validator("type")
     @classmethod
@@ -112,7 +110,6 @@ class ExecutionRequest(_Wire):
             enter=bool(self.enter),
             confirm=self.confirm,
             source=self.source,
-            request_id=self.request_id,
         )
         if kind in ("goto", "new_tab"):
             step.url = self.url or text
@@ -148,13 +145,7 @@ class ExecutionRequest(_Wire):
     def from_step(cls, step: StepRequest) -> ExecutionRequest:
         """The Notte action for a neutral step (what the client sends)."""
         kind = STEP_TO_NOTTE[step.type]
-        out = cls(
-            type=kind,
-            id=step.id,
-            confirm=step.confirm,
-            source=step.source,
-            request_id=step.request_id,
-        )
+        out = cls(type=kind, id=step.id, confirm=step.confirm, source=step.source)
         if step.type in ("fill", "select", "auto"):
             out.value = step.value
             out.enter = step.enter or None

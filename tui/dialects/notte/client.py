@@ -307,7 +307,6 @@ class NotteClient(HttpProvider):
         if not self.stepdeck:  # Notte's own models refuse fields they do not know
             body.pop("source", None)
             body.pop("confirm", None)
-            body.pop("request_id", None)
         reply = await self.http.call(
             "POST",
             f"{self._sid(session_id)}/page/execute",
