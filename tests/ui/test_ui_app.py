@@ -293,3 +293,20 @@ async def test_a_session_closed_elsewhere_ends_here(shop):
     await type_command(pilot, "B1")  # refused at once, the command kept
     assert any("new one" in t for t in toasts(app))
     assert app.command_bar.value == "B1" and len(view.results) == 0
+
+
+async def test_a_command_in_words_is_one_step_everywhere(shop):
+    # The embedded engine's agent runs sub-steps (fill, click); the command is one step in
+    # the header, the Log (none of them "another client") and the Timeline.
+    app, pilot = shop
+    await type_command(pilot, "search for lamp and open the first result")
+    await settle(pilot)
+    assert app.current.last.status.value == "DONE", app.current.last.message
+    assert "1 step ·" in header(app)
+    await pilot.press("escape", "4")
+    await settle(pilot)
+    log = app.query_one("#step-log", DataTable)
+    assert log.row_count == 1 and "another client" not in str(log.get_row_at(0)[3])
+    await pilot.press("escape", "5")
+    await settle(pilot)
+    assert app.query_one("#timeline-table", DataTable).row_count == 1
