@@ -171,7 +171,11 @@ def one_run(
         os.write(master, b"\x11")  # ctrl+q
         quit_at = time.monotonic()
         end = quit_at + 20
+        resend = quit_at + 2
         while proc.poll() is None and time.monotonic() < end:
+            if time.monotonic() > resend:  # a key sent while the app set up its input is lost
+                os.write(master, b"\x11")
+                resend += 2
             ready, _, _ = select.select([master], [], [], 0.05)
             if ready:
                 try:
