@@ -7,7 +7,7 @@ provider says what it can do in `capabilities`; what it cannot do raises
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -103,6 +103,19 @@ class Capabilities(BaseModel):
 
     def reason(self, name: str) -> str:
         return self.missing.get(name, f"this provider has no {name.replace('_', ' ')}")
+
+
+ProgressCallback = Callable[[LogEntry], None]
+
+
+def takes_progress(provider: Provider) -> bool:
+    """Whether `provider.step` reports its sub-steps (an `on_progress` callback)."""
+    import inspect
+
+    try:
+        return "on_progress" in inspect.signature(provider.step).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @runtime_checkable

@@ -27,18 +27,13 @@ from tui.model import (
     StepRequest,
     StepResult,
 )
-from tui.providers.base import Capabilities, Provider, Unsupported
-
-ProgressCallback = Callable[[LogEntry], None]
-
-
-def _takes_progress(provider: Provider) -> bool:
-    import inspect
-
-    try:
-        return "on_progress" in inspect.signature(provider.step).parameters
-    except (TypeError, ValueError):
-        return False
+from tui.providers.base import (
+    Capabilities,
+    ProgressCallback,
+    Provider,
+    Unsupported,
+    takes_progress,
+)
 
 
 class DeferredProvider:
@@ -163,7 +158,7 @@ class DeferredProvider:
     ) -> StepResult:
         """One step on the real provider (never retried); progress where it reports any."""
         inner = await self._ready()
-        if on_progress is not None and _takes_progress(inner):
+        if on_progress is not None and takes_progress(inner):
             return await inner.step(session_id, request, on_progress=on_progress)  # type: ignore[call-arg]
         return await inner.step(session_id, request)
 

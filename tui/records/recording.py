@@ -11,7 +11,6 @@ store is a record, never a reason to fail: a write that fails is logged.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -39,19 +38,16 @@ from tui.model import (
     StepRequest,
     StepResult,
 )
-from tui.providers.base import Capabilities, Provider, StepdeckError
+from tui.providers.base import (
+    Capabilities,
+    ProgressCallback,
+    Provider,
+    StepdeckError,
+    takes_progress,
+)
 from tui.store import Store
 
 log = logging.getLogger("stepdeck.records")
-
-ProgressCallback = Callable[[LogEntry], None]
-
-
-def _takes_progress(provider: Provider) -> bool:
-    try:
-        return "on_progress" in inspect.signature(provider.step).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 class RecordingProvider:
@@ -82,7 +78,7 @@ class RecordingProvider:
         self.store = store
         self.record_as = record_as
         self.observe_missing = observe_missing
-        self._progress = _takes_progress(inner)
+        self._progress = takes_progress(inner)
         self._secrets: dict[str, set[str]] = {}  # session -> values typed into secret fields
         self._fields: dict[str, dict[str, Action]] = {}  # session -> the last page's actions
 
