@@ -449,6 +449,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def refuse_remote(command: str, host: str, allow_remote: bool, what: str) -> bool:
+    """Say why `command` will not listen on a non-loopback `host` (True: refused)."""
+    if is_loopback(host) or allow_remote:
+        return False
+    print(
+        f"stepdeck {command}: refusing to listen on {host}: anyone who can reach it could "
+        f"drive {what}. Use --allow-remote if you mean it (the token still applies).",
+        file=sys.stderr,
+    )
+    return True
+
+
 def quiet_gc() -> None:
     """Fewer and shorter garbage-collector pauses for the long-running server.
 
@@ -488,12 +500,7 @@ def run_server(
     endpoint_limit: int | None = None,
 ) -> int:
     """Run `stepdeck serve` until interrupted. Returns the exit code."""
-    if not is_loopback(host) and not allow_remote:
-        print(
-            f"stepdeck serve: refusing to listen on {host}: anyone who can reach it could drive "
-            "the browser. Use --allow-remote if you mean it (the token still applies).",
-            file=sys.stderr,
-        )
+    if refuse_remote("serve", host, allow_remote, "the browser"):
         return 2
     import uvicorn
 

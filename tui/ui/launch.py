@@ -133,14 +133,9 @@ def run_app(
 
 def run_web(host: str = "127.0.0.1", port: int = 8391, allow_remote: bool = False) -> int:
     """Serve the app to a web browser through textual-serve, behind a token (ui/web.py)."""
-    from tui.server import is_loopback
+    from tui.server import refuse_remote
 
-    if not is_loopback(host) and not allow_remote:
-        print(
-            f"stepdeck web: refusing to listen on {host}: anyone who can reach it could drive "
-            "the app. Use --allow-remote if you mean it (the token still applies).",
-            file=sys.stderr,
-        )
+    if refuse_remote("web", host, allow_remote, "the app"):
         return 2
     from tui.ui.web import TokenServer
 
