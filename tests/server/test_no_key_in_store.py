@@ -18,19 +18,29 @@ from tui.store import Store
 KEY = "sk-notte-k3y-never-stored"
 
 
-async def test_the_api_key_is_sent_but_never_stored(fake_notte, monkeypatch):
+def fake_notte_session(fake_notte, monkeypatch, executed, observed, markdown) -> None:
+    """The fake Notte cloud answers one session's life; the key is in its variable."""
     fake_notte.on("POST", "/sessions/start", SESSION)
-    fake_notte.on("POST", f"/sessions/{SID}/page/execute", EXECUTED)
-    fake_notte.on("POST", f"/sessions/{SID}/page/observe", OBSERVATION)
-    fake_notte.on("POST", f"/sessions/{SID}/page/scrape", {"markdown": "# Example Domain"})
+    fake_notte.on("POST", f"/sessions/{SID}/page/execute", executed)
+    fake_notte.on("POST", f"/sessions/{SID}/page/observe", observed)
+    fake_notte.on("POST", f"/sessions/{SID}/page/scrape", {"markdown": markdown})
     fake_notte.on("GET", f"/sessions/{SID}", SESSION)
     fake_notte.on("DELETE", f"/sessions/{SID}/stop", SESSION | {"status": "closed"})
     monkeypatch.setenv("NOTTE_API_KEY", KEY)
+
+
+def recorded_notte(fake_notte, store):
+    """The Notte client the app builds from its config, recorded into `store`."""
     config = ProviderConfig(
         name="notte", dialect="notte", base_url=fake_notte.url, key_env="NOTTE_API_KEY"
     )
+    return recording(build_provider(config), store, observe_missing=True)
+
+
+async def test_the_api_key_is_sent_but_never_stored(fake_notte, monkeypatch):
+    fake_notte_session(fake_notte, monkeypatch, EXECUTED, OBSERVATION, "# Example Domain")
     with Store() as store:
-        client = recording(build_provider(config), store, observe_missing=True)
+        client = recorded_notte(fake_notte, store)
         await client.start()
         try:
             await client.create_session(CreateSession(url="https://example.com"))
@@ -62,18 +72,9 @@ async def test_a_password_or_card_typed_into_a_cloud_session_is_masked(fake_nott
         {"type": "fill", "id": "I3", "value": "", "description": "Card"},
     ]
     filled = EXECUTED | {"action": {"type": "fill", "id": "I2", "value": PASSWORD}}
-    fake_notte.on("POST", "/sessions/start", SESSION)
-    fake_notte.on("POST", f"/sessions/{SID}/page/execute", filled)
-    fake_notte.on("POST", f"/sessions/{SID}/page/observe", observed)
-    fake_notte.on("POST", f"/sessions/{SID}/page/scrape", {"markdown": "# Sign in"})
-    fake_notte.on("GET", f"/sessions/{SID}", SESSION)
-    fake_notte.on("DELETE", f"/sessions/{SID}/stop", SESSION | {"status": "closed"})
-    monkeypatch.setenv("NOTTE_API_KEY", KEY)
-    config = ProviderConfig(
-        name="notte", dialect="notte", base_url=fake_notte.url, key_env="NOTTE_API_KEY"
-    )
+    fake_notte_session(fake_notte, monkeypatch, filled, observed, "# Sign in")
     with Store() as store:
-        client = recording(build_provider(config), store, observe_missing=True)
+        client = recorded_notte(fake_notte, store)
         await client.start()
         try:
             await client.create_session(CreateSession(url="https://example.com"))
