@@ -102,6 +102,7 @@ class Settings(BaseModel):
     idle_timeout_minutes: float = 15
     nav_timeout_ms: float = 15_000  # a slow site may want longer
     action_timeout_ms: float = 5_000
+    hold_timeout_s: float = Field(default=50.0, gt=0)  # a paused session refuses held steps then
     trace: bool = False  # record a Playwright trace of every embedded session (--trace)
     # `stepdeck serve`, and the app finding one
     server_url: str = "http://127.0.0.1:8390"

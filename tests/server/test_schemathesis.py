@@ -23,6 +23,19 @@ REQUEST_TIMEOUT_S = 120
 CUTOFF_S = BUDGET_S + REQUEST_TIMEOUT_S + 60
 
 
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory):
+    """A server whose paused sessions refuse held steps after 2 s: the stateful phase pauses
+    sessions and steps them (a hold of 50 s per step would spend the budget waiting)."""
+    from tests.support import start_serve
+
+    server = start_serve(
+        tmp_path_factory.mktemp("serve-fuzz"), extra_env={"STEPDECK_HOLD_TIMEOUT_S": "2"}
+    )
+    yield server
+    server.stop()
+
+
 @pytest.mark.timeout(CUTOFF_S + 60)
 def test_fuzzing_the_api_finds_no_server_error_and_no_schema_violation(serve, tmp_path):
     exe = str(SCHEMATHESIS) if SCHEMATHESIS.exists() else shutil.which("schemathesis")

@@ -245,6 +245,31 @@ async def test_pause_holds_an_agents_step_until_resumed(serve, demo_server):
         await http.delete(f"/sessions/{sid}/stop")
 
 
+def test_a_paused_session_refuses_a_held_step_after_the_hold_and_never_runs_it(
+    tmp_path, demo_server
+):
+    """A person who pauses and walks away does not hang an agent: after the hold (here 1 s;
+    50 s by default, inside the SDKs' own 60 s) the step is answered 423, not run then or later."""
+    server = start_serve(tmp_path, extra_env={"STEPDECK_HOLD_TIMEOUT_S": "1"})
+    try:
+        with server.client() as http:
+            sid = start(http, f"{demo_server}/shop")
+            assert http.post(f"/sessions/{sid}/pause").json()["paused"] is True
+            reply = http.post(f"/sessions/{sid}/page/execute", json={"type": "scroll_down"})
+            body = assert_error(reply, 423, "StepHeld")
+            assert "stayed paused for 1 s" in body["message"] and "scroll_down" in body["message"]
+            assert "resume" in body["hint"]
+            assert http.post(f"/sessions/{sid}/resume").json()["paused"] is False
+            # Resuming does not run the refused step: only the one sent again is in the log.
+            assert http.post(f"/sessions/{sid}/page/execute", json={"type": "scroll_down"}).json()[
+                "success"
+            ]
+            log = http.get(f"/sessions/{sid}/log").json()["items"]
+            assert [entry["type"] for entry in log] == ["scroll_down"], log
+    finally:
+        server.stop()
+
+
 def test_store_holds_what_the_server_did(serve, http, demo_server):
     from tui.store import Store
 

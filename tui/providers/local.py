@@ -16,7 +16,7 @@ from tui.engine.masking import mask_text, masked
 from tui.engine.pool import BrowserPool, endpoint_label
 from tui.engine.profiles import ProfileStore, ProfileSummary, capture, check_name
 from tui.engine.session import EngineSession
-from tui.errors import InvalidRequest
+from tui.errors import InvalidRequest, StepHeld
 from tui.model import (
     ConsoleMessage,
     CreateSession,
@@ -60,6 +60,7 @@ class LocalProvider:
         ws_endpoints: Sequence[str] = (),
         endpoint_limit: int = 0,
         pool_retry: tuple[float, float] = (0.5, 15.0),
+        hold_timeout_s: float = 50.0,
     ) -> None:
         # Several --cdp-url, or any --ws-endpoint: a pool of remote browsers (tui.engine.pool).
         cdp_urls = [cdp_url] if isinstance(cdp_url, str) else [u for u in cdp_url or () if u]
@@ -86,6 +87,9 @@ class LocalProvider:
             action_timeout_ms=action_timeout_ms,
         )
         self._resume: dict[str, asyncio.Event] = {}
+        # How long a paused session holds another client's step before refusing it (423):
+        # an answer, not a hang, and before the SDKs' own timeouts (notte-sdk: 60 s).
+        self.hold_timeout_s = hold_timeout_s
         self.profiles = ProfileStore()
         self._persist: dict[str, str] = {}  # session id -> profile saved back on stop
         self.llm = llm  # the model natural-language commands go to (None: the rules agent)
@@ -106,6 +110,7 @@ class LocalProvider:
             trace=settings.trace,
             ws_endpoints=settings.ws_endpoints,  # with cdp_url a list: a pool of browsers
             endpoint_limit=settings.endpoint_limit,
+            hold_timeout_s=settings.hold_timeout_s,
         )
 
     async def start(self) -> None:
@@ -297,21 +302,32 @@ class LocalProvider:
         if not sess.paused or request.source == "person":
             return
         gate = self._resume.setdefault(sess.id, asyncio.Event())
+        held = masked(request, secrets=sess.secrets).describe()
         sess.emit(
             "paused",
-            held=masked(request, secrets=sess.secrets).describe(),
+            held=held,
             source=request.source,
             request_id=request.request_id,
         )
         # Set by resume, close, or the provider closing; a session that ends any other way
-        # (expired, crashed) answers its held steps too.
+        # (expired, crashed) answers its held steps too. Nothing runs the step later: a client
+        # that is refused sends it again (a retried click could buy twice).
         waits = [asyncio.ensure_future(gate.wait()), asyncio.ensure_future(sess.ended.wait())]
         try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                waits, timeout=self.hold_timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for w in waits:
                 w.cancel()
         sess.check_live()
+        if not done:
+            sess.emit("paused", refused=held, source=request.source, request_id=request.request_id)
+            raise StepHeld(
+                f"The session stayed paused for {self.hold_timeout_s:g} s; "
+                f"this step ({held}) was not run",
+                "resume the session in stepdeck, then send the step again",
+            )
 
     def _release(self, session_id: str) -> None:
         gate = self._resume.pop(session_id, None)

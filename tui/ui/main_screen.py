@@ -419,14 +419,24 @@ class MainScreen(Stepping, Screen):
             if event.kind in ("step", "status"):
                 self.live.queue(f"list:{message.provider}", "session")
             return
-        if event.kind == "paused" and event.data.get("held") and key == self.deck.selected:
-            held = clean(str(event.data["held"]))[:60]
-            self.notify(
-                f"Held {held} from {event.data.get('source', 'an agent')}: p resumes.",
-                title="Paused",
-                timeout=6,
-                markup=False,
-            )
+        if event.kind == "paused" and key == self.deck.selected:
+            source = event.data.get("source", "an agent")
+            if event.data.get("held"):
+                held = clean(str(event.data["held"]))[:60]
+                self.notify(
+                    f"Held {held} from {source}: p resumes.",
+                    title="Paused",
+                    timeout=6,
+                    markup=False,
+                )
+            elif event.data.get("refused"):
+                held = clean(str(event.data["refused"]))[:60]
+                self.notify(
+                    f"Refused {held} from {source}: the session stayed paused.",
+                    title="Paused",
+                    severity="warning",
+                    markup=False,
+                )
         if event.kind in ("console", "network"):
             if key == self.deck.selected and not view.busy:
                 self.live.queue(key, event.kind)
