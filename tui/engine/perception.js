@@ -1,5 +1,5 @@
-// One walk over the page: the action space, page metadata and the HTML with
-// hidden elements marked, returned as ONE string (JSON, NUL, HTML) (an array of objects
+// One walk over the page: the action space, page metadata and the HTML the markdown is
+// made of (hidden elements left out, inline ids written in), returned as ONE string (JSON, NUL, HTML) (an array of objects
 // crossing the CDP bridge costs ~16x more than one string).
 //
 // Ids are numbered per prefix in page order, so an unchanged page gets the
@@ -10,9 +10,8 @@
   // split: answer the HTML now (so markdown conversion starts at once) and keep the
   // action space for a second, short call (`take` below).
   const split = !!(opts && opts.split);
-  // The attribute that carries each element's inline id into the HTML ([B2 Add to cart] in the
-  // page markdown); its name is new each walk, so a page cannot forge one.
-  const mark = (opts && opts.mark) || "";
+  // Whether the HTML carries each action's inline id ([B2 Add to cart] in the page markdown).
+  const mark = !!(opts && opts.mark);
   const MAX_TEXT = 120;
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "svg", "SVG", "IFRAME"]);
   const TEXT_INPUTS = new Set(["", "text", "search", "email", "url", "tel", "password", "number", "date",
@@ -274,6 +273,79 @@
       else s += (s ? ": " : "") + '"' + (v.length > 60 ? v.slice(0, 59) + "…" : v).replace(/\s+/g, " ") + '"';
     }
     return (a.id + " " + s).replace(/\[/g, "(").replace(/\]/g, ")");
+  };
+
+  // The page's HTML as the markdown converter needs it, written in one pass over the DOM
+  // (nothing is set on the page's elements: a page's observers never see a walk): hidden
+  // subtrees, scripts, styles and frames left out, links unwrapped (their targets are in the
+  // action space), no attributes but the few the converter reads, and each action written
+  // as its inline id between private-use marks (`to_markdown` makes them `[B2 Add to cart]`).
+  // A label that names a field is not written: the field's inline id says that name.
+  const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+    "param", "source", "track", "wbr"]);
+  const DROP = new Set(["script", "style", "noscript", "template", "svg", "head", "iframe", "canvas",
+    "object"]);
+  const KEEP_ATTRS = { td: ["colspan", "rowspan"], th: ["colspan", "rowspan"], ol: ["start"],
+    pre: ["class"], code: ["class"] };
+  const MARKS = /[\ue010\ue011]/g;
+  // Text as HTML: a newline is a space to a reader (but in <pre>); page text never carries a mark.
+  const ESC = /[&<>\n\ue010\ue011]/;
+  const escOne = (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : c === "\n" ? " " : "");
+  const escText = /[&<>\n\ue010\ue011]/g;
+  const escPre = /[&<>\ue010\ue011]/g;
+  const esc = (t, pre) => (ESC.test(t) ? t.replace(pre ? escPre : escText, escOne) : t);
+  const escAttr = (t) => t.replace(/[&<>"\n\ue010\ue011]/g, escOne);
+  const inlineIds = () => {
+    const tokens = new Map();
+    const named = new Set();
+    for (const a of actions) {
+      const el = byId.get(a.id);
+      tokens.set(el, " \ue010" + esc(inlineLabel(a, el).replace(MARKS, ""), false) + "\ue011 ");
+      if (el.id) named.add(el.id);
+    }
+    return { tokens, named };
+  };
+  const htmlWriter = (out, skip, ids) => {
+    const tokens = ids ? ids.tokens : new Map();
+    let written = 0;  // inline ids written so far
+    let pre = 0;
+    const write = (el) => {
+      for (let n = el.firstChild; n; n = n.nextSibling) {
+        if (n.nodeType === 3) { out.push(esc(n.data, pre > 0)); continue; }
+        if (n.nodeType !== 1) continue;
+        const token = tokens.get(n);
+        if (token !== undefined) { out.push(token); written++; continue; }
+        const tag = n.localName;
+        if (DROP.has(tag) || skip.has(n)) continue;
+        if (tag === "a") { write(n); continue; }
+        if (tag === "label") {
+          const target = n.getAttribute("for");
+          if (target && ids && ids.named.has(target)) continue;
+          // A label around fields: only their inline ids.
+          const at = out.length;
+          const before = written;
+          out.push("<label>");
+          write(n);
+          out.push("</label>");
+          if (written > before) {
+            const inner = out.slice(at).filter((p) => p.charCodeAt(1) === 0xe010);
+            out.length = at;
+            for (const p of inner) out.push(p);
+          }
+          continue;
+        }
+        let open = "<" + tag;
+        const keep = KEEP_ATTRS[tag];
+        if (keep) for (const k of keep) { const v = n.getAttribute(k); if (v !== null) open += " " + k + '="' + escAttr(v) + '"'; }
+        out.push(open + ">");
+        if (VOID.has(tag)) continue;
+        if (tag === "pre") pre++;
+        write(n);
+        if (tag === "pre") pre--;
+        out.push("</" + tag + ">");
+      }
+    };
+    return (root) => write(root);
   };
 
   const counters = { L: 0, B: 0, I: 0, F: 0, O: 0, M: 0 };
@@ -545,16 +617,21 @@
   // escaping a megabyte of HTML into JSON and back would cost more than the walk.
   let html = "";
   if (withHtml && de) {
-    for (const el of hidden) el.setAttribute("data-sd-hidden", "");
-    if (mark) for (const a of actions) byId.get(a.id).setAttribute(mark, inlineLabel(a, byId.get(a.id)));
+    const body = document.body;
+    const parts = [];
+    const write = htmlWriter(parts, new Set(hidden), mark ? inlineIds() : null);
     // The body only: the head's scripts and styles (often most of a real page's bytes) are
     // never shown, and would cost serialising and sending.
-    const body = document.body;
-    html = body && body.parentElement === de ? "<html><body>" + body.innerHTML + "</body></html>" : de.outerHTML;
+    parts.push("<html><body>");
+    write(body && body.parentElement === de ? body : de);
     // Same-origin frames' text follows the page's (an HTML parser puts it at the end of body).
-    for (const body of frameOf.keys()) html += "<section>" + body.innerHTML + "</section>";
-    for (const el of hidden) el.removeAttribute("data-sd-hidden");
-    if (mark) for (const el of byId.values()) el.removeAttribute(mark);
+    for (const frameBody of frameOf.keys()) {
+      parts.push("<section>");
+      write(frameBody);
+      parts.push("</section>");
+    }
+    parts.push("</body></html>");
+    html = parts.join("");
   }
   if (split) {
     state.pending = out;

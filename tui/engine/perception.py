@@ -1,8 +1,9 @@
 """What a page looks like to agents and people: action space, metadata, markdown.
 
 `perceive(page)` runs the one in-page walk of `perception.js` and returns a
-`Perceived`; `to_markdown(html, base_url, mark)` turns the walk's HTML (hidden
-elements and inline ids marked) into compact markdown with html-to-markdown (Rust),
+`Perceived`; `to_markdown(html, base_url, mark)` turns the walk's HTML (written by the
+walk with hidden elements left out and inline ids in, `mark=WALKED`; or any HTML with
+hidden elements and inline ids marked) into compact markdown with html-to-markdown (Rust),
 every interactive element written where it sits as its id: `[B2 Add to cart]`,
 `[I1 Search: "kindle"]`, `[I4 Country: France ▾]`, `[B5 ☑ Remember me]`. Markdown
 conversion is CPU work: callers run it off the event loop (`asyncio.to_thread`).
@@ -58,7 +59,7 @@ class Perceived:
     viewport: Viewport
     actions: list[Action]
     html: str | None = None
-    mark: str = ""  # the attribute carrying inline ids in `html` (see `to_markdown`)
+    mark: str = ""  # how `html` carries inline ids (`WALKED`, see `to_markdown`)
     meta_json: str = ""  # the walk's JSON: `raw` reads it again only when a step needs it
     action_json: list[str] = field(default_factory=list)  # or its actions, in chunks
     _raw: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
@@ -106,8 +107,8 @@ def parse_walk(text: str, mark: str = "") -> Perceived:
 
 async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
     """The walk's raw answer (parse it with `parse_walk`, or `perceive_text` off the loop);
-    with `mark` (`new_mark()`), the HTML carries each element's inline id in that attribute."""
-    return await page.evaluate(walk_script(), {"html": html, "mark": mark})
+    with `mark` (`WALKED`), the HTML carries each element's inline id."""
+    return await page.evaluate(walk_script(), {"html": html, "mark": bool(mark)})
 
 
 # The second half of a split walk: the action space the walk kept, once: the page's JSON
@@ -164,11 +165,11 @@ async def _slices(page: Page, first: str) -> str | None:
 
 
 async def walk_html(page: Page) -> tuple[str, str, str]:
-    """First half of a split walk: (url, HTML with hidden elements and inline ids marked, the
-    inline ids' attribute) for `to_markdown`; `take_walk` next."""
-    mark = new_mark()
+    """First half of a split walk: (url, the walk's HTML, `WALKED`) for `to_markdown`;
+    `take_walk` next."""
+    mark = WALKED
     text = await page.evaluate(
-        walk_script(), {"html": True, "split": True, "mark": mark, "slice": SLICE}
+        walk_script(), {"html": True, "split": True, "mark": True, "slice": SLICE}
     )
     url, _, first = text.partition("\x00")
     html = await _slices(page, first)
@@ -185,7 +186,7 @@ async def take_walk(page: Page) -> str | None:
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
     """Walk the page once; `html=False` skips serializing the document."""
-    mark = new_mark() if html else ""
+    mark = WALKED if html else ""
     return parse_walk(await walk(page, html=html, mark=mark), mark)
 
 
@@ -248,9 +249,12 @@ async def capture_png(page: Page, timeout_ms: float, secret_css: str = "") -> by
 
 # --- HTML -> markdown -------------------------------------------------------------------
 
-# Inline ids travel from the walk as an attribute (named anew each walk, `new_mark`) and are
-# written between these private-use characters until the converter is done, so nothing in the
-# converter escapes or wraps them and page text cannot pass for one.
+# Inline ids travel from the walk between these private-use characters (or, in other HTML, as
+# an attribute named anew, `new_mark`) until the converter is done, so nothing in the converter
+# escapes or wraps them and page text cannot pass for one (the walk drops them from page text).
+# `mark=WALKED`: the HTML is the walk's own (hidden elements left out, ids written in); not an
+# attribute name, so no page can claim it.
+WALKED = "\x00walked"
 _OPEN, _CLOSE = "\ue010", "\ue011"
 _TOKEN = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 # Page text that looks like an inline id (`[B1 Pay now]`) is shown with a full-width bracket.
@@ -307,14 +311,18 @@ def _drop_naming_labels(tree: LexborHTMLParser, mark: str) -> None:
 def to_markdown(html: str, base_url: str = "", mark: str = "") -> str:
     """Compact markdown of a page, every interactive element as its inline id `[B2 Add to cart]`.
 
-    Elements marked `data-sd-hidden` by the walk are dropped (converters keep display:none
-    text); elements carrying `mark` are replaced by their inline id. `base_url` is kept for
+    With `mark=WALKED` the HTML is the walk's (perception.js wrote it ready to convert);
+    otherwise elements marked `data-sd-hidden` are dropped (converters keep display:none text)
+    and elements carrying `mark` are replaced by their inline id. `base_url` is kept for
     callers; no target is written inline.
     """
     del base_url  # targets live in the action space
     if not html:
         return ""
     from html_to_markdown import convert
+
+    if mark == WALKED:
+        return _finish(convert(html, _options()).content or "")
 
     if _OPEN in html or _CLOSE in html:
         html = html.replace(_OPEN, "").replace(_CLOSE, "")
@@ -335,7 +343,12 @@ def to_markdown(html: str, base_url: str = "", mark: str = "") -> str:
             label = node.attributes.get(mark) or ""
             node.replace_with(f" {_OPEN}{label}{_CLOSE} ")
     tree.unwrap_tags(["a"])
-    text = convert(tree.html or "", _options()).content or ""
+    return _finish(convert(tree.html or "", _options()).content or "")
+
+
+def _finish(text: str) -> str:
+    """The converter's markdown with inline ids as `[B2 Add to cart]`, page text unable to
+    pass for one, and no control character."""
     text = strip_controls(text).strip()
     if "[" in text:
         text = _FORGED.sub("［", text)
