@@ -221,8 +221,9 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         response_model=None,
         responses={
             200: {
+                # as a component: the answer's nested models resolve ($defs inline would not)
+                "model": SessionStepSuccess,
                 "content": {
-                    "application/json": {"schema": SessionStepSuccess.model_json_schema()},
                     # each server-sent event: `data` is one StreamChunk as JSON
                     "text/event-stream": {
                         "schema": {
