@@ -234,7 +234,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                             },
                         }
                     },
-                }
+                },
             }
         },
     )
