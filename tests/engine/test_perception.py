@@ -93,8 +93,6 @@ async def test_a_page_read_in_small_slices_is_the_page_read_at_once(
     )
     whole = await provider.observe(sid, screenshot=False)
     monkeypatch.setattr(perception, "SLICE", 7)
-    monkeypatch.setattr(perception, "SLICE_JS", perception.SLICE_JS.replace("524288", "7"))
-    monkeypatch.setattr(perception, "TAKE_JS", perception.TAKE_JS.replace("524288", "7"))
     sliced = await provider.observe(sid, screenshot=False)
     assert sliced.markdown == whole.markdown
     assert "😀 café 漢字 😀" in sliced.markdown and "🎉" in sliced.markdown

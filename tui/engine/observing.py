@@ -1,9 +1,10 @@
 """Reading a page for an observation: the walk in two halves, and its screenshot.
 
 The session asks for the screenshot first (the browser captures it while the walk's
-answer travels back), then `read_page` walks the page: the HTML comes back first
-and its markdown is converted in a worker thread while the action space travels
-and is parsed in another. A walk that a navigation interrupts is retried on the
+answer travels back), then `read_page` walks the page: the HTML comes back first,
+its actions' ids written in, and its markdown is converted in a worker thread
+while the page describes its actions (names, values, selectors) and that action
+space travels and is parsed in another; the ids' labels are written in last. A walk that a navigation interrupts is retried on the
 new document; a walk that never answers raises `PageHung` for the session to
 recover the tab.
 """
@@ -23,9 +24,10 @@ from tui.engine.masking import SECRET_FIELDS_CSS
 from tui.engine.perception import (
     Perceived,
     capture_png,
+    inline_ids,
+    markdown_of_walk,
     parse_take,
     take_walk,
-    to_markdown,
     walk_html,
 )
 from tui.errors import StepTimeout
@@ -64,22 +66,31 @@ async def shot_result(
 async def read_page(page: Page, walk_timeout_s: float) -> tuple[Perceived, str]:
     """One walk, in two halves: the action space and the page's markdown."""
     for _ in range(3):
-        url, html, mark = await _walk(page, lambda: walk_html(page), walk_timeout_s)
+        html, take = await _walk(page, lambda: walk_html(page), walk_timeout_s)
         # Markdown and parsing are CPU work: off the event loop, so a UI never stalls.
-        markdown = asyncio.ensure_future(asyncio.to_thread(to_markdown, html, url, mark))
+        markdown = asyncio.ensure_future(asyncio.to_thread(markdown_of_walk, html))
         try:
-            text = await _walk(page, lambda: take_walk(page), walk_timeout_s)
+            text = await _walk(page, _second_half(page, take), walk_timeout_s)
             if text is None:  # a new document arrived between the halves: walk it
                 continue
             perceived = await asyncio.to_thread(parse_take, text)
-            return perceived, await markdown
+            return perceived, inline_ids(await markdown, perceived.labels)
         finally:
-            if not markdown.done():
-                markdown.cancel()
+            for task in (markdown, take):
+                if not task.done():
+                    task.cancel()
     raise StepTimeout(
         "The page kept changing while it was being read",
         "observe again once it settles",
     )
+
+
+def _second_half(
+    page: Page, take: asyncio.Future[str | None]
+) -> Callable[[], Awaitable[str | None]]:
+    """The half already asked for, then (a navigation retried it) the new document's."""
+    asked = [take]
+    return lambda: asked.pop() if asked else take_walk(page)
 
 
 async def _walk(page: Page, call: Callable[[], Awaitable[Any]], timeout_s: float) -> Any:

@@ -295,12 +295,13 @@
   const escPre = /[&<>\ue010\ue011]/g;
   const esc = (t, pre) => (ESC.test(t) ? t.replace(pre ? escPre : escText, escOne) : t);
   const escAttr = (t) => t.replace(/[&<>"\n\ue010\ue011]/g, escOne);
-  const inlineIds = () => {
+  // Each action's inline id: with its label, or (full=false) its id alone, for `take`'s labels.
+  const inlineIds = (full) => {
     const tokens = new Map();
     const named = new Set();
-    for (const a of actions) {
-      const el = byId.get(a.id);
-      tokens.set(el, " \ue010" + esc(inlineLabel(a, el).replace(MARKS, ""), false) + "\ue011 ");
+    for (const [el, , , , , id] of seen) {
+      const label = full ? inlineLabel(actionOf.get(el), el).replace(MARKS, "") : id;
+      tokens.set(el, " \ue010" + esc(label, false) + "\ue011 ");
       if (el.id) named.add(el.id);
     }
     return { tokens, named };
@@ -351,6 +352,7 @@
   const counters = { L: 0, B: 0, I: 0, F: 0, O: 0, M: 0 };
   const byId = new Map();
   const actions = [];
+  const actionOf = new Map();
   const hidden = [];
 
   // Hidden subtrees (for the markdown) and open shadow roots, in one pass over the elements.
@@ -478,25 +480,7 @@
 
   // Candidates by one native selector, in page order; classified and checked one by one.
   const CANDIDATES = "a, button, summary, input, select, textarea, img[alt], [role], [onclick], [tabindex], [contenteditable]";
-  for (const root of roots) {
-    for (const box of (root.ownerDocument || root).querySelectorAll(CATEGORY_SEL)) {
-      if (root !== document.body && !root.contains(box)) continue;
-      const cat = categoryName(box);
-      for (const el of box.querySelectorAll(CANDIDATES)) categories.set(el, cat);
-    }
-  }
   const CLICKABLE = "a[href], button, summary, [onclick], [role=button], [role=link], [role=option], [role=tab], [role=menuitem], [role=checkbox], [role=radio], [role=switch]";
-  // The element with focus, through shadow roots and same-origin frames.
-  let active = document.activeElement;
-  for (let d = 0; active && d < 10; d++) {
-    if (active.shadowRoot && active.shadowRoot.activeElement) { active = active.shadowRoot.activeElement; continue; }
-    if (active.tagName === "IFRAME") {
-      let inner = null;
-      try { inner = active.contentDocument && active.contentDocument.activeElement; } catch (e) { inner = null; }
-      if (inner && inner.tagName !== "BODY") { active = inner; continue; }
-    }
-    break;
-  }
   // Candidates by one native selector, plus the scripted ones, merged in page order.
   const candidatesOf = (root) => {
     const base = Array.from(root.querySelectorAll(CANDIDATES));
@@ -514,8 +498,8 @@
     while (j < extra.length) out.push(extra[j++]);
     return out;
   };
-  const kindCount = new Map();
-  const unnamed = [];
+  // First what the page's HTML needs: which elements are actions, and their ids.
+  const seen = [];
   for (const root of roots) {
     for (const el of candidatesOf(root)) {
       const tag = el.tagName;
@@ -528,6 +512,39 @@
       if (!el.checkVisibility({ visibilityProperty: true })) continue;
       const id = kind + (++counters[kind]);
       byId.set(id, el);
+      seen.push([el, tag, kind, rect, root, id]);
+    }
+  }
+  const state = (window.__stepdeck = window.__stepdeck || {});
+  state.byId = byId;
+
+  // Then what each one is (a split walk does this in its second call, `take`, while the
+  // HTML is on its way and being converted).
+  let described = false;
+  const describe = () => {
+    if (described) return;
+    described = true;
+    for (const root of roots) {
+      for (const box of (root.ownerDocument || root).querySelectorAll(CATEGORY_SEL)) {
+        if (root !== document.body && !root.contains(box)) continue;
+        const cat = categoryName(box);
+        for (const el of box.querySelectorAll(CANDIDATES)) categories.set(el, cat);
+      }
+    }
+    // The element with focus, through shadow roots and same-origin frames.
+    let active = document.activeElement;
+    for (let d = 0; active && d < 10; d++) {
+      if (active.shadowRoot && active.shadowRoot.activeElement) { active = active.shadowRoot.activeElement; continue; }
+      if (active.tagName === "IFRAME") {
+        let inner = null;
+        try { inner = active.contentDocument && active.contentDocument.activeElement; } catch (e) { inner = null; }
+        if (inner && inner.tagName !== "BODY") { active = inner; continue; }
+      }
+      break;
+    }
+    const kindCount = new Map();
+    const unnamed = [];
+    for (const [el, tag, kind, rect, root, id] of seen) {
       const role = roleOf(el, tag, kind);
       const field = kind === "I" || (tag === "INPUT" && (el.type === "checkbox" || el.type === "radio"))
         || ((role === "checkbox" || role === "radio" || role === "switch") && !clean(el.textContent));
@@ -587,20 +604,18 @@
         delete a.box; // relative to the frame, not to the screenshot
       }
       actions.push(a);
+      actionOf.set(el, a);
     }
-  }
 
-  // Nothing names these fields: say which one it is ("2nd text input", "1st slider").
-  for (const [a, fk, n] of unnamed) {
-    const total = kindCount.get(fk);
-    a.description = total > 1 ? `${ordinal(n)} ${fk}` : fk;
-  }
-
-  const state = (window.__stepdeck = window.__stepdeck || {});
-  state.byId = byId;
+    // Nothing names these fields: say which one it is ("2nd text input", "1st slider").
+    for (const [a, fk, n] of unnamed) {
+      const total = kindCount.get(fk);
+      a.description = total > 1 ? `${ordinal(n)} ${fk}` : fk;
+    }
+  };
 
   const de = document.documentElement;
-  const out = {
+  const meta = () => ({
     title: document.title,
     url: location.href,
     viewport: {
@@ -612,14 +627,11 @@
       page_height: de ? de.scrollHeight : 0,
     },
     actions,
-  };
-  // The HTML travels after the JSON, split by a NUL (JSON.stringify never writes a raw one):
-  // escaping a megabyte of HTML into JSON and back would cost more than the walk.
-  let html = "";
-  if (withHtml && de) {
+  });
+  const writeHtml = (full) => {
     const body = document.body;
     const parts = [];
-    const write = htmlWriter(parts, new Set(hidden), mark ? inlineIds() : null);
+    const write = htmlWriter(parts, new Set(hidden), mark ? inlineIds(full) : null);
     // The body only: the head's scripts and styles (often most of a real page's bytes) are
     // never shown, and would cost serialising and sending.
     parts.push("<html><body>");
@@ -631,25 +643,53 @@
       parts.push("</section>");
     }
     parts.push("</body></html>");
-    html = parts.join("");
+    return parts.join("");
+  };
+  if (!split) {
+    // The HTML travels after the JSON, split by a NUL (JSON.stringify never writes a raw one):
+    // escaping a megabyte of HTML into JSON and back would cost more than the walk.
+    describe();
+    return JSON.stringify(meta()) + (withHtml && de ? "\u0000" + writeHtml(true) : "");
   }
-  if (split) {
-    state.pending = out;
-    // Long answers travel in slices of `opts.slice` UTF-16 units (the rest by `state.next`):
-    // the client parses each message on its event loop, and a megabyte at once held it.
-    state.text = html;
-    state.at = 0;
-    state.next = (n) => {
-      const t = state.text;
-      let j = Math.min(t.length, state.at + n);
+  // A split walk answers the HTML now, its inline ids without labels (`take` sends them), so
+  // markdown conversion starts at once; long answers travel in slices of `opts.slice` UTF-16
+  // units, which the client asks for all at once (`state.part`): the client parses each
+  // message on its event loop, and a megabyte at once held it.
+  const cutUp = (t, n) => {
+    const out = [];
+    for (let i = 0; i < t.length || !out.length;) {
+      let j = Math.min(t.length, i + n);
       if (j < t.length && (t.charCodeAt(j - 1) & 0xfc00) === 0xd800) j -= 1;  // keep a pair whole
-      const part = t.slice(state.at, j);
-      state.at = j;
-      const done = j >= t.length;
-      if (done) state.text = null;
-      return (done ? "1" : "0") + part;
-    };
-    return location.href + "\u0000" + state.next(opts.slice || html.length + 1);
-  }
-  return JSON.stringify(out) + (withHtml ? "\u0000" + html : "");
+      out.push(t.slice(i, j));
+      i = j;
+    }
+    return out;
+  };
+  const size = (opts && opts.slice) || 1 << 30;
+  const sliced = (t) => {
+    const parts = cutUp(t, size);
+    state.parts = parts;
+    const first = parts[0];
+    parts[0] = null;
+    return parts.length + "\u0000" + first;
+  };
+  state.part = (i) => {
+    const parts = state.parts;
+    const t = parts && parts[i];
+    if (t == null) return null;
+    parts[i] = null;
+    return t;
+  };
+  // The action space, once: the page's JSON (no actions), the inline ids' labels, then the
+  // actions as JSON arrays of `chunk`, split by NULs (JSON.stringify never writes a raw one).
+  state.take = (chunk) => {
+    state.take = null;
+    describe();
+    const labels = {};
+    for (const a of actions) labels[a.id] = inlineLabel(a, byId.get(a.id));
+    const out = [JSON.stringify({ ...meta(), actions: [] }), JSON.stringify(labels)];
+    for (let i = 0; i < actions.length; i += chunk) out.push(JSON.stringify(actions.slice(i, i + chunk)));
+    return sliced(out.join("\u0000"));
+  };
+  return location.href + "\u0000" + sliced(withHtml && de ? writeHtml(false) : "");
 }

@@ -17,6 +17,7 @@ import json
 import re
 import secrets
 import weakref
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -62,6 +63,7 @@ class Perceived:
     mark: str = ""  # how `html` carries inline ids (`WALKED`, see `to_markdown`)
     meta_json: str = ""  # the walk's JSON: `raw` reads it again only when a step needs it
     action_json: list[str] = field(default_factory=list)  # or its actions, in chunks
+    labels: dict[str, str] = field(default_factory=dict)  # a split walk's inline ids' labels
     _raw: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
@@ -111,33 +113,28 @@ async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
     return await page.evaluate(walk_script(), {"html": html, "mark": bool(mark)})
 
 
-# The second half of a split walk: the action space the walk kept, once: the page's JSON
-# (no actions), then its actions as JSON arrays of TAKE_CHUNK, split by NULs (JSON.stringify
-# never writes a raw one). Validating one chunk at a time keeps each GIL-holding call short,
-# so a big page never holds a server's event loop (one call for 5,000 actions: ~80-130 ms).
+# A split walk answers in two calls. `walk_html`: the page's HTML, each action's inline id
+# written in without its label, so markdown conversion starts at once. `take_walk`: the action
+# space, once: the page's JSON (no actions), the inline ids' labels, then the actions as JSON
+# arrays of TAKE_CHUNK, split by NULs (JSON.stringify never writes a raw one). Validating one
+# chunk at a time keeps each GIL-holding call short, so a big page never holds a server's
+# event loop (one call for 5,000 actions: ~80-130 ms).
 TAKE_CHUNK = 400
-# Both halves come back in slices of at most SLICE UTF-16 units, one message each (a flag,
-# then the text): Playwright parses every message on the event loop, and one of 1-2 MB held
-# a server's loop for tens of ms (hundreds under load).
+# Both answers come back in slices of at most SLICE UTF-16 units, one message each (the count
+# of slices and the first, then the rest, all asked for at once and the action space right
+# after them, so the page describes its actions while the HTML travels): Playwright parses
+# every message on the event loop, and one of 1-2 MB held a server's loop for tens of ms
+# (hundreds under load).
 SLICE = 1 << 19
-SLICE_JS = (
-    "() => { const s = window.__stepdeck;"
-    f" return s && s.text != null && s.next ? s.next({SLICE}) : null; }}"
-)
-TAKE_JS = (
-    "() => { const s = window.__stepdeck; const out = s && s.pending;"
-    " if (!out || !s.next) return null; s.pending = null;"
-    " const acts = out.actions; out.actions = []; const parts = [JSON.stringify(out)];"
-    f" for (let i = 0; i < acts.length; i += {TAKE_CHUNK})"
-    f" parts.push(JSON.stringify(acts.slice(i, i + {TAKE_CHUNK})));"
-    f" s.text = parts.join('\\u0000'); s.at = 0; return s.next({SLICE}); }}"
-)
+PART_JS = "(i) => { const s = window.__stepdeck; return s && s.part ? s.part(i) : null; }"
+TAKE_JS = "(chunk) => { const s = window.__stepdeck; return s && s.take ? s.take(chunk) : null; }"
 _ACTIONS = TypeAdapter(list[Action])
+_LABELS = TypeAdapter(dict[str, str])
 
 
 def parse_take(text: str) -> Perceived:
     """The second half of a split walk (`take_walk`), validated chunk by chunk."""
-    head, *chunks = text.split("\x00")
+    head, labels, *chunks = text.split("\x00")
     data = _Walk.model_validate_json(head)
     actions: list[Action] = []
     for chunk in chunks:
@@ -148,40 +145,47 @@ def parse_take(text: str) -> Perceived:
         viewport=data.viewport,
         actions=actions,
         action_json=chunks,
+        labels=_LABELS.validate_json(labels),
     )
 
 
-async def _slices(page: Page, first: str) -> str | None:
-    """The whole of a sliced answer, given its first slice (None: the document changed)."""
-    parts = [first[1:]]
-    done = first[:1] == "1"
-    while not done:
-        part = await page.evaluate(SLICE_JS)
-        if part is None:
-            return None
-        done = part[:1] == "1"
-        parts.append(part[1:])
-    return "".join(parts)
+def _rest(page: Page, first: str) -> Awaitable[str | None]:
+    """The whole of a sliced answer, given its first message (count, NUL, first slice); the
+    other slices are asked for now, all at once (None: the document changed)."""
+    count, _, text = first.partition("\x00")
+    parts = asyncio.gather(*(page.evaluate(PART_JS, i) for i in range(1, int(count))))
+
+    async def whole() -> str | None:
+        rest = await parts
+        return None if None in rest else text + "".join(rest)
+
+    return whole()
 
 
-async def walk_html(page: Page) -> tuple[str, str, str]:
-    """First half of a split walk: (url, the walk's HTML, `WALKED`) for `to_markdown`;
-    `take_walk` next."""
-    mark = WALKED
+async def walk_html(page: Page) -> tuple[str, asyncio.Future[str | None]]:
+    """First half of a split walk: (the walk's HTML for `markdown_of_walk`, the second half:
+    `take_walk`, already asked for)."""
     text = await page.evaluate(
         walk_script(), {"html": True, "split": True, "mark": True, "slice": SLICE}
     )
-    url, _, first = text.partition("\x00")
-    html = await _slices(page, first)
-    if html is None:  # the walk's own retry reads the new document
+    _url, _, first = text.partition("\x00")
+    html = _rest(page, first)
+    take = asyncio.ensure_future(take_walk(page))  # asked right after the HTML's slices
+    try:
+        whole = await html
+    except BaseException:
+        take.cancel()
+        raise
+    if whole is None:  # the walk's own retry reads the new document
+        take.cancel()
         raise PlaywrightError("Execution context was destroyed: a new document while reading")
-    return url, html, mark
+    return whole, take
 
 
 async def take_walk(page: Page) -> str | None:
     """Second half of a split walk: its JSON (None when the document changed meanwhile)."""
-    first = await page.evaluate(TAKE_JS)
-    return None if first is None else await _slices(page, first)
+    first = await page.evaluate(TAKE_JS, TAKE_CHUNK)
+    return None if first is None else await _rest(page, first)
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
@@ -322,7 +326,7 @@ def to_markdown(html: str, base_url: str = "", mark: str = "") -> str:
     from html_to_markdown import convert
 
     if mark == WALKED:
-        return _finish(convert(html, _options()).content or "")
+        return inline_ids(markdown_of_walk(html))
 
     if _OPEN in html or _CLOSE in html:
         html = html.replace(_OPEN, "").replace(_CLOSE, "")
@@ -343,13 +347,28 @@ def to_markdown(html: str, base_url: str = "", mark: str = "") -> str:
             label = node.attributes.get(mark) or ""
             node.replace_with(f" {_OPEN}{label}{_CLOSE} ")
     tree.unwrap_tags(["a"])
-    return _finish(convert(tree.html or "", _options()).content or "")
+    return inline_ids(_finish(convert(tree.html or "", _options()).content or ""))
+
+
+def markdown_of_walk(html: str) -> str:
+    """The markdown of a split walk's HTML, its inline ids still to write (`inline_ids`)."""
+    from html_to_markdown import convert
+
+    return _finish(convert(html, _options()).content or "") if html else ""
 
 
 def _finish(text: str) -> str:
-    """The converter's markdown with inline ids as `[B2 Add to cart]`, page text unable to
-    pass for one, and no control character."""
+    """The converter's markdown with page text unable to pass for an inline id, and no
+    control character."""
     text = strip_controls(text).strip()
     if "[" in text:
         text = _FORGED.sub("［", text)
-    return _TOKEN.sub(r"[\1]", text)
+    return text
+
+
+def inline_ids(text: str, labels: dict[str, str] | None = None) -> str:
+    """Inline ids written as `[B2 Add to cart]`: each one's label from `labels` (a split
+    walk's), or as the HTML carried it."""
+    if labels is None:
+        return _TOKEN.sub(r"[\1]", text)
+    return _TOKEN.sub(lambda m: f"[{labels.get(m[1], m[1])}]", text)
