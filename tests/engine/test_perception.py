@@ -97,3 +97,33 @@ async def test_a_page_read_in_small_slices_is_the_page_read_at_once(
     assert sliced.markdown == whole.markdown
     assert "😀 café 漢字 😀" in sliced.markdown and "🎉" in sliced.markdown
     assert [a.model_dump() for a in sliced.actions] == [a.model_dump() for a in whole.actions]
+
+
+@pytest.mark.parametrize("many_rules", [False, True], ids=["few-rules", "many-rules"])
+async def test_hidden_text_never_reaches_the_markdown(provider, pages_server, many_rules):
+    """Hidden by class, attribute, inline style, script, media and nested rules, closed dialog,
+    popover, video fallback: none of it is in the markdown, nor its button in the action space;
+    the visible text around it is. With many hiding rules the walk checks every element
+    instead of the few the rules name: the same page reads the same."""
+    sid, obs = await open_page(provider, f"{pages_server}/hidden.html")
+    if many_rules:
+        page = provider.session_target(sid).page
+        await page.evaluate(
+            "() => { const s = document.createElement('style'); s.textContent ="
+            " Array.from({length: 80}, (_, i) => `.r${i} { display: none }`).join('\\n');"
+            " document.head.append(s); }"
+        )
+        obs = await provider.observe(sid, screenshot=False)
+    md = obs.markdown
+    for shown in (
+        "Shown heading",
+        "Shown text one",
+        "Shown nested sibling",
+        "Shown summary",
+        "Shown ghost text",
+        "Shown text two",
+    ):
+        assert shown in md, (shown, md)
+    assert "Hidden" not in md, md
+    assert "Kept invisible text" not in md  # its own style hides it
+    assert [a.description for a in obs.actions] == ["Shown summary"]
