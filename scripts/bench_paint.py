@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_paint.py              # 0 and 1,000 stored sessions
     .venv/bin/python scripts/bench_paint.py --runs 7     # more processes per case
+    .venv/bin/python scripts/bench_paint.py --against /work/main   # A/B, runs interleaved
     from scripts.bench_paint import first_paint          # from scripts/bench.py
 
 Each run spawns `python -m tui.cli` (exactly what `stepdeck` runs: settings,
@@ -121,10 +122,12 @@ def one_run(
     timeout: float = 30.0,
     root: Path = ROOT,
     bare: bool = False,
+    wait_shown: bool = True,
 ) -> dict:
     """Spawn `stepdeck` on a pseudo-terminal; seconds from spawn to first paint and to sessions.
 
-    `root`: the checkout whose `tui` runs (another one compares before and after)."""
+    `root`: the checkout whose `tui` runs (another one compares before and after).
+    `wait_shown`: also wait for the stored sessions (no store, or the bare app: never)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 960, 1600))
     env = dict(os.environ, STEPDECK_HOME=str(home), TERM="xterm-256color", COLORTERM="truecolor")
@@ -146,7 +149,7 @@ def one_run(
     painted = shown = cpu = None
     deadline = started + timeout
     try:
-        while time.monotonic() < deadline and (painted is None or shown is None):
+        while time.monotonic() < deadline and (painted is None or (wait_shown and shown is None)):
             ready, _, _ = select.select([master], [], [], 0.05)
             if not ready:
                 if proc.poll() is not None:
@@ -210,9 +213,10 @@ def first_paint(
     if sessions:
         fill_store(home, sessions, steps)
     paints, cpus, shown, exits, failures = [], [], [], [], []
-    one_run(home, root=root, bare=bare)  # warm the file and bytecode caches, not counted
+    wait = bool(sessions) and not bare
+    one_run(home, root=root, bare=bare, wait_shown=wait)  # warm the caches, not counted
     for _ in range(runs):
-        out = one_run(home, root=root, bare=bare)
+        out = one_run(home, root=root, bare=bare, wait_shown=wait)
         if out["paint_s"] is None or not out["exited"]:
             failures.append(out)  # never painted, or still running 20 s after ctrl+q
         if out["paint_s"] is None:
@@ -244,13 +248,64 @@ def first_paint(
     }
 
 
+def against(other: Path, sessions: int = 0, runs: int = 5, root: Path = ROOT) -> dict:
+    """`root` and `other` alternately, run for run, on one store: a before/after under load.
+
+    Each side's median and best wall time and median CPU by first paint, in ms."""
+    home = Path(tempfile.mkdtemp(prefix="stepdeck-paint-"))
+    if sessions:
+        fill_store(home, sessions, 20 * sessions)
+    sides = {"this": root, "other": other}
+    got: dict[str, dict[str, list[float]]] = {k: {"wall": [], "cpu": []} for k in sides}
+    for where in sides.values():
+        one_run(home, root=where, wait_shown=False)  # warm the caches, not counted
+    for n in range(runs):
+        order = list(sides.items()) if n % 2 == 0 else list(sides.items())[::-1]
+        for name, where in order:
+            out = one_run(home, root=where, wait_shown=False)
+            if out["paint_s"] is not None:
+                got[name]["wall"].append(out["paint_s"] * 1000)
+            if out["paint_cpu_s"] is not None:
+                got[name]["cpu"].append(out["paint_cpu_s"] * 1000)
+
+    def summary(xs: dict[str, list[float]]) -> dict:
+        wall, cpu = xs["wall"], xs["cpu"]
+        return {
+            "first_paint_ms": round(statistics.median(wall), 1) if wall else None,
+            "first_paint_min_ms": round(min(wall), 1) if wall else None,
+            "first_paint_cpu_ms": round(statistics.median(cpu), 1) if cpu else None,
+            "runs": len(wall),
+        }
+
+    return {"sessions": sessions, **{name: summary(got[name]) for name in sides}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="Print one JSON object.")
     parser.add_argument("--root", type=Path, default=ROOT, help="Another checkout to time.")
     parser.add_argument("--sessions", type=int, nargs="*", default=[0, 1000])
+    parser.add_argument(
+        "--against", type=Path, default=None, help="Another checkout, timed run for run with this."
+    )
     opts = parser.parse_args(argv)
+    if opts.against is not None:
+        load = os.getloadavg()[0]
+        rows = [against(opts.against, n, opts.runs, opts.root) for n in opts.sessions]
+        if opts.json:
+            print(json.dumps(rows, indent=2))
+            return 0
+        print(f"first paint, {opts.root} vs {opts.against}, interleaved, {opts.runs} runs each")
+        for row in rows:
+            for name, where in (("this", opts.root), ("other", opts.against)):
+                r = row[name]
+                print(
+                    f"  {row['sessions']:>5,} sessions, {where!s:>20}: median {r['first_paint_ms']}"
+                    f" ms (min {r['first_paint_min_ms']}), CPU {r['first_paint_cpu_ms']} ms"
+                )
+        print(f"  load {load:.1f} -> {os.getloadavg()[0]:.1f} (uptime)")
+        return 0
     results = [first_paint(runs=opts.runs, bare=True)]
     results += [first_paint(n, 20 * n, runs=opts.runs, root=opts.root) for n in opts.sessions]
     if opts.json:

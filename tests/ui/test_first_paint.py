@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tui.providers.deferred import DeferredProvider
+from tui.ui.tabs import LOWER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,6 +48,18 @@ HEAVY = (
     "tui.dialects.http",
     "tui.records.export",
     "tui.demo",
+    # The tabs beside the cockpit and the rarer screens: hidden at first, loaded after it.
+    "tui.ui.tabs.log",
+    "tui.ui.tabs.timeline",
+    "tui.ui.tabs.console",
+    "tui.ui.tabs.network",
+    "tui.ui.tabs.browser_tabs",
+    "tui.ui.tabs.raw",
+    "tui.records.diff",
+    "tui.ui.screens.extract",
+    "tui.ui.screens.new_session",
+    "textual.widgets._text_area",
+    "tree_sitter",
 )
 
 _CHILD = r"""
@@ -87,6 +100,14 @@ class Watched(app_module.StepdeckApp):
         seen["after_boot"] = heavy(sys.modules)
         seen["providers"] = {name: real(p) for name, p in self.providers.items()}
         seen["views"] = len(self.main.deck.views)
+        for _ in range(600):  # the lower tabs mount just after the first frame
+            if all(pane.children for pane in self.main.query("#tabs TabPane")):
+                break
+            await asyncio.sleep(0.05)
+        seen["lower_tabs"] = [
+            pane.id for pane in self.main.query("#tabs TabPane")
+            if pane.id != "tab-cockpit" and pane.query("SessionTab")
+        ]
         self.exit()
 
     def run(self, **kwargs):
@@ -138,6 +159,13 @@ def test_nothing_heavy_before_the_first_frame_then_everything_comes_up(tmp_path)
     assert seen["providers"]["notte"] is None  # keyless: never built, never imported
     assert "playwright" in seen["after_boot"] and "tui.providers.local" in seen["after_boot"]
     assert seen["views"] == 30
+    assert seen["lower_tabs"] == [tab.TAB_ID for tab in LOWER]  # mounted after the first frame
+
+
+def test_the_lower_tabs_are_named_as_their_classes_say():
+    for tab in LOWER:
+        cls = tab.load()
+        assert (cls.TAB_ID, cls.TITLE) == (tab.TAB_ID, tab.TITLE)
 
 
 # --- the stand-in itself -----------------------------------------------------------------

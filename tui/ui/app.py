@@ -124,6 +124,7 @@ class StepdeckApp(App[int]):
     def first_frame(self) -> None:
         """The first frame is on screen: now the heavy parts may load (`painted` opens)."""
         self.painted.set()
+        self.main.call_later(self.main.mount_lower_tabs)  # hidden until picked
         if self._images_later is not None:
             self._load_images(self._images_later)
 

@@ -20,7 +20,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, TabbedContent, TabPane
@@ -34,16 +33,9 @@ from tui.ui.keys import MAIN_BINDINGS
 from tui.ui.live import PAGE_EVENTS, LiveFollow, own_event
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.error import ErrorScreen
-from tui.ui.screens.extract import ExtractScreen
-from tui.ui.screens.new_session import NewSessionScreen
 from tui.ui.state import Deck, SeenStep, SessionView, clean, session_key
 from tui.ui.stepping import Stepping
-from tui.ui.tabs import LOWER, ActionsTab, SessionTab
-from tui.ui.tabs.console import ConsoleTab
-from tui.ui.tabs.network import NetworkTab
-from tui.ui.tabs.page import PageTab
-from tui.ui.tabs.shot import ShotTab
-from tui.ui.tabs.timeline import TimelineTab
+from tui.ui.tabs import LOWER, ActionsTab, PageTab, SessionTab, ShotTab
 from tui.ui.widgets.command_bar import PLACEHOLDER, CommandBar
 from tui.ui.widgets.session_header import SessionHeader
 from tui.ui.widgets.session_list import SessionList
@@ -114,13 +106,33 @@ class MainScreen(Stepping, Screen):
                         yield ShotTab(id="tab-shot-body", classes="pane", **needs)
                         yield ActionsTab(id="tab-actions-body", classes="pane", **needs)
                 for tab in LOWER:
-                    with TabPane(tab.TITLE, id=tab.TAB_ID):
-                        # Hidden until picked: mounted just after the first frame.
-                        yield Lazy(tab(id=f"{tab.TAB_ID}-body", **needs))
+                    # Hidden until picked: filled just after the first frame (mount_lower_tabs).
+                    yield TabPane(tab.TITLE, id=tab.TAB_ID)
         yield CommandBar(id="command")
         yield Footer()
         yield self.work
         yield self.live
+
+    async def mount_lower_tabs(self) -> None:
+        """The tabs beside the cockpit, once the first frame is on screen (their modules too)."""
+        needs = {"providers": self.providers, "store": self.store, "image_class": self.image_class}
+        for spec in LOWER:
+            try:
+                pane = self.query_one(f"#{spec.TAB_ID}", TabPane)
+            except NoMatches:  # the app is closing
+                return
+            if pane.children:
+                continue
+            tab = spec.load()(id=f"{spec.TAB_ID}-body", **needs)
+            await pane.mount(tab)
+            tab.show(self.current)
+
+    def _lower_tab(self, tab_id: str) -> Any:
+        """A lower tab's pane, or None until it is mounted (just after the first frame)."""
+        try:
+            return self.query_one(f"#{tab_id}-body")
+        except NoMatches:
+            return None
 
     def on_mount(self) -> None:
         self._arrange()
@@ -367,6 +379,8 @@ class MainScreen(Stepping, Screen):
             return  # the person moved on: keep their screen as it is
         if event.typed is not None and self.command_bar.value == event.typed:
             self.command_bar.value = ""
+        from tui.ui.screens.extract import ExtractScreen  # modules of rare screens load on use
+
         self.app.push_screen(ExtractScreen(event.items, event.schema, view.session.id))
 
     @on(msg.Failed)
@@ -481,12 +495,15 @@ class MainScreen(Stepping, Screen):
         if message.key != self.deck.selected:
             return
         self.redraw_main()
-        if message.kinds & PAGE_EVENTS:
-            self.query_one(TimelineTab).refresh_timeline(force=True)
-        if "console" in message.kinds:
-            self.query_one(ConsoleTab).load(view)
-        if "network" in message.kinds:
-            self.query_one(NetworkTab).load(view)
+        timeline, console, network = (
+            self._lower_tab(t) for t in ("tab-timeline", "tab-console", "tab-network")
+        )
+        if message.kinds & PAGE_EVENTS and timeline is not None:
+            timeline.refresh_timeline(force=True)
+        if "console" in message.kinds and console is not None:
+            console.load(view)
+        if "network" in message.kinds and network is not None:
+            network.load(view)
 
     @on(Input.Submitted, "#command")
     def _command_submitted(self, event: Input.Submitted) -> None:
@@ -534,6 +551,8 @@ class MainScreen(Stepping, Screen):
             if reply is not None:
                 self.notify("Opening a session…", timeout=2)
                 self.work.create(*reply)
+
+        from tui.ui.screens.new_session import NewSessionScreen
 
         self.app.push_screen(NewSessionScreen(choices), created)
 

@@ -14,7 +14,6 @@ from tui.errors import StepdeckError
 from tui.model import Action, BrowserAction, Param, StepRequest
 from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
-from tui.ui.screens.extract import schema_for
 from tui.ui.widgets.session_header import SessionHeader
 from tui.ui.widgets.session_list import SessionList
 
@@ -62,6 +61,8 @@ class Stepping:
         view = self.current
         if view is None:
             return
+        from tui.ui.screens.extract import schema_for  # the extract screen loads on use
+
         try:
             schema = schema_for(spec)
         except ValueError as exc:
