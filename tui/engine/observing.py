@@ -74,7 +74,7 @@ async def read_page(page: Page, walk_timeout_s: float) -> tuple[Perceived, str]:
             if text is None:  # a new document arrived between the halves: walk it
                 continue
             perceived = await asyncio.to_thread(parse_take, text)
-            return perceived, inline_ids(await markdown, perceived.labels)
+            return perceived, inline_ids(await markdown, perceived)
         finally:
             for task in (markdown, take):
                 if not task.done():

@@ -732,8 +732,15 @@
   state.take = (chunk) => {
     state.take = null;
     describe();
+    // Labels that are not just the id and the description (fields, boxes); the rest the
+    // client writes itself. Empty categories and the kind (the id's letter) are left out.
     const labels = {};
-    for (const a of actions) labels[a.id] = inlineLabel(a, byId.get(a.id));
+    for (const a of actions) {
+      const label = inlineLabel(a, byId.get(a.id));
+      if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) labels[a.id] = label;
+      if (!a.category) delete a.category;
+      delete a.kind;
+    }
     const out = [JSON.stringify({ ...meta(), actions: [] }), JSON.stringify(labels)];
     for (let i = 0; i < actions.length; i += chunk) out.push(JSON.stringify(actions.slice(i, i + chunk)));
     return sliced(out.join("\u0000"));

@@ -63,15 +63,18 @@ class Perceived:
     mark: str = ""  # how `html` carries inline ids (`WALKED`, see `to_markdown`)
     meta_json: str = ""  # the walk's JSON: `raw` reads it again only when a step needs it
     action_json: list[str] = field(default_factory=list)  # or its actions, in chunks
-    labels: dict[str, str] = field(default_factory=dict)  # a split walk's inline ids' labels
+    # a split walk's inline ids' labels, where they are more than the id and the description
+    labels: dict[str, str] = field(default_factory=dict)
     _raw: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def raw(self) -> dict[str, dict[str, Any]]:
         """id -> what the walk saw of that element (kind, type, options, frame, ...)."""
         if self._raw is None:
-            if self.action_json:
+            if self.action_json:  # a split walk's: the kind is the id's letter
                 items = [i for chunk in self.action_json for i in json.loads(chunk)]
+                for i in items:
+                    i.setdefault("kind", i["id"][:1])
             else:
                 items = json.loads(self.meta_json).get("actions") or [] if self.meta_json else []
             self._raw = {i["id"]: i for i in items}
@@ -366,9 +369,13 @@ def _finish(text: str) -> str:
     return text
 
 
-def inline_ids(text: str, labels: dict[str, str] | None = None) -> str:
-    """Inline ids written as `[B2 Add to cart]`: each one's label from `labels` (a split
-    walk's), or as the HTML carried it."""
-    if labels is None:
+def inline_ids(text: str, perceived: Perceived | None = None) -> str:
+    """Inline ids written as `[B2 Add to cart]`: each one's label from a split walk's
+    `perceived` (its labels, else the id and the description), or as the HTML carried it."""
+    if perceived is None:
         return _TOKEN.sub(r"[\1]", text)
+    labels = dict(perceived.labels)
+    for a in perceived.actions:
+        if a.id not in labels:
+            labels[a.id] = f"{a.id} {a.description}".replace("[", "(").replace("]", ")")
     return _TOKEN.sub(lambda m: f"[{labels.get(m[1], m[1])}]", text)
