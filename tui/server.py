@@ -462,18 +462,33 @@ def refuse_remote(command: str, host: str, allow_remote: bool, what: str) -> boo
 
 
 def quiet_gc() -> None:
-    """Fewer and shorter garbage-collector pauses for the long-running server.
+    """Short garbage-collector pauses for the long-running server.
 
-    A full collection walks every tracked object with the GIL held, so it holds the event
-    loop: beside a few observations of a big page (thousands of action models each) one
-    took 300-600 ms under load. What is alive at start (modules, models, Playwright) moves
-    out of the collector's sight (`gc.freeze`), so a full collection walks only what came
-    since; the young generation is collected every 10,000 allocations instead of 700 (fewer
-    collections, each still a few ms: at 50,000 one took 100-235 ms under load).
+    Every collection walks its generations with the GIL held, so it holds the event loop
+    whichever thread runs it. A big page's observation is ~29,000 tracked objects (5,000
+    actions), all alive until the next one: with young collections every 10,000 allocations
+    and a middle one every 10 of those, one middle collection walked ~100,000 objects
+    (~100 ms of CPU; 130-400 ms under load). Now a young collection walks at most 3,000
+    objects and a middle one ~10,000 (at most ~12 ms of CPU beside big-page observes), and a
+    full one comes as rarely as before (every ~1M allocations, ~30 big observes). What is
+    alive at start moves out of the collector's sight (`gc.freeze`).
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
+    gc.set_threshold(3_000, 3, 100)
+
+
+# How soon a thread waiting for the GIL makes the running one hand it over (Python's
+# default: 5 ms). The event loop takes the GIL back after every poll, so each of the loop
+# turns a request needs waited up to 5 ms whenever a worker thread was converting or
+# serialising a big page: a /health beside big observes took 10-50 ms at p95.
+SWITCH_INTERVAL_S = 0.0005
+
+
+def loop_first() -> None:
+    """Let `stepdeck serve`'s event loop in quickly beside busy worker threads."""
+    quiet_gc()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -549,7 +564,7 @@ def run_server(
         print(f"browser pool: {where}  (GET /pool for their state)", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
-    quiet_gc()
+    loop_first()
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

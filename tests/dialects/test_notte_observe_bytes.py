@@ -113,3 +113,24 @@ def test_execute_bytes_match_the_model_answer():
             fast["observation"] = comparable(fast["observation"])
         assert fast == built
         assert (fast["observation"] is None) == (obs is None)
+
+
+def test_a_big_page_goes_out_whole_and_in_order():
+    """More actions than one serialisation call takes, and page text that spells the key."""
+    from tui.dialects.notte.models import ACTIONS_PER_CALL
+
+    obs = observation()
+    many = ACTIONS_PER_CALL * 2 + 3
+    obs.actions = [
+        Action(id=f"B{i}", description=f"Row {i}", role="button") for i in range(1, many + 1)
+    ]
+    obs.markdown = 'He typed "interaction_actions":[] and {"interaction_actions":[]}'
+    built = json.loads(ObserveResponse.from_observation(obs).model_dump_json())
+    fast = json.loads(ObserveResponse.json_bytes(obs))
+    assert comparable(fast) == comparable(built)
+    assert [a["id"] for a in fast["space"]["interaction_actions"]] == [
+        f"B{i}" for i in range(1, many + 1)
+    ]
+    assert fast["markdown"] == obs.markdown
+    obs.actions = []
+    assert json.loads(ObserveResponse.json_bytes(obs))["space"]["interaction_actions"] == []

@@ -10,7 +10,7 @@ from typing import Any
 import pydantic_core
 from pydantic import AliasChoices, Field, field_validator
 
-from tui.dialects.notte.models import ObserveResponse, _Wire
+from tui.dialects.notte.models import ObserveResponse, _Wire, with_actions
 from tui.engine import registry
 from tui.errors import InvalidRequest
 from tui.model import (
@@ -286,9 +286,10 @@ class ExecutionResponse(_Wire):
         one) serialised once from the observation (`ObserveResponse.json_dict`), never
         rebuilt model by model. CPU work for a worker thread."""
         head = cls.from_result(r, request, observation=False).model_dump(mode="json")
-        if r.observation is not None:
-            head["observation"] = ObserveResponse.json_dict(r.observation)
-        return pydantic_core.to_json(head)
+        if r.observation is None:
+            return pydantic_core.to_json(head)
+        head["observation"] = ObserveResponse.json_dict(r.observation, actions=False)
+        return with_actions(pydantic_core.to_json(head), r.observation.actions)
 
     def to_result(self, request: StepRequest) -> StepResult:
         data: Any = None

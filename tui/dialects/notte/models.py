@@ -374,6 +374,33 @@ def interaction_fields(a: Action) -> dict[str, Any]:
     }
 
 
+# How many actions one `to_json` call serialises: a worker thread holds the GIL (and so
+# keeps `stepdeck serve`'s event loop waiting) for the whole of one call; 8,300 actions in
+# one call took 10-45 ms, 500 take ~1 ms.
+ACTIONS_PER_CALL = 500
+# An empty action list as its key writes it. JSON strings escape their quotes, so this
+# can only be the key itself, never page text.
+_EMPTY_ACTIONS = b'"interaction_actions":[]'
+
+
+def actions_json(actions: list[Action]) -> bytes:
+    """`[interaction_fields(a) for a in actions]` as a JSON array, `ACTIONS_PER_CALL` at a time."""
+    parts = [
+        pydantic_core.to_json([interaction_fields(a) for a in actions[i : i + ACTIONS_PER_CALL]])[
+            1:-1
+        ]
+        for i in range(0, len(actions), ACTIONS_PER_CALL)
+    ]
+    return b"[" + b",".join(parts) + b"]"
+
+
+def with_actions(data: bytes, actions: list[Action]) -> bytes:
+    """JSON `data` holding one empty `interaction_actions`, with `actions` in it."""
+    at = data.index(_EMPTY_ACTIONS)
+    key = len(_EMPTY_ACTIONS) - 2  # up to the colon
+    return b"".join((data[: at + key], actions_json(actions), data[at + len(_EMPTY_ACTIONS) :]))
+
+
 class InteractionAction(_Wire):
     """One element of Notte's space: `{type: click|fill|check|select_dropdown_option, id, …}`."""
 
@@ -460,21 +487,26 @@ class ObserveResponse(_Wire):
     @classmethod
     def json_bytes(cls, o: Observation, max_actions: int | None = None) -> bytes:
         """`from_observation(o)` as JSON bytes, built once from the observation: the actions
-        (5,000 on a big page) go out as plain dicts, never as models rebuilt one by one.
-        CPU work for a worker thread."""
-        return pydantic_core.to_json(cls.json_dict(o, max_actions))
+        (5,000 on a big page) go out as plain dicts, never as models rebuilt one by one, and
+        in slices (`actions_json`). CPU work for a worker thread."""
+        actions = o.actions if max_actions is None else o.actions[:max_actions]
+        return with_actions(pydantic_core.to_json(cls.json_dict(o, actions=False)), actions)
 
     @classmethod
-    def json_dict(cls, o: Observation, max_actions: int | None = None) -> dict[str, Any]:
-        """`from_observation(o)` dumped to JSON types, its actions as plain dicts."""
+    def json_dict(
+        cls, o: Observation, max_actions: int | None = None, *, actions: bool = True
+    ) -> dict[str, Any]:
+        """`from_observation(o)` dumped to JSON types, its actions as plain dicts (none, an
+        empty `interaction_actions` for `with_actions` to fill, without `actions`)."""
         head = cls(
             metadata=SnapshotMetadata.from_meta(o.metadata),
             screenshot=Screenshot(raw=o.screenshot_b64 or ""),
             space=ActionSpace(description=o.description or describe_space(o)),
             markdown=o.markdown,
         ).model_dump(mode="json")
-        actions = o.actions if max_actions is None else o.actions[:max_actions]
-        head["space"]["interaction_actions"] = [interaction_fields(a) for a in actions]
+        if actions:
+            chosen = o.actions if max_actions is None else o.actions[:max_actions]
+            head["space"]["interaction_actions"] = [interaction_fields(a) for a in chosen]
         return head
 
     def to_observation(self) -> Observation:
