@@ -22,7 +22,7 @@ def test_markdown_blocks():
     assert md.splitlines()[0] == "## Title *here*"
     # no target inline: a link without an id is its text (ids carry targets, see below)
     assert "One **two** three four" in md
-    assert "- a\n  - b\n- c" in md
+    assert "- a\n  * b\n- c" in md  # the converter's bullets by depth
     assert "1. first\n2. second" in md
     assert "| k | v |\n| --- | --- |\n| a\\|b | 2 |" in md
     assert "```\nx = 1\n  y = 2\n```" in md
