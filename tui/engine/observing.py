@@ -26,7 +26,6 @@ from tui.engine.perception import (
     capture_png,
     inline_ids,
     markdown_of_walk,
-    parse_take,
     take_walk,
     walk_html,
 )
@@ -70,10 +69,9 @@ async def read_page(page: Page, walk_timeout_s: float) -> tuple[Perceived, str]:
         # Markdown and parsing are CPU work: off the event loop, so a UI never stalls.
         markdown = asyncio.ensure_future(asyncio.to_thread(markdown_of_walk, html))
         try:
-            text = await _walk(page, _second_half(page, take), walk_timeout_s)
-            if text is None:  # a new document arrived between the halves: walk it
+            perceived = await _walk(page, _second_half(page, take), walk_timeout_s)
+            if perceived is None:  # a new document arrived between the halves: walk it
                 continue
-            perceived = await asyncio.to_thread(parse_take, text)
             return perceived, inline_ids(await markdown, perceived)
         finally:
             for task in (markdown, take):
@@ -86,8 +84,8 @@ async def read_page(page: Page, walk_timeout_s: float) -> tuple[Perceived, str]:
 
 
 def _second_half(
-    page: Page, take: asyncio.Future[str | None]
-) -> Callable[[], Awaitable[str | None]]:
+    page: Page, take: asyncio.Future[Perceived | None]
+) -> Callable[[], Awaitable[Perceived | None]]:
     """The half already asked for, then (a navigation retried it) the new document's."""
     asked = [take]
     return lambda: asked.pop() if asked else take_walk(page)

@@ -135,13 +135,8 @@ _ACTIONS = TypeAdapter(list[Action])
 _LABELS = TypeAdapter(dict[str, str])
 
 
-def parse_take(text: str) -> Perceived:
-    """The second half of a split walk (`take_walk`), validated chunk by chunk."""
-    head, labels, *chunks = text.split("\x00")
+def _taken(head: str, labels: str, chunks: list[str], actions: list[Action]) -> Perceived:
     data = _Walk.model_validate_json(head)
-    actions: list[Action] = []
-    for chunk in chunks:
-        actions.extend(_ACTIONS.validate_json(chunk))
     return Perceived(
         title=strip_controls(data.title),
         url=data.url,
@@ -165,7 +160,7 @@ def _rest(page: Page, first: str) -> Awaitable[str | None]:
     return whole()
 
 
-async def walk_html(page: Page) -> tuple[str, asyncio.Future[str | None]]:
+async def walk_html(page: Page) -> tuple[str, asyncio.Future[Perceived | None]]:
     """First half of a split walk: (the walk's HTML for `markdown_of_walk`, the second half:
     `take_walk`, already asked for)."""
     text = await page.evaluate(
@@ -185,10 +180,41 @@ async def walk_html(page: Page) -> tuple[str, asyncio.Future[str | None]]:
     return whole, take
 
 
-async def take_walk(page: Page) -> str | None:
-    """Second half of a split walk: its JSON (None when the document changed meanwhile)."""
+async def take_walk(page: Page) -> Perceived | None:
+    """Second half of a split walk: its action space, each chunk validated in a worker thread
+    as soon as it has arrived, while the next slices travel (None: the document changed)."""
     first = await page.evaluate(TAKE_JS, TAKE_CHUNK)
-    return None if first is None else await _rest(page, first)
+    if first is None:
+        return None
+    count, _, tail = first.partition("\x00")
+    parts = [asyncio.ensure_future(page.evaluate(PART_JS, i)) for i in range(1, int(count))]
+    pieces: list[str] = []  # the page's JSON, the labels, then chunks of actions
+    checks: list[asyncio.Future[list[Action]]] = []
+
+    def settle(text: str, last: bool) -> str:
+        *done, rest = text.split("\x00")
+        if last:
+            done.append(rest)
+        for piece in done:
+            pieces.append(piece)
+            if len(pieces) > 2:
+                checks.append(
+                    asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, piece))
+                )
+        return rest
+
+    try:
+        tail = settle(tail, not parts)
+        for i, part in enumerate(parts):
+            text = await part
+            if text is None:
+                return None
+            tail = settle(tail + text, i == len(parts) - 1)
+        actions = [a for chunk in await asyncio.gather(*checks) for a in chunk]
+    finally:
+        for task in (*parts, *checks):
+            task.cancel()
+    return _taken(pieces[0], pieces[1], pieces[2:], actions)
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
