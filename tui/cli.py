@@ -7,6 +7,7 @@ app's cold start pay only for what they use.
 from __future__ import annotations
 
 import functools
+import gc
 import sys
 
 import click
@@ -89,6 +90,7 @@ def main(ctx: click.Context, **options) -> None:
     Without a command, opens the app.
     """
     if ctx.invoked_subcommand is None:
+        gc.disable()  # no garbage collection before the app's first frame (run_app)
         from tui.ui.launch import run_app
 
         sys.exit(run_app(**options))
@@ -98,6 +100,7 @@ def main(ctx: click.Context, **options) -> None:
 @_app_options
 def demo(**options) -> None:
     """Open the app with one session on the bundled demo site."""
+    gc.disable()  # no garbage collection before the app's first frame (run_app)
     from tui.ui.launch import run_app
 
     sys.exit(run_app(demo=True, **options))

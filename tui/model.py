@@ -22,7 +22,9 @@ def utcnow() -> datetime:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    # Each model's validator is built on its first use, not at import: the app's first frame
+    # comes before most of them are needed (issue 15; ~20 models, ~1 ms each).
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class SessionStatus(StrEnum):

@@ -63,7 +63,7 @@ HEAVY = (
 )
 
 _CHILD = r"""
-import asyncio, json, sys
+import asyncio, gc, json, sys
 
 import tui.ui.app as app_module
 
@@ -87,7 +87,9 @@ class Watched(app_module.StepdeckApp):
     def first_frame(self):
         seen["at_first_frame"] = heavy(sys.modules)
         seen["header"] = self.main.query_one("#header HeaderText").text.plain
+        seen["gc_before"] = gc.isenabled()
         super().first_frame()
+        seen["gc_after"] = gc.isenabled()
         self.run_worker(self.until_up(), exit_on_error=False)
 
     async def until_up(self):
@@ -154,6 +156,8 @@ def test_nothing_heavy_before_the_first_frame_then_everything_comes_up(tmp_path)
 
     assert seen["at_first_frame"] == [], "imported before the first frame"
     assert "Starting" in seen["header"]  # the first frame says the providers are coming
+    # No garbage collection through start-up; the collector is back on with the first frame.
+    assert (seen["gc_before"], seen["gc_after"]) == (False, True)
     # Then they came up by themselves: the engine was built and the store listed.
     assert seen["providers"]["local"] == "LocalProvider"
     assert seen["providers"]["notte"] is None  # keyless: never built, never imported

@@ -8,6 +8,7 @@ screen, and every worker that calls a provider, lives in the main screen
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -41,6 +42,8 @@ class StepdeckApp(App[int]):
     `painted`: set once the first frame is on screen (`stepdeck` opens its providers'
     gate with it). `images_after_paint`: import the renderer `images` names only then
     (textual-image and Pillow cost more than a frame; the launcher probed the terminal).
+    `gc_after_paint`: turn the garbage collector back on with the first frame (the launcher
+    pauses it through start-up).
     """
 
     CSS_PATH = "app.tcss"
@@ -68,8 +71,10 @@ class StepdeckApp(App[int]):
         settings: Settings | None = None,
         painted: asyncio.Event | None = None,
         images_after_paint: bool = False,
+        gc_after_paint: bool = False,
     ) -> None:
         super().__init__()
+        self._gc_after_paint = gc_after_paint
         self.painted = painted if painted is not None else asyncio.Event()
         # Recorded through one wrapper (sessions and steps into the store), as `serve` does.
         self.providers: dict[str, Provider] = {
@@ -124,6 +129,8 @@ class StepdeckApp(App[int]):
     def first_frame(self) -> None:
         """The first frame is on screen: now the heavy parts may load (`painted` opens)."""
         self.painted.set()
+        if self._gc_after_paint:
+            gc.enable()
         self.main.call_later(self.main.mount_lower_tabs)  # hidden until picked
         if self._images_later is not None:
             self._load_images(self._images_later)
