@@ -100,7 +100,9 @@ class MainScreen(Stepping, Screen):
         with Horizontal(id="body"):
             yield SessionList(id="sidebar", clock=self.clock)
             with TabbedContent(id="tabs"):
-                with TabPane("Cockpit", id=COCKPIT_TAB), Horizontal(id="cockpit"):
+                # Composed with its classes: setting them on mount restyled the cockpit again.
+                arranged = " ".join(name for name, on in self._arrangement().items() if on)
+                with TabPane("Cockpit", id=COCKPIT_TAB), Horizontal(id="cockpit", classes=arranged):
                     yield PageTab(id="tab-page-body", classes="pane", **needs)
                     with Vertical(id="side"):
                         yield ShotTab(id="tab-shot-body", classes="pane", **needs)
@@ -147,10 +149,11 @@ class MainScreen(Stepping, Screen):
 
     def _arrange(self) -> None:
         """Which cockpit panes show at this width (CSS reads the classes)."""
-        cockpit = self.query_one("#cockpit")
-        for pane in PANES:
-            cockpit.set_class(self.pane == pane, f"-one-{pane}")
-        cockpit.set_class(self.side == "actions", "-side-actions")
+        self.query_one("#cockpit").update_classes(self._arrangement())
+
+    def _arrangement(self) -> dict[str, bool]:
+        classes = {f"-one-{pane}": self.pane == pane for pane in PANES}
+        return classes | {"-side-actions": self.side == "actions"}
 
     # --- helpers ------------------------------------------------------------------------
 
