@@ -29,8 +29,19 @@ from tui.errors import ActionNotFound, InvalidRequest
 from tui.model import StepRequest
 
 SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
+# One frame, then whether the page started a navigation it has not committed yet (a form
+# submission runs in a later task; perception_init.js records it and the navigate event).
+NAV_SETTLE_JS = (
+    "() => new Promise(r => requestAnimationFrame(() => setTimeout(() =>"
+    " r(!!window.__stepdeckNav && window.__stepdeckNav.pending()), 0)))"
+)
 FIELD_JS = "el => [el.type || '', el.getAttribute('autocomplete') || '', (el.name || '') + ' ' + (el.id || '')]"
-FIND_JS = "id => { const el = window.__stepdeck && window.__stepdeck.byId.get(id); return el && el.isConnected ? el : null; }"
+# Finds the element and forgets navigations the page started before this action.
+FIND_JS = (
+    "id => { window.__stepdeckNav && window.__stepdeckNav.clear();"
+    " const el = window.__stepdeck && window.__stepdeck.byId.get(id);"
+    " return el && el.isConnected ? el : null; }"
+)
 MAX_WAIT_MS = 30_000
 TEXT_TYPES = {"select", "textarea", "contenteditable"}
 
@@ -64,7 +75,15 @@ async def run_action(target: ActionTarget, req: StepRequest) -> Outcome:
 
 
 class _NavWatch:
-    """Notices whether an action started a main-frame navigation, then waits for it."""
+    """Notices whether an action started a main-frame navigation, then waits for it.
+
+    Three signs, any one is enough: the navigation's request (the browser's word, which
+    can come late under load), a committed main frame, or the page's own record of a form
+    submission or navigate event it did not prevent (in order with the frame wait, so it
+    cannot come late). Element actions pass `no_wait_after` to Playwright: its own wait is
+    bounded by the action timeout, and a page slower than that failed a step whose click
+    or key had happened. Here the navigation timeout bounds the wait.
+    """
 
     def __init__(self, target: ActionTarget, page: Page) -> None:
         self.target = target
@@ -92,15 +111,20 @@ class _NavWatch:
         """
         if not self.started and quick:
             return
-        if not self.started:
-            with contextlib.suppress(PlaywrightError):
-                await bounded(self.page.evaluate(SETTLE_JS), QUICK_S, "waiting for a frame")
-            if not self.started:
+        said = False  # the page said a navigation is on its way
+        if not self.started and not self.future.done():
+            with contextlib.suppress(PlaywrightError):  # the old document went away: committed
+                said = await bounded(
+                    self.page.evaluate(NAV_SETTLE_JS), QUICK_S, "waiting for a frame"
+                )
+            if not (said or self.started or self.future.done()):
                 return
         timeout = self.target.limits.nav_timeout_ms / 1000
         try:
             await asyncio.wait_for(asyncio.shield(self.future), timeout)
         except TimeoutError:
+            if not self.started:
+                return  # announced, never requested (cancelled by the page): the page as it is
             raise PageHung(f"The page did not load within {timeout:.0f} s") from None
         if not self.target.live or self.page.is_closed():
             return
@@ -208,7 +232,7 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
     try:
         with _NavWatch(target, page) as watch:
             if kind == "click":
-                await element.click(timeout=timeout)
+                await element.click(timeout=timeout, no_wait_after=True)
                 message = f"clicked {_what(action_id, raw)}"
             elif kind == "fill":
                 if _is_select(raw):
@@ -222,7 +246,7 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
                     await element.fill(req.value or "", timeout=timeout)
                     message = f"filled {_what(action_id, raw)}"
                 if req.enter:
-                    await element.press("Enter", timeout=timeout)
+                    await element.press("Enter", timeout=timeout, no_wait_after=True)
                     message += " and pressed Enter"
             elif kind == "select":
                 if not _is_select(raw):

@@ -30,4 +30,44 @@
       },
     });
   }
+  // A navigation of this window the page has started but not yet committed: a form
+  // submission (Chromium runs it in a later task) or a navigate event (link, location.*).
+  // Read and cleared by a step after its action (actions.py), so the step waits for the
+  // new document instead of describing the old one. Checked at read time, after every
+  // page listener ran: a submit or navigate the page prevented is no navigation.
+  if (window === window.top) {
+    let submit = null;
+    let navigate = null;
+    const fetchable = (url) => /^(https?|file):/i.test(url || "");
+    add.call(window, "submit", (e) => {
+      const form = e.target;
+      if (!e.isTrusted || !(form instanceof HTMLFormElement)) return;
+      const by = e.submitter;
+      const base = document.querySelector("base[target]");
+      const attr = (name) => (by && by.getAttribute("form" + name)) || form.getAttribute(name);
+      const aim = (attr("target") || (base && base.getAttribute("target")) || "").trim().toLowerCase();
+      const action = new URL(attr("action") || "", document.baseURI).href;
+      if (["", "_self", "_top", "_parent"].includes(aim) && (attr("method") || "").toLowerCase() !== "dialog" && fetchable(action)) {
+        submit = e;
+        navigate = null;
+      }
+    }, true);
+    const nav = window.navigation;
+    if (nav) {
+      add.call(nav, "navigate", (e) => { navigate = e; });
+      // Only a same-document navigation finishes in this document (hash, history API, intercepted).
+      const done = () => { navigate = null; };
+      add.call(nav, "navigatesuccess", done);
+      add.call(nav, "navigateerror", done);
+    }
+    const pending = () => {
+      const n = navigate;
+      const s = submit;
+      navigate = submit = null;
+      if (n) return !n.defaultPrevented && !n.downloadRequest && !n.hashChange && fetchable(n.destination.url);
+      return !!s && !s.defaultPrevented;
+    };
+    const clear = () => { navigate = submit = null; };
+    Object.defineProperty(window, "__stepdeckNav", { value: { pending, clear }, enumerable: false });
+  }
 })();
