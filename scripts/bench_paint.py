@@ -185,6 +185,12 @@ def one_run(
                     os.read(master, 1 << 16)
                 except OSError:
                     break
+        # The pty reads EIO once the app has closed it, a moment before the process is reaped:
+        # wait for it (polling here counted apps that quit in half a second as hung).
+        try:
+            proc.wait(timeout=max(0.1, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
         exited = proc.poll() is not None
         exit_s = time.monotonic() - quit_at
     finally:
