@@ -467,15 +467,17 @@ def quiet_gc() -> None:
     Every collection walks its generations with the GIL held, so it holds the event loop
     whichever thread runs it. A big page's observation is ~29,000 tracked objects (5,000
     actions), all alive until the next one: with young collections every 10,000 allocations
-    and a middle one every 10 of those, one middle collection walked ~100,000 objects
-    (~100 ms of CPU; 130-400 ms under load). Now a young collection walks at most 3,000
-    objects and a middle one ~10,000 (at most ~12 ms of CPU beside big-page observes), and a
-    full one comes as rarely as before (every ~1M allocations, ~30 big observes). What is
-    alive at start moves out of the collector's sight (`gc.freeze`).
+    and a middle one every 10 of those, one middle collection walked ~100,000 objects. In a
+    simulation of 100 big observes over 6 sessions: middle collections took up to 135 ms of
+    CPU (2.5 s in all; 130-400 ms wall under load). With (2000, 2, 250): young at most 2 ms,
+    middle at most 7 ms (1.2 s in all for every generation), and full collections as rare
+    as before (every ~1M allocations: one in those 100 observes, ~210 ms of CPU walking every
+    live observation: what is left). What is alive at start moves out of the collector's
+    sight (`gc.freeze`).
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(3_000, 3, 100)
+    gc.set_threshold(2_000, 2, 250)
 
 
 # How soon a thread waiting for the GIL makes the running one hand it over (Python's
