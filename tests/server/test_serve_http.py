@@ -270,44 +270,6 @@ def test_a_paused_session_refuses_a_held_step_after_the_hold_and_never_runs_it(
         server.stop()
 
 
-async def test_another_session_keeps_stepping_while_a_big_page_is_observed(
-    serve, demo_server, pages_server
-):
-    """Observing a page of ~7,000 elements (walk, markdown, serialisation) holds no one else:
-    a second session's step is asked for and answered while a big observe is in flight."""
-    clock = asyncio.get_running_loop().time
-    async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=120) as http:
-        big, small = [
-            (await http.post("/sessions/start", json={"url": url})).json()["session_id"]
-            for url in (f"{pages_server}/big?n=4000", f"{demo_server}/shop")
-        ]
-        observes: list[tuple[float, float]] = []
-        steps: list[tuple[float, float]] = []
-
-        async def observe_big() -> list[dict]:
-            answers = []
-            for _ in range(3):
-                asked = clock()
-                reply = await http.post(f"/sessions/{big}/page/observe")
-                observes.append((asked, clock()))
-                assert reply.status_code == 200, reply.text
-                answers.append(reply.json())
-            return answers
-
-        observing = asyncio.create_task(observe_big())
-        while not observing.done():
-            kind = "scroll_down" if len(steps) % 2 == 0 else "scroll_up"
-            asked = clock()
-            reply = await http.post(f"/sessions/{small}/page/execute", json={"type": kind})
-            steps.append((asked, clock()))
-            assert reply.status_code == 200 and reply.json()["success"], reply.text
-        answers = await observing
-        for sid in (big, small):
-            await http.delete(f"/sessions/{sid}/stop")
-    assert all(len(a["space"]["interaction_actions"]) >= 7_000 for a in answers)
-    assert any(o[0] < s[0] and s[1] < o[1] for s in steps for o in observes), (steps, observes)
-
-
 def test_store_holds_what_the_server_did(serve, http, demo_server):
     from tui.store import Store
 
