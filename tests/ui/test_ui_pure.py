@@ -30,6 +30,15 @@ def test_deck_adds_live_sessions_keeps_ended_from_the_store_and_selects_the_next
     assert [v.key for v in deck.ordered()] == ["local/a", "local/old"]
 
 
+def test_a_stored_session_a_provider_then_lists_as_live_becomes_live():
+    deck = Deck()
+    deck.stored_loaded([session("a"), session("old")])  # the store answers before the provider
+    deck.sessions_loaded("local", [session("a")])
+    assert not deck.views["local/a"].stored and deck.views["local/a"].session.status.is_live
+    assert deck.views["local/old"].stored
+    assert deck.first_key() == "local/a"
+
+
 def test_a_failed_step_is_recorded_once_and_leaves_the_session_live():
     deck = Deck()
     deck.sessions_loaded("local", [session("a")])

@@ -94,6 +94,33 @@ async def test_sessions_known_only_from_the_store_are_listed_as_ended(tmp_path):
         store.close()
 
 
+async def test_stored_sessions_are_listed_while_chromium_still_starts_then_a_live_one_is_picked(
+    tmp_path,
+):
+    """The store answers in milliseconds and the browser in seconds: the sidebar does not wait."""
+    store = Store(tmp_path / "stepdeck.db")
+    store.record_session(
+        Session(id="0ld5e55i0n", created_at=T0, url="http://127.0.0.1:1/gone", title="Old run")
+    )
+
+    class SlowStart(StaticProvider):
+        gate = asyncio.Event()
+
+        async def start(self) -> None:
+            await self.gate.wait()
+
+    app = StepdeckApp([SlowStart()], images="none", store=store)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await eventually(lambda: any("ended (1)" in p for p in prompts(app)), "stored listed")
+            assert not app.booted.is_set()  # the provider is still starting
+            SlowStart.gate.set()
+            await settle(pilot)
+            assert app.current is not None and app.current.session.status.is_live
+    finally:
+        store.close()
+
+
 class Recorder:
     def __init__(self) -> None:
         self.steps = 0

@@ -260,14 +260,14 @@ class MainScreen(Stepping, Screen):
 
     @on(msg.StoredLoaded)
     def _stored_loaded(self, event: msg.StoredLoaded) -> None:
+        # Listed at once, selected only at boot's end: the live sessions come first.
         self.deck.stored_loaded(event.sessions)
-        if self.deck.selected is None and self.deck.views:
-            self.select_session(self.deck.first_key())
-        else:
-            self.redraw_sidebar()
+        self.redraw_sidebar()
 
     @on(msg.Booted)
     def _booted(self) -> None:
+        if self.deck.selected is None and self.deck.views:
+            self.select_session(self.deck.first_key())  # only ended sessions: the newest
         self.redraw_main()  # "Starting…" becomes what there is
         self.call_after_refresh(freeze_boot_heap)  # short full collections from now on
 

@@ -260,9 +260,10 @@ class Deck:
         """A provider's list: known sessions updated, new live ones added."""
         for session in sessions:
             key = session_key(provider, session.id)
-            if key in self.views:
-                self.views[key].session = session
-            elif session.status.is_live:
+            view = self.views.get(key)
+            if view is not None and not (view.stored and session.status.is_live):
+                view.session = session
+            elif session.status.is_live:  # new, or listed from the store before it answered
                 self.views[key] = SessionView(provider, session)
 
     def stored_loaded(self, sessions: list[Session]) -> None:

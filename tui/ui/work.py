@@ -94,9 +94,17 @@ class ProviderWork(Widget):
 
     @work(group="boot", exclusive=True, exit_on_error=False, name="Starting")
     async def boot(self, start_url: str | None, start_profile: str | None = None) -> None:
-        """Start every keyed provider, list their sessions, open `start_url`, read the store."""
+        """Read the store, start every keyed provider, list their sessions, open `start_url`."""
         started = []
         try:
+            # The store first: its sessions are listed in milliseconds, Chromium takes seconds.
+            if self.store is not None:
+                try:
+                    stored = await asyncio.to_thread(self.store.sessions)
+                except Exception as exc:
+                    log.warning("store.sessions failed: %s", exc)
+                else:
+                    self.post_message(msg.StoredLoaded(stored))
             for index, provider in enumerate(list(self.providers.values())):
                 if provider.name in self.hints:
                     continue  # no key: listed with its hint, never started
@@ -112,13 +120,6 @@ class ProviderWork(Widget):
             first = next(iter(self.providers), None)
             if (start_url or start_profile) and first in started:  # one error is enough
                 await self.create_now(first, CreateSession(url=start_url, profile=start_profile))
-            if self.store is not None:
-                try:
-                    stored = await asyncio.to_thread(self.store.sessions)
-                except Exception as exc:
-                    log.warning("store.sessions failed: %s", exc)
-                else:
-                    self.post_message(msg.StoredLoaded(stored))
         finally:
             self.booted.set()
             self.post_message(msg.Booted())
