@@ -8,8 +8,13 @@ screen, and every worker that calls a provider, lives in the main screen
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
+import os
+import signal
+import sys
+import termios
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -129,11 +134,37 @@ class StepdeckApp(App[int]):
     def first_frame(self) -> None:
         """The first frame is on screen: now the heavy parts may load (`painted` opens)."""
         self.painted.set()
+        self._watch_terminal()
         if self._gc_after_paint:
             gc.enable()
         self.main.call_later(self.main.mount_lower_tabs)  # hidden until picked
         if self._images_later is not None:
             self._load_images(self._images_later)
+
+    def _watch_terminal(self) -> None:
+        """Quit cleanly (browsers closed, store written) when the terminal goes away.
+
+        A closed SSH connection or tmux pane may not send SIGHUP to the app (it need not be
+        in the terminal's foreground group, e.g. under `make run`); its input then reads
+        end-of-file forever and the app would spin on, orphaned, with its browsers.
+        """
+        if self.is_headless or not sys.__stdin__ or not os.isatty(sys.__stdin__.fileno()):
+            return
+        fd = sys.__stdin__.fileno()
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._terminal_gone)
+
+        def check() -> None:
+            try:
+                termios.tcgetattr(fd)  # a hung-up terminal answers EIO
+            except (OSError, termios.error):
+                self._terminal_gone()
+
+        self.set_interval(1.0, check, name="terminal watch")
+
+    def _terminal_gone(self) -> None:
+        log.warning("the terminal went away: quitting")
+        self.exit(0)
 
     @work(thread=True, exit_on_error=False, group="images", description="load images")
     def _load_images(self, name: str) -> None:
