@@ -53,6 +53,11 @@ def traces_dir() -> Path:
     return data_dir() / "traces"
 
 
+def downloads_dir() -> Path:
+    """Files the embedded engine's sessions downloaded, one folder per session."""
+    return data_dir() / "downloads"
+
+
 def profiles_dir() -> Path:
     """Saved browser state (cookies, storage), one 0600 file per profile."""
     return data_dir() / "profiles"

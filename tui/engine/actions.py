@@ -30,10 +30,11 @@ from tui.model import StepRequest
 
 SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
 # One frame, then whether the page started a navigation it has not committed yet (a form
-# submission runs in a later task; perception_init.js records it and the navigate event).
+# submission runs in a later task; perception_init.js records it and the navigate event):
+# "navigate", "download" (`<a download>`), "external:mailto" (a link handed on) or "".
 NAV_SETTLE_JS = (
     "() => new Promise(r => requestAnimationFrame(() => setTimeout(() =>"
-    " r(!!window.__stepdeckNav && window.__stepdeckNav.pending()), 0)))"
+    " r(window.__stepdeckNav ? window.__stepdeckNav.pending() : ''), 0)))"
 )
 FIELD_JS = "el => [el.type || '', el.getAttribute('autocomplete') || '', (el.name || '') + ' ' + (el.id || '')]"
 # Finds the element and forgets navigations the page started before this action.
@@ -83,17 +84,26 @@ class _NavWatch:
     cannot come late). Element actions pass `no_wait_after` to Playwright: its own wait is
     bounded by the action timeout, and a page slower than that failed a step whose click
     or key had happened. Here the navigation timeout bounds the wait.
+
+    Some navigations never commit a document: a download (`Content-Disposition:
+    attachment`, `<a download>`), a `mailto:` or `tel:` link, an answer 204 or 205. Their
+    request fails (Chromium aborts it) or a download starts; either wakes the wait at once
+    (tabs.py), and `settle` says what happened instead: the page stays as it was.
     """
 
     def __init__(self, target: ActionTarget, page: Page) -> None:
         self.target = target
         self.page = page
         self.started = False
+        self.request: Request | None = None  # the latest main-frame navigation request
         self.future = target.tabs.nav_waiter()
+        self.downloads = target.tabs.downloads
+        self.mark = self.downloads.mark()
 
     def _on_request(self, request: Request) -> None:
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.started = True
+            self.request = request
 
     def __enter__(self) -> _NavWatch:
         self.page.on("request", self._on_request)
@@ -103,31 +113,39 @@ class _NavWatch:
         self.page.remove_listener("request", self._on_request)
         self.target.tabs.drop_waiter(self.future)
 
-    async def settle(self, *, quick: bool = False) -> None:
+    async def settle(self, *, quick: bool = False) -> str:
         """Wait for the new document if a navigation started, else one frame.
 
         `quick` (fill, select, check: their input events run synchronously inside the
-        action) skips the frame wait when no navigation started.
+        action) skips the frame wait when no navigation started. Returns what happened
+        instead of a new document ("" when nothing, or a document, did): "; " and a note.
         """
         if not self.started and quick:
-            return
-        said = False  # the page said a navigation is on its way
+            return await self._downloaded()
+        said = ""  # the page said a navigation ("navigate") or a download is on its way
         if not self.started and not self.future.done():
             with contextlib.suppress(PlaywrightError):  # the old document went away: committed
                 said = await bounded(
                     self.page.evaluate(NAV_SETTLE_JS), QUICK_S, "waiting for a frame"
                 )
+            if said == "download":
+                return await self._downloaded(wait=True)
+            if said.startswith("external:"):
+                return _external(said.removeprefix("external:"))
             if not (said or self.started or self.future.done()):
-                return
+                return await self._downloaded()
         timeout = self.target.limits.nav_timeout_ms / 1000
         try:
             await asyncio.wait_for(asyncio.shield(self.future), timeout)
         except TimeoutError:
             if not self.started:
-                return  # announced, never requested (cancelled by the page): the page as it is
+                return ""  # announced, never requested (cancelled by the page): the page as it is
             raise PageHung(f"The page did not load within {timeout:.0f} s") from None
         if not self.target.live or self.page.is_closed():
-            return
+            return ""
+        note = await self._no_document()
+        if note is not None:
+            return note
         try:
             await self.page.wait_for_load_state(
                 "domcontentloaded", timeout=self.target.limits.nav_timeout_ms
@@ -136,6 +154,54 @@ class _NavWatch:
             if "Timeout" in str(exc):
                 raise PageHung("The page did not finish loading") from exc
             raise
+        return ""
+
+    async def _no_document(self) -> str | None:
+        """What the navigation did if it ended without a document (None: it did not)."""
+        if self.downloads.count > self.mark:
+            return await self._downloaded(wait=True)
+        request = self.request
+        if request is None or "ERR_ABORTED" not in (request.failure or ""):
+            return None  # committed, or a network error (Chromium shows its error page)
+        scheme = request.url.split(":", 1)[0].lower()
+        if scheme not in ("http", "https", "file"):
+            return _external(scheme)
+        response = None
+        with contextlib.suppress(PlaywrightError, PageHung):
+            response = await bounded(request.response(), QUICK_S, "reading the answer")
+        if response is None:
+            return "; the navigation was cancelled: the page stays"
+        if response.status in (204, 205):
+            return f"; the server answered {response.status} ({response.status_text or 'No Content'}): the page stays"
+        # A download is announced just after its request is aborted: wait for it, within the
+        # navigation timeout when the answer said it is an attachment.
+        attachment = (
+            (response.headers.get("content-disposition") or "").lower().startswith("attachment")
+        )
+        return await self._downloaded(wait=True, within=None if attachment else QUICK_S)
+
+    async def _downloaded(self, *, wait: bool = False, within: float | None = None) -> str:
+        """What the downloads this action started became (waiting for the first if `wait`)."""
+        nav_s = self.target.limits.nav_timeout_ms / 1000
+        if wait and self.downloads.count == self.mark:
+            fut = self.downloads.waiter()
+            try:
+                await asyncio.wait_for(fut, within or nav_s)
+            except TimeoutError:
+                return ""
+            finally:
+                self.downloads.drop_waiter(fut)
+        started = self.downloads.since(self.mark)
+        if not started:
+            return ""
+        # Each is written by the time a page would have loaded (a big file: not finished yet).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(k.done.wait() for k in started)), nav_s)
+        return "; " + "; ".join(k.describe() for k in started) + ": the page stays"
+
+
+def _external(scheme: str) -> str:
+    return f"; opened a {scheme}: link: no page to load, the page stays"
 
 
 # --- element actions ------------------------------------------------------------------------
@@ -274,7 +340,7 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
                 message = f"{kind}ed {_what(action_id, raw)}"
             else:  # pragma: no cover - guarded by run_action
                 raise InvalidRequest(f"Unknown step type {kind!r}")
-            await watch.settle(quick=kind != "click" and not req.enter)
+            message += await watch.settle(quick=kind != "click" and not req.enter)
     except PlaywrightError as exc:
         text = str(exc)
         if "Timeout" in text and not await page_answers(page):
@@ -438,14 +504,14 @@ async def _press_key(target: ActionTarget, req: StepRequest) -> Outcome:
     try:
         with _NavWatch(target, page) as watch:
             await bounded(page.keyboard.press(key), target.limits.call_budget_s(), f"press {key}")
-            await watch.settle()
+            note = await watch.settle()
     except PlaywrightError as exc:
         if "Unknown key" in str(exc):
             raise InvalidRequest(
                 f"Unknown key {key!r}", "keys are named like Enter, Escape, Tab, ArrowDown, a"
             ) from exc
         raise
-    return Outcome(message=f"pressed {key}")
+    return Outcome(message=f"pressed {key}{note}")
 
 
 def _index(req: StepRequest) -> int | None:
@@ -531,8 +597,8 @@ async def _click_xy(target: ActionTarget, req: StepRequest) -> Outcome:
     x, y = check_point(req.x, req.y, size["width"], size["height"])
     with _NavWatch(target, page) as watch:
         await bounded(page.mouse.click(x, y), target.limits.call_budget_s(), "click_xy")
-        await watch.settle()
-    return Outcome(message=f"clicked at {x:.0f},{y:.0f}")
+        note = await watch.settle()
+    return Outcome(message=f"clicked at {x:.0f},{y:.0f}{note}")
 
 
 BROWSER_HANDLERS = {

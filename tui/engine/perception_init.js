@@ -60,12 +60,23 @@
       add.call(nav, "navigatesuccess", done);
       add.call(nav, "navigateerror", done);
     }
+    // "navigate" (a new document is coming), "download" (`<a download>`: a file is coming,
+    // no document; downloadRequest is the suggested name, "" for a bare attribute),
+    // "external:mailto" (a link the browser hands on: no document) or "".
     const pending = () => {
       const n = navigate;
       const s = submit;
       navigate = submit = null;
-      if (n) return !n.defaultPrevented && !n.downloadRequest && !n.hashChange && fetchable(n.destination.url);
-      return !!s && !s.defaultPrevented;
+      if (n) {
+        if (n.defaultPrevented || n.hashChange) return "";
+        if (n.downloadRequest != null) return "download";
+        const url = n.destination.url;
+        if (fetchable(url)) return "navigate";
+        // mailto:, tel:, an app's own scheme: the browser hands it on, no document comes
+        const scheme = (/^([a-z][a-z0-9+.-]*):/i.exec(url) || [])[1] || "";
+        return /^(about|blob|data|javascript)$/i.test(scheme) ? "" : "external:" + scheme.toLowerCase();
+      }
+      return s && !s.defaultPrevented ? "navigate" : "";
     };
     const clear = () => { navigate = submit = null; };
     Object.defineProperty(window, "__stepdeckNav", { value: { pending, clear }, enumerable: false });

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.async_api import BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 
+from tui import locations
 from tui.engine import tracing
 from tui.engine.actions import run_action
 from tui.engine.bounds import CALL_SLACK_S, PageHung, bounded
@@ -93,7 +94,14 @@ class EngineSession:
         self.log: list[LogEntry] = []
         self.secrets: set[str] = set()  # values typed into secret fields: masked everywhere
         self.logs = PageLog(self.secrets, self.emit, lambda: self.tabs.resolve_nav())
-        self.tabs = Tabs(context, self.logs, emit=self.emit, fail=self.fail, live=lambda: self.live)
+        self.tabs = Tabs(
+            context,
+            self.logs,
+            emit=self.emit,
+            fail=self.fail,
+            live=lambda: self.live,
+            downloads=locations.downloads_dir() / self.id,
+        )
         self.start_url = ""
         self.profile = ""  # the saved profile it started from
         self.endpoint = ""  # the pool endpoint it runs on (tui.engine.pool)

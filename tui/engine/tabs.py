@@ -3,8 +3,9 @@
 `Tabs` follows every page of one BrowserContext: a popup (`target=_blank`,
 `window.open`) becomes the active tab, a closed page leaves the list, dialogs are
 dismissed (a `beforeunload` accepted) and logged, a crashed tab fails the session,
-and a main-frame navigation wakes whoever waits for one (an action that started
-it). It knows nothing of steps or observations; the session and the actions use it.
+a download is kept (engine/downloads.py), and a main-frame navigation or a download
+(a navigation that ended without a document) wakes whoever waits for one (an action
+that started it). It knows nothing of steps or observations; the session and the actions use it.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from playwright.async_api import BrowserContext, CDPSession, Dialog, Page
+from playwright.async_api import BrowserContext, CDPSession, Dialog, Download, Page
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import QUICK_S, PageHung, bounded
+from tui.engine.downloads import Downloads
 from tui.engine.masking import scrub
 from tui.engine.pagelog import PageLog
 from tui.engine.perception import strip_controls
@@ -35,6 +38,7 @@ class Tabs:
         emit: Callable[..., None],
         fail: Callable[[str], None],
         live: Callable[[], bool],
+        downloads: Path | None = None,
     ) -> None:
         self.context = context
         self.pages: list[Page] = []
@@ -49,6 +53,7 @@ class Tabs:
         self._fail = fail
         self._live = live
         self._nav_waiters: list[asyncio.Future[None]] = []
+        self.downloads = Downloads(downloads)  # kept in that folder (None: not kept)
         context.on("page", self._on_page)
 
     @property
@@ -74,6 +79,7 @@ class Tabs:
         page.on("crash", self._on_crash)
         page.on("close", self._on_close)
         page.on("framenavigated", self._on_frame_navigated)
+        page.on("download", self._on_download)
         task = asyncio.get_running_loop().create_task(self.context.new_cdp_session(page))
         task.add_done_callback(lambda t: t.cancelled() or t.exception())  # never "unretrieved"
         self.devtools[page] = task
@@ -193,3 +199,7 @@ class Tabs:
     def _on_frame_navigated(self, frame: Any) -> None:
         if frame.parent_frame is None:
             self.resolve_nav()
+
+    def _on_download(self, download: Download) -> None:
+        self.downloads.started(download)
+        self.resolve_nav()  # the navigation became a download: no document will commit
