@@ -22,22 +22,23 @@ Then ctrl+q, and the process must exit by itself.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import re
 import select
 import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support import spawn_on_pty  # noqa: E402
+
 TARGET_MS = 600  # issue 15; issue 11 allows 1,000 ms with a big store, we hold it to 600
 COLUMNS, ROWS = 160, 48
 MARKER = "B3 · I1 hello"  # the command bar's placeholder: the main screen is on screen
@@ -128,23 +129,12 @@ def one_run(
 
     `root`: the checkout whose `tui` runs (another one compares before and after).
     `wait_shown`: also wait for the stored sessions (no store, or the bare app: never)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 960, 1600))
     env = dict(os.environ, STEPDECK_HOME=str(home), TERM="xterm-256color", COLORTERM="truecolor")
     env.pop("TEXTUAL", None)
     env["PYTHONPATH"] = str(root)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", BARE_APP] if bare else [sys.executable, "-m", "tui.cli", *args],
-        cwd=root,
-        env=env,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-        close_fds=True,
-    )
-    os.close(slave)
+    argv = [sys.executable, "-c", BARE_APP] if bare else [sys.executable, "-m", "tui.cli", *args]
+    proc, master = spawn_on_pty(argv, env=env, cwd=root, size=(COLUMNS, ROWS))
     raw = b""
     painted = shown = cpu = None
     deadline = started + timeout

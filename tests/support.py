@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
@@ -241,3 +244,23 @@ def _start_serve(
     if token is None:
         serve.token = (home / "data" / "token").read_text().strip()
     return serve
+
+
+def spawn_on_pty(
+    argv: list[str], *, env: dict, cwd: Path, size: tuple[int, int] | None = None
+) -> tuple[subprocess.Popen, int]:
+    """`argv` on a new pseudo-terminal, in a session of its own as a terminal starts a shell.
+
+    Returns the process and the terminal's master end: read it (the app blocks once the
+    terminal's buffer is full), write keys to it, close it to close the terminal. `size`:
+    (columns, rows).
+    """
+    master, slave = os.openpty()
+    if size is not None:
+        columns, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 960, 1600))
+    proc = subprocess.Popen(
+        argv, cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+    )
+    os.close(slave)
+    return proc, master

@@ -10,27 +10,17 @@ from __future__ import annotations
 import os
 import select
 import signal
-import subprocess
 import sys
 import time
 
-from tests.support import ROOT
+from tests.support import ROOT, spawn_on_pty
 
 
 def test_the_app_quits_when_its_terminal_is_closed(tmp_path):
-    master, slave = os.openpty()
     env = dict(os.environ, STEPDECK_HOME=str(tmp_path), TERM="xterm-256color", PYTHONPATH=str(ROOT))
     env.pop("TEXTUAL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "--images", "none", "demo"],
-        cwd=ROOT,
-        env=env,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-    )
-    os.close(slave)
+    argv = [sys.executable, "-m", "tui.cli", "--images", "none", "demo"]
+    proc, master = spawn_on_pty(argv, env=env, cwd=ROOT)
     try:
         seen = b""
         deadline = time.monotonic() + 120  # a loaded machine starts Python and Textual slowly
