@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import functools
 import os
 import sys
 import tempfile
-import threading
-from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,20 +138,6 @@ def to_png(svgs: list[Path]) -> None:
     asyncio.run(run())
 
 
-@contextlib.contextmanager
-def _serve(folder: Path) -> Iterator[str]:
-    """Static files of `folder` on 127.0.0.1 (a thread); yields the base url."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
@@ -169,7 +152,11 @@ def main() -> int:
     from tui.demo.server import DemoServer
 
     OUT.mkdir(exist_ok=True)
-    with DemoServer() as server, _serve(ROOT / "tests" / "pages") as pages:
+    from tests.support import loopback_http
+
+    quiet = functools.partial(_QuietHandler, directory=str(ROOT / "tests" / "pages"))
+    with DemoServer() as server, loopback_http(quiet) as pages:
+        pages = pages.rstrip("/")
         svgs = asyncio.run(take(str(server).rstrip("/"), pages))
     if not args.no_png:
         to_png(svgs)

@@ -264,3 +264,32 @@ def spawn_on_pty(
     )
     os.close(slave)
     return proc, master
+
+
+@contextlib.asynccontextmanager
+async def started_local(**options: Any):
+    """A started LocalProvider (real headless Chromium) with `options`, closed after use."""
+    from tui.providers.local import LocalProvider
+
+    provider = LocalProvider(**options)
+    await provider.start()
+    try:
+        yield provider
+    finally:
+        await provider.aclose()
+
+
+@contextlib.contextmanager
+def loopback_http(handler: Any):
+    """An HTTP server with `handler` on 127.0.0.1 (its own threads); yields its base url."""
+    from http.server import ThreadingHTTPServer
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

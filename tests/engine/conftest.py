@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from tests.support import eventually, until_delivering
+from tests.support import eventually, started_local, until_delivering
 from tui.model import CreateSession, Observation
 from tui.providers.local import LocalProvider
 
@@ -14,12 +14,8 @@ from tui.providers.local import LocalProvider
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def provider() -> AsyncIterator[LocalProvider]:
     """One started LocalProvider for a whole test module; each test opens its own sessions."""
-    p = LocalProvider(nav_timeout_ms=3_000, action_timeout_ms=1_000)
-    await p.start()
-    try:
+    async with started_local(nav_timeout_ms=3_000, action_timeout_ms=1_000) as p:
         yield p
-    finally:
-        await p.aclose()
 
 
 async def open_page(provider: LocalProvider, url: str) -> tuple[str, Observation]:

@@ -11,15 +11,15 @@ the data dir, and the ids of the page observed before still act.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
 from tests.engine.conftest import find, open_page
+from tests.support import loopback_http, started_local
 from tui.engine.downloads import free_path, safe_name, size_text
 from tui.model import StepRequest, StepResult
 from tui.providers.local import LocalProvider
@@ -70,25 +70,14 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with loopback_http(Handler) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def patient() -> AsyncIterator[LocalProvider]:
-    p = LocalProvider(nav_timeout_ms=NAV_TIMEOUT_S * 1000, action_timeout_ms=3_000)
-    await p.start()
-    try:
+    async with started_local(nav_timeout_ms=NAV_TIMEOUT_S * 1000, action_timeout_ms=3_000) as p:
         yield p
-    finally:
-        await p.aclose()
 
 
 async def step(provider: LocalProvider, sid: str, request: StepRequest) -> StepResult:

@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.engine.conftest import find, open_page
+from tests.support import started_local
 from tui.model import StepRequest
 from tui.providers.local import LocalProvider
 
@@ -26,12 +27,8 @@ NAV_TIMEOUT_S = 20
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def slow_provider() -> AsyncIterator[LocalProvider]:
-    p = LocalProvider(nav_timeout_ms=NAV_TIMEOUT_S * 1000, action_timeout_ms=1_000)
-    await p.start()
-    try:
+    async with started_local(nav_timeout_ms=NAV_TIMEOUT_S * 1000, action_timeout_ms=1_000) as p:
         yield p
-    finally:
-        await p.aclose()
 
 
 async def test_enter_that_submits_to_a_slow_page_answers_with_it(slow_provider, pages_server):

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
+from tests.support import started_local
 from tui.errors import InvalidRequest, SessionGone, StepTimeout
 from tui.model import CreateSession, SessionStatus, StepRequest
 from tui.providers.local import LocalProvider
@@ -36,13 +37,9 @@ async def within(call, limit: float = LIMIT):
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def provider() -> AsyncIterator[LocalProvider]:
     # Bounds short enough to keep the suite fast, long enough for a busy 2-core machine.
-    p = LocalProvider(nav_timeout_ms=3_000, action_timeout_ms=2_000)
-    p.engine.walk_timeout_s = 8.0  # a fresh page's walk under load ~20 on 2 cores fits
-    await p.start()
-    try:
+    async with started_local(nav_timeout_ms=3_000, action_timeout_ms=2_000) as p:
+        p.engine.walk_timeout_s = 8.0  # a fresh page's walk under load ~20 on 2 cores fits
         yield p
-    finally:
-        await p.aclose()
 
 
 @pytest.fixture(scope="module")
