@@ -138,6 +138,18 @@ async def test_a_mailto_link(patient, site):
     await assert_page_stays(patient, sid, site, obs, r)
 
 
+async def test_going_to_a_file_or_a_204_address(patient, site, stepdeck_home: Path):
+    sid, obs = await open_page(patient, site)
+    r = await step(patient, sid, StepRequest(type="goto", url=f"{site}report.pdf"))
+    assert "downloaded report.pdf (12 KB)" in r.message
+    assert (stepdeck_home / "data" / "downloads" / sid / "report.pdf").read_bytes() == REPORT
+    await assert_page_stays(patient, sid, site, obs, r)
+    sid, obs = await open_page(patient, site)
+    r = await step(patient, sid, StepRequest(type="goto", url=f"{site}nothing"))
+    assert "the server answered 204 (No Content): the page stays" in r.message
+    await assert_page_stays(patient, sid, site, obs, r)
+
+
 async def test_a_suggested_name_cannot_leave_the_folder(tmp_path: Path):
     assert safe_name("../../.bashrc") == "_.._.bashrc"
     assert safe_name("a\\b/c\x07.pdf") == "a_b_c_.pdf"

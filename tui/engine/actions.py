@@ -19,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
 from tui.engine.failures import element_timeout
-from tui.engine.masking import is_secret_field
+from tui.engine.masking import is_secret_field, scrub_url
 from tui.engine.perception import perceive, to_markdown
 from tui.engine.recovery import page_answers
 from tui.engine.registry import BROWSER_NAMES, ELEMENT_NAMES
@@ -121,7 +121,7 @@ class _NavWatch:
         instead of a new document ("" when nothing, or a document, did): "; " and a note.
         """
         if not self.started and quick:
-            return await self._downloaded()
+            return await self.downloaded()
         said = ""  # the page said a navigation ("navigate") or a download is on its way
         if not self.started and not self.future.done():
             with contextlib.suppress(PlaywrightError):  # the old document went away: committed
@@ -129,11 +129,11 @@ class _NavWatch:
                     self.page.evaluate(NAV_SETTLE_JS), QUICK_S, "waiting for a frame"
                 )
             if said == "download":
-                return await self._downloaded(wait=True)
+                return await self.downloaded(wait=True)
             if said.startswith("external:"):
                 return _external(said.removeprefix("external:"))
             if not (said or self.started or self.future.done()):
-                return await self._downloaded()
+                return await self.downloaded()
         timeout = self.target.limits.nav_timeout_ms / 1000
         try:
             await asyncio.wait_for(asyncio.shield(self.future), timeout)
@@ -143,7 +143,7 @@ class _NavWatch:
             raise PageHung(f"The page did not load within {timeout:.0f} s") from None
         if not self.target.live or self.page.is_closed():
             return ""
-        note = await self._no_document()
+        note = await self.no_document()
         if note is not None:
             return note
         try:
@@ -156,10 +156,10 @@ class _NavWatch:
             raise
         return ""
 
-    async def _no_document(self) -> str | None:
+    async def no_document(self) -> str | None:
         """What the navigation did if it ended without a document (None: it did not)."""
         if self.downloads.count > self.mark:
-            return await self._downloaded(wait=True)
+            return await self.downloaded(wait=True)
         request = self.request
         if request is None or "ERR_ABORTED" not in (request.failure or ""):
             return None  # committed, or a network error (Chromium shows its error page)
@@ -178,9 +178,9 @@ class _NavWatch:
         attachment = (
             (response.headers.get("content-disposition") or "").lower().startswith("attachment")
         )
-        return await self._downloaded(wait=True, within=None if attachment else QUICK_S)
+        return await self.downloaded(wait=True, within=None if attachment else QUICK_S)
 
-    async def _downloaded(self, *, wait: bool = False, within: float | None = None) -> str:
+    async def downloaded(self, *, wait: bool = False, within: float | None = None) -> str:
         """What the downloads this action started became (waiting for the first if `wait`)."""
         nav_s = self.target.limits.nav_timeout_ms / 1000
         if wait and self.downloads.count == self.mark:
@@ -414,7 +414,19 @@ async def _select(
 async def _goto(target: ActionTarget, req: StepRequest) -> Outcome:
     page = await target.page()
     url = normalize_url(req.url or req.value or "", target.limits.allow_schemes, base=page.url)
-    await _navigate(target, lambda: page.goto(url, wait_until="domcontentloaded"))
+    with _NavWatch(target, page) as watch:
+        try:
+            await _navigate(target, lambda: page.goto(url, wait_until="domcontentloaded"))
+        except PlaywrightError as exc:
+            # An address that answers with a file or with 204 brings no document either.
+            note = None
+            if "Download is starting" in str(exc):
+                note = await watch.downloaded(wait=True)
+            elif "net::ERR_ABORTED" in str(exc):
+                note = await watch.no_document()
+            if not note:
+                raise
+            return Outcome(message=f"opened {scrub_url(url)}{note}")
     return Outcome(message=f"went to {page.url}")
 
 
@@ -442,8 +454,13 @@ async def _navigate(target: ActionTarget, call) -> Any:
             raise PageHung(
                 f"The page did not load within {target.limits.nav_timeout_ms / 1000:.0f} s"
             ) from exc
-        if "net::" in text and not page.url.startswith("chrome-error:"):
-            # Let Chromium's error page commit now, so it cannot interrupt the next step.
+        if (
+            "net::" in text
+            and "ERR_ABORTED" not in text
+            and not page.url.startswith("chrome-error:")
+        ):
+            # Let Chromium's error page commit now, so it cannot interrupt the next step
+            # (an aborted navigation, a download or an answer 204, commits none).
             page.on("framenavigated", on_commit)
             try:
                 with contextlib.suppress(TimeoutError):
