@@ -14,7 +14,9 @@ from tui.providers.local import LocalProvider
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def provider() -> AsyncIterator[LocalProvider]:
     """One started LocalProvider for a whole test module; each test opens its own sessions."""
-    async with started_local(nav_timeout_ms=3_000, action_timeout_ms=1_000) as p:
+    # Playwright's actionability checks on a loaded 2-core machine can pass 1 s (a guarded
+    # link's click once did at load ~8): 3 s, still short for the tests that wait it out.
+    async with started_local(nav_timeout_ms=3_000, action_timeout_ms=3_000) as p:
         yield p
 
 
