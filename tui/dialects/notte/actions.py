@@ -288,7 +288,7 @@ class ExecutionResponse(_Wire):
         head = cls.from_result(r, request, observation=False).model_dump(mode="json")
         if r.observation is None:
             return pydantic_core.to_json(head)
-        head["observation"] = ObserveResponse.json_dict(r.observation, actions=False)
+        head["observation"] = ObserveResponse.json_dict(r.observation)
         return with_actions(pydantic_core.to_json(head), r.observation.actions)
 
     def to_result(self, request: StepRequest) -> StepResult:

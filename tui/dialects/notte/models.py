@@ -490,24 +490,18 @@ class ObserveResponse(_Wire):
         (5,000 on a big page) go out as plain dicts, never as models rebuilt one by one, and
         in slices (`actions_json`). CPU work for a worker thread."""
         actions = o.actions if max_actions is None else o.actions[:max_actions]
-        return with_actions(pydantic_core.to_json(cls.json_dict(o, actions=False)), actions)
+        return with_actions(pydantic_core.to_json(cls.json_dict(o)), actions)
 
     @classmethod
-    def json_dict(
-        cls, o: Observation, max_actions: int | None = None, *, actions: bool = True
-    ) -> dict[str, Any]:
-        """`from_observation(o)` dumped to JSON types, its actions as plain dicts (none, an
-        empty `interaction_actions` for `with_actions` to fill, without `actions`)."""
-        head = cls(
+    def json_dict(cls, o: Observation) -> dict[str, Any]:
+        """`from_observation(o)` dumped to JSON types with an empty `interaction_actions`, for
+        `with_actions` to fill from the observation's actions."""
+        return cls(
             metadata=SnapshotMetadata.from_meta(o.metadata),
             screenshot=Screenshot(raw=o.screenshot_b64 or ""),
             space=ActionSpace(description=o.description or describe_space(o)),
             markdown=o.markdown,
         ).model_dump(mode="json")
-        if actions:
-            chosen = o.actions if max_actions is None else o.actions[:max_actions]
-            head["space"]["interaction_actions"] = [interaction_fields(a) for a in chosen]
-        return head
 
     def to_observation(self) -> Observation:
         return Observation(
