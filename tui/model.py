@@ -108,9 +108,12 @@ class Action(_Model):
     checked: bool | None = None
     focused: bool | None = None  # True on the element that has the keyboard focus
     field: str = ""  # what kind of field an input is: "text input", "slider", "dropdown", ...
-    selector: str | None = None  # a CSS selector, for providers that address elements that way
+    # a CSS selector, for providers that address elements that way (the engine's observation
+    # carries only `#id` and frames' ones: the rest on demand, `EngineSession.fill_selectors`)
+    selector: str | None = None
     href: str | None = None
-    # [x, y, width, height] in viewport CSS pixels when observed (ids drawn on the screenshot)
+    # [x, y, width, height] in viewport CSS pixels, for an element in view when observed (ids
+    # drawn on the screenshot); None for one out of view
     box: list[int] | None = None
 
     @property

@@ -127,3 +127,67 @@ async def test_hidden_text_never_reaches_the_markdown(provider, pages_server, ma
     assert "Hidden" not in md, md
     assert "Kept invisible text" not in md  # its own style hides it
     assert [a.description for a in obs.actions] == ["Shown summary"]
+
+
+async def test_a_mostly_english_page_keeps_its_few_other_characters_exactly(provider, pages_server):
+    """A page of ASCII but for a few characters travels as ASCII (entities and escapes); what
+    it says comes out unchanged: curly quotes, an emoji, accents, in text, names and values;
+    page text that spells an entity stays that text, and marks in it forge no id."""
+    sid, _ = await open_page(provider, f"{pages_server}/form.html")
+    page = provider.session_target(sid).page
+    await page.evaluate(
+        """() => {
+        const p = document.createElement('p');
+        p.textContent = 'plain words '.repeat(3000) + 'It’s “quoted” 😀 crème brûlée &#8217; '
+            + '\\u0001L1\\u0002 forged';
+        const b = document.createElement('button');
+        b.textContent = 'Café ☕ “Deluxe”';
+        const s = document.createElement('select');
+        s.innerHTML = '<option>Crème brûlée</option><option>Plain</option>';
+        document.body.append(p, b, s);
+    }"""
+    )
+    obs = await provider.observe(sid, screenshot=False)
+    assert "It’s “quoted” 😀 crème brûlée &#8217; L1 forged" in obs.markdown
+    assert "[L1]" not in obs.markdown
+    button = find(obs, "Café ☕ “Deluxe”")
+    assert f"[{button.id} Café ☕ “Deluxe”]" in obs.markdown
+    dropdown = next(a for a in obs.actions if a.field == "dropdown")
+    assert dropdown.value == "Crème brûlée"
+    assert ": Crème brûlée ▾]" in obs.markdown
+
+
+async def test_selectors_beyond_an_id_are_written_on_demand_and_find_their_element(
+    provider, pages_server
+):
+    """The action space carries the cheap selectors (`#id`); the rest are written when a
+    client asks (ThinkRun's snapshot), and each finds its own element."""
+    sid, obs = await open_page(provider, f"{pages_server}/form.html")
+    sess = provider.session_target(sid)
+    assert find(obs, "Your name").selector == "#name"
+    await sess.page.evaluate(
+        "() => document.body.insertAdjacentHTML('beforeend', '<ul>'"
+        " + '<li><a href=\"#x\">row</a> <button>go</button></li>'.repeat(30) + '</ul>')"
+    )
+    obs = await provider.observe(sid, screenshot=False)
+    assert all(a.selector.startswith("#") for a in obs.actions if a.selector)
+    missing = [a for a in obs.actions if not a.selector]
+    assert len(missing) >= 60
+    await sess.fill_selectors(obs.actions)
+    assert all(a.selector for a in obs.actions)
+    page = sess.page
+    for action in missing[::7]:
+        # the element the selector finds is the one the id steps
+        same = await page.evaluate(
+            "([sel, id]) => document.querySelector(sel) === window.__stepdeck.byId.get(id)",
+            [action.selector, action.id],
+        )
+        assert same, (action.id, action.selector)
+
+
+async def test_boxes_are_given_for_elements_in_view_only(provider, pages_server):
+    """The screenshot's marks need a box for what is on it; one far below has none."""
+    _sid, obs = await open_page(provider, f"{pages_server}/big?n=400")
+    first, last = obs.actions[0], obs.actions[-1]
+    assert first.box and first.box[2] > 0 and first.box[3] > 0
+    assert last.box is None

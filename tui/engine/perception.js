@@ -151,43 +151,50 @@
     return n + (teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th"));
   };
 
-  // nth-of-type steps, computed once per parent (per element it would be quadratic on
-  // long sibling lists); the only child of its type needs none (`tbody`, not
-  // `tbody:nth-of-type(1)`: shorter selectors, less to build and to send).
-  const nthCache = new Map();
-  const stepOf = (node) => {
-    const parent = node.parentElement;
-    if (!parent) return node.localName;
-    let steps = nthCache.get(parent);
-    if (!steps) {
-      steps = new Map();
-      const total = Object.create(null);
-      for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
-        total[c.localName] = (total[c.localName] || 0) + 1;
-      }
-      const seen = Object.create(null);
-      for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
-        const t = c.localName;
-        seen[t] = (seen[t] || 0) + 1;
-        steps.set(c, total[t] === 1 ? t : `${t}:nth-of-type(${seen[t]})`);
-      }
-      nthCache.set(parent, steps);
-    }
-    return steps.get(node);
-  };
+  // A CSS selector for an element: `#id` when it has a plain one, else its path from the
+  // nearest such ancestor. Only those two cheap kinds (and frames') are in the action space:
+  // the others cost the big page ~20 ms and a quarter of its bytes, and few clients address
+  // elements by selector, so they are written on demand (`state.selectors`).
   const ID_OK = /^[A-Za-z][\w-]*$/;
-  const pathCache = new Map();  // element -> its selector; siblings share their parent's
-  const selectorOf = (el) => {
-    if (el.id && ID_OK.test(el.id)) return "#" + el.id;
-    if (el.localName === "body") return "body";
-    const parent = el.parentElement;
-    if (!parent) return el.localName;
-    let base = pathCache.get(parent);
-    if (base === undefined) {
-      base = selectorOf(parent);
-      pathCache.set(parent, base);
-    }
-    return base + " > " + stepOf(el);
+  const selectorMaker = () => {
+    // nth-of-type steps, computed once per parent (per element it would be quadratic on
+    // long sibling lists); the only child of its type needs none (`tbody`, not
+    // `tbody:nth-of-type(1)`).
+    const nthCache = new Map();
+    const stepOf = (node) => {
+      const parent = node.parentElement;
+      if (!parent) return node.localName;
+      let steps = nthCache.get(parent);
+      if (!steps) {
+        steps = new Map();
+        const total = Object.create(null);
+        for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
+          total[c.localName] = (total[c.localName] || 0) + 1;
+        }
+        const seen = Object.create(null);
+        for (let c = parent.firstElementChild; c; c = c.nextElementSibling) {
+          const t = c.localName;
+          seen[t] = (seen[t] || 0) + 1;
+          steps.set(c, total[t] === 1 ? t : `${t}:nth-of-type(${seen[t]})`);
+        }
+        nthCache.set(parent, steps);
+      }
+      return steps.get(node);
+    };
+    const pathCache = new Map();  // element -> its selector; siblings share their parent's
+    const selectorOf = (el) => {
+      if (el.id && ID_OK.test(el.id)) return "#" + el.id;
+      if (el.localName === "body") return "body";
+      const parent = el.parentElement;
+      if (!parent) return el.localName;
+      let base = pathCache.get(parent);
+      if (base === undefined) {
+        base = selectorOf(parent);
+        pathCache.set(parent, base);
+      }
+      return base + " > " + stepOf(el);
+    };
+    return selectorOf;
   };
 
   // Categories: each candidate inside a form/nav/... gets the innermost container's name.
@@ -287,21 +294,21 @@
     "object"]);
   const KEEP_ATTRS = { td: ["colspan", "rowspan"], th: ["colspan", "rowspan"], ol: ["start"],
     pre: ["class"], code: ["class"] };
-  const MARKS = /[\ue010\ue011]/g;
+  const MARKS = /[\u0001\u0002]/g;
   // Text as HTML: a newline is a space to a reader (but in <pre>); page text never carries a mark.
-  const ESC = /[&<>\n\ue010\ue011]/;
+  const ESC = /[&<>\n\u0001\u0002]/;
   const escOne = (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : c === "\n" ? " " : "");
-  const escText = /[&<>\n\ue010\ue011]/g;
-  const escPre = /[&<>\ue010\ue011]/g;
+  const escText = /[&<>\n\u0001\u0002]/g;
+  const escPre = /[&<>\u0001\u0002]/g;
   const esc = (t, pre) => (ESC.test(t) ? t.replace(pre ? escPre : escText, escOne) : t);
-  const escAttr = (t) => t.replace(/[&<>"\n\ue010\ue011]/g, escOne);
+  const escAttr = (t) => t.replace(/[&<>"\n\u0001\u0002]/g, escOne);
   // Each action's inline id: with its label, or (full=false) its id alone, for `take`'s labels.
   const inlineIds = (full) => {
     const tokens = new Map();
     const named = new Set();
     for (const [el, , , , , id] of seen) {
       const label = full ? inlineLabel(actionOf.get(el), el).replace(MARKS, "") : id;
-      tokens.set(el, " \ue010" + esc(label, false) + "\ue011 ");
+      tokens.set(el, " \u0001" + esc(label, false) + "\u0002 ");
       if (el.id) named.add(el.id);
     }
     return { tokens, named };
@@ -329,7 +336,7 @@
           write(n);
           out.push("</label>");
           if (written > before) {
-            const inner = out.slice(at).filter((p) => p.charCodeAt(1) === 0xe010);
+            const inner = out.slice(at).filter((p) => p.charCodeAt(1) === 1);
             out.length = at;
             for (const p of inner) out.push(p);
           }
@@ -564,6 +571,14 @@
   }
   const state = (window.__stepdeck = window.__stepdeck || {});
   state.byId = byId;
+  // The selectors the action space leaves out, for these ids (null: no longer on the page).
+  state.selectors = (ids) => {
+    const selectorOf = selectorMaker();
+    return ids.map((id) => {
+      const el = byId.get(id);
+      return el && el.isConnected ? selectorOf(el) : null;
+    });
+  };
 
   // Then what each one is (a split walk does this in its second call, `take`, while the
   // HTML is on its way and being converted).
@@ -591,6 +606,8 @@
     }
     const kindCount = new Map();
     const unnamed = [];
+    const viewW = window.innerWidth;
+    const viewH = window.innerHeight;
     for (const [el, tag, kind, rect, root, id] of seen) {
       const role = roleOf(el, tag, kind);
       const field = kind === "I" || (tag === "INPUT" && (el.type === "checkbox" || el.type === "radio"))
@@ -605,7 +622,11 @@
       }
       if (el === active) a.focused = true;
       if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
-      a.box = [Math.round(rect.left), Math.round(rect.top), Math.round(rect.width), Math.round(rect.height)];
+      // Where it is on the screenshot; one out of view has none (a big page's boxes were an
+      // eighth of its action space's bytes, and nothing drew them).
+      if (rect.bottom > 0 && rect.right > 0 && rect.top < viewH && rect.left < viewW) {
+        a.box = [Math.round(rect.left), Math.round(rect.top), Math.round(rect.width), Math.round(rect.height)];
+      }
       if (tag === "INPUT") {
         a.type = el.type;
         if (el.type === "checkbox" || el.type === "radio") a.checked = el.checked;
@@ -642,10 +663,12 @@
           ? { name: "value", type: "options", default: a.value || null, values: a.options }
           : { name: "value", type: a.type || "text" }];
       }
-      a.selector = selectorOf(el);
+      if (el.id && ID_OK.test(el.id)) a.selector = "#" + el.id;
       const frame = frameOf.get(root);
       if (frame) {
-        a.selector = selectorOf(frame) + " >> internal:control=enter-frame >> " + a.selector;
+        // a step finds a frame's element by it (see actions.py)
+        const selectorOf = selectorMaker();
+        a.selector = selectorOf(frame) + " >> internal:control=enter-frame >> " + selectorOf(el);
         if (!a.category) a.category = "Frame";
         a.frame = true;
         delete a.box; // relative to the frame, not to the screenshot
@@ -713,17 +736,37 @@
     return out;
   };
   const size = (opts && opts.slice) || 1 << 30;
-  const sliced = (t) => {
-    const parts = cutUp(t, size);
-    state.parts = parts;
+  // Each answer keeps its own slices (`which`: "html" or "take"): the client asks for both
+  // answers' slices before either exists, and the page serves requests in the order sent.
+  const store = (state.parts = {});
+  // A slice that is ASCII but for a few characters travels as ASCII (HTML entities, JSON
+  // escapes): one other character makes every hop to Python slower (measured: 17 vs 28 ms
+  // for a 512K slice); a page in another script travels as it is.
+  const NON_ASCII = /[\ud800-\udbff][\udc00-\udfff]|[^\u0000-\u007f]/g;
+  const entity = (c) => "&#" + c.codePointAt(0) + ";";
+  const jsonEscape = (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")
+    + (c.length > 1 ? "\\u" + c.charCodeAt(1).toString(16) : "");
+  const asAscii = (t, json) => {
+    const most = t.length >> 7;
+    let n = 0;
+    NON_ASCII.lastIndex = 0;
+    while (NON_ASCII.exec(t)) if (++n > most) return t;
+    return n ? t.replace(NON_ASCII, json ? jsonEscape : entity) : t;
+  };
+  const sliced = (which, t) => {
+    const parts = cutUp(t, size).map((p) => asAscii(p, which === "take"));
+    store[which] = parts;
     const first = parts[0];
     parts[0] = null;
     return parts.length + "\u0000" + first;
   };
-  state.part = (i) => {
-    const parts = state.parts;
-    const t = parts && parts[i];
-    if (t == null) return null;
+  // A slice, once; "" past the last one (the client asks ahead, before it knows the count);
+  // null when the document changed (its state is gone).
+  state.part = (which, i) => {
+    const parts = state.parts === store ? store[which] : null;
+    if (!parts) return null;
+    if (i >= parts.length) return "";
+    const t = parts[i];
     parts[i] = null;
     return t;
   };
@@ -743,7 +786,7 @@
     }
     const out = [JSON.stringify({ ...meta(), actions: [] }), JSON.stringify(labels)];
     for (let i = 0; i < actions.length; i += chunk) out.push(JSON.stringify(actions.slice(i, i + chunk)));
-    return sliced(out.join("\u0000"));
+    return sliced("take", out.join("\u0000"));
   };
-  return location.href + "\u0000" + sliced(withHtml && de ? writeHtml(false) : "");
+  return location.href + "\u0000" + sliced("html", withHtml && de ? writeHtml(false) : "");
 }

@@ -17,7 +17,7 @@ import json
 import re
 import secrets
 import weakref
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -123,16 +123,27 @@ async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
 # chunk at a time keeps each GIL-holding call short, so a big page never holds a server's
 # event loop (one call for 5,000 actions: ~80-130 ms).
 TAKE_CHUNK = 400
-# Both answers come back in slices of at most SLICE UTF-16 units, one message each (the count
-# of slices and the first, then the rest, all asked for at once and the action space right
-# after them, so the page describes its actions while the HTML travels): Playwright parses
-# every message on the event loop, and one of 1-2 MB held a server's loop for tens of ms
-# (hundreds under load).
+# Both answers come back in slices of at most SLICE UTF-16 units, one message each: Playwright
+# parses every message on the event loop, and one of 1-2 MB held a server's loop for tens of
+# ms (hundreds under load). Nothing waits for a round trip: the walk, AHEAD of its slices,
+# the action space and AHEAD of its slices are asked for at once, and the page serves them in
+# that order ("" past an answer's last slice), so it describes its actions while the HTML
+# travels and each slice leaves as soon as the one before it.
 SLICE = 1 << 19
-PART_JS = "(i) => { const s = window.__stepdeck; return s && s.part ? s.part(i) : null; }"
+AHEAD = 3
+PART_JS = (
+    "([which, i]) => { const s = window.__stepdeck; return s && s.part ? s.part(which, i) : null; }"
+)
 TAKE_JS = "(chunk) => { const s = window.__stepdeck; return s && s.take ? s.take(chunk) : null; }"
 _ACTIONS = TypeAdapter(list[Action])
 _LABELS = TypeAdapter(dict[str, str])
+
+
+class DocumentChanged(PlaywrightError):
+    """A new document arrived while a walk's answer was read (the walk's retry reads it)."""
+
+    def __init__(self) -> None:
+        super().__init__("Execution context was destroyed: a new document while reading")
 
 
 def _taken(head: str, labels: str, chunks: list[str], actions: list[Action]) -> Perceived:
@@ -147,74 +158,107 @@ def _taken(head: str, labels: str, chunks: list[str], actions: list[Action]) -> 
     )
 
 
-def _rest(page: Page, first: str) -> Awaitable[str | None]:
-    """The whole of a sliced answer, given its first message (count, NUL, first slice); the
-    other slices are asked for now, all at once (None: the document changed)."""
-    count, _, text = first.partition("\x00")
-    parts = asyncio.gather(*(page.evaluate(PART_JS, i) for i in range(1, int(count))))
+def _settle(futures: list[asyncio.Future[Any]]) -> None:
+    """Let futures nobody awaits end on their own, their errors read (a slice asked ahead
+    that was not needed, an answer the document's change made moot)."""
+    for future in futures:
+        if future.done():
+            if not future.cancelled():
+                future.exception()
+        else:
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    async def whole() -> str | None:
-        rest = await parts
-        return None if None in rest else text + "".join(rest)
 
-    return whole()
+def _ask_ahead(page: Page, which: str) -> list[asyncio.Future[str | None]]:
+    return [asyncio.ensure_future(page.evaluate(PART_JS, [which, i])) for i in range(1, AHEAD + 1)]
+
+
+async def _slices(
+    page: Page, which: str, head: str, ahead: list[asyncio.Future[str | None]]
+) -> AsyncIterator[str]:
+    """A sliced answer's text, slice by slice, given its first message (count, NUL, first
+    slice) and the slices asked ahead; raises DocumentChanged."""
+    count, _, text = head.partition("\x00")
+    total = int(count)
+    more = [
+        asyncio.ensure_future(page.evaluate(PART_JS, [which, i]))
+        for i in range(len(ahead) + 1, total)
+    ]
+    try:
+        yield text
+        for part in [*ahead, *more][: total - 1]:
+            text = await part
+            if not text:  # None: the page's state is gone; "": not this walk's
+                raise DocumentChanged
+            yield text
+    finally:
+        _settle([*ahead, *more])
 
 
 async def walk_html(page: Page) -> tuple[str, asyncio.Future[Perceived | None]]:
     """First half of a split walk: (the walk's HTML for `markdown_of_walk`, the second half:
     `take_walk`, already asked for)."""
-    text = await page.evaluate(
-        walk_script(), {"html": True, "split": True, "mark": True, "slice": SLICE}
+    first = asyncio.ensure_future(
+        page.evaluate(walk_script(), {"html": True, "split": True, "mark": True, "slice": SLICE})
     )
-    _url, _, first = text.partition("\x00")
-    html = _rest(page, first)
+    ahead = _ask_ahead(page, "html")
     take = asyncio.ensure_future(take_walk(page))  # asked right after the HTML's slices
     try:
-        whole = await html
+        text = await first
+        _url, _, head = text.partition("\x00")
+        html = "".join([s async for s in _slices(page, "html", head, ahead)])
     except BaseException:
+        _settle([first, *ahead])
         take.cancel()
+        _settle([take])
         raise
-    if whole is None:  # the walk's own retry reads the new document
-        take.cancel()
-        raise PlaywrightError("Execution context was destroyed: a new document while reading")
-    return whole, take
+    return html, take
 
 
 async def take_walk(page: Page) -> Perceived | None:
     """Second half of a split walk: its action space, each chunk validated in a worker thread
     as soon as it has arrived, while the next slices travel (None: the document changed)."""
-    first = await page.evaluate(TAKE_JS, TAKE_CHUNK)
-    if first is None:
-        return None
-    count, _, tail = first.partition("\x00")
-    parts = [asyncio.ensure_future(page.evaluate(PART_JS, i)) for i in range(1, int(count))]
+    first = asyncio.ensure_future(page.evaluate(TAKE_JS, TAKE_CHUNK))
+    ahead = _ask_ahead(page, "take")
     pieces: list[str] = []  # the page's JSON, the labels, then chunks of actions
     checks: list[asyncio.Future[list[Action]]] = []
-
-    def settle(text: str, last: bool) -> str:
-        *done, rest = text.split("\x00")
-        if last:
-            done.append(rest)
-        for piece in done:
-            pieces.append(piece)
-            if len(pieces) > 2:
-                checks.append(
-                    asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, piece))
-                )
-        return rest
-
     try:
-        tail = settle(tail, not parts)
-        for i, part in enumerate(parts):
-            text = await part
-            if text is None:
-                return None
-            tail = settle(tail + text, i == len(parts) - 1)
+        head = await first
+        if head is None:
+            return None
+        tail = ""
+        async for text in _slices(page, "take", head, ahead):
+            *done, tail = (tail + text).split("\x00")
+            for piece in done:
+                pieces.append(piece)
+                if len(pieces) > 2:
+                    checks.append(
+                        asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, piece))
+                    )
+        pieces.append(tail)
+        if len(pieces) > 2:
+            checks.append(asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, tail)))
         actions = [a for chunk in await asyncio.gather(*checks) for a in chunk]
+    except DocumentChanged:
+        return None
     finally:
-        for task in (*parts, *checks):
+        _settle([first, *ahead])
+        for task in checks:
             task.cancel()
+        _settle(checks)
     return _taken(pieces[0], pieces[1], pieces[2:], actions)
+
+
+SELECTORS_JS = (
+    "(ids) => { const s = window.__stepdeck; return s && s.selectors ? s.selectors(ids) : null; }"
+)
+
+
+async def selectors_of(page: Page, ids: list[str]) -> list[str | None]:
+    """CSS selectors of the last walk's elements `ids` (the action space leaves out all but
+    the cheap ones); None for one no longer on the page, all None before any walk."""
+    found = await page.evaluate(SELECTORS_JS, ids)
+    return found if isinstance(found, list) else [None] * len(ids)
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
@@ -288,7 +332,9 @@ async def capture_png(page: Page, timeout_ms: float, secret_css: str = "") -> by
 # `mark=WALKED`: the HTML is the walk's own (hidden elements left out, ids written in); not an
 # attribute name, so no page can claim it.
 WALKED = "\x00walked"
-_OPEN, _CLOSE = "\ue010", "\ue011"
+_OPEN, _CLOSE = "\x01", "\x02"  # ASCII: a string of ASCII travels faster (see SLICE)
+# `_CONTROL` but the marks: the converter's markdown keeps them until `inline_ids`
+_CONTROL_BUT_MARKS = re.compile(r"[\x00\x03-\x08\x0b-\x1f\x7f-\x9f]")
 _TOKEN = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 # Page text that looks like an inline id (`[B1 Pay now]`) is shown with a full-width bracket.
 _FORGED = re.compile(r"\[(?=[LBIFOM]\d+ )")
@@ -395,7 +441,7 @@ def markdown_of_walk(html: str) -> str:
 def _finish(text: str) -> str:
     """The converter's markdown with page text unable to pass for an inline id, and no
     control character."""
-    text = strip_controls(text).strip()
+    text = _CONTROL_BUT_MARKS.sub("", text).strip()
     if "[" in text:
         text = _FORGED.sub("［", text)
     return text
@@ -405,9 +451,13 @@ def inline_ids(text: str, perceived: Perceived | None = None) -> str:
     """Inline ids written as `[B2 Add to cart]`: each one's label from a split walk's
     `perceived` (its labels, else the id and the description), or as the HTML carried it."""
     if perceived is None:
-        return _TOKEN.sub(r"[\1]", text)
-    labels = dict(perceived.labels)
-    for a in perceived.actions:
-        if a.id not in labels:
-            labels[a.id] = f"{a.id} {a.description}".replace("[", "(").replace("]", ")")
-    return _TOKEN.sub(lambda m: f"[{labels.get(m[1], m[1])}]", text)
+        text = _TOKEN.sub(r"[\1]", text)
+    else:
+        labels = dict(perceived.labels)
+        for a in perceived.actions:
+            if a.id not in labels:
+                labels[a.id] = f"{a.id} {a.description}".replace("[", "(").replace("]", ")")
+        text = _TOKEN.sub(lambda m: f"[{labels.get(m[1], m[1])}]", text)
+    if _OPEN in text or _CLOSE in text:  # a mark the converter moved away from its pair
+        text = text.replace(_OPEN, "").replace(_CLOSE, "")
+    return text

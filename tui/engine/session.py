@@ -38,13 +38,14 @@ from tui.engine.masking import (
 )
 from tui.engine.observing import read_page, shot_result, shot_timeout_ms, start_screenshot
 from tui.engine.pagelog import MAX_LOG, PageLog  # noqa: F401 - MAX_LOG re-exported
-from tui.engine.perception import Perceived, capture_png
+from tui.engine.perception import Perceived, capture_png, selectors_of
 from tui.engine.recovery import recover_tab
 from tui.engine.tabs import Tabs
 from tui.engine.target import ActionTarget
 from tui.engine.urls import REFUSED_SCHEMES, normalize_url  # noqa: F401 - re-exported
 from tui.errors import BrowserCrashed, SessionGone, StepdeckError, StepTimeout
 from tui.model import (
+    Action,
     ConsoleMessage,
     Event,
     Health,
@@ -313,6 +314,23 @@ class EngineSession:
         if not page.is_closed() and page.url.startswith(("http://", "https://")):
             self.good_url = page.url
         return obs
+
+    async def fill_selectors(self, actions: list[Action]) -> None:
+        """Write in the CSS selectors the last walk left out (see `selectors_of`)."""
+        missing = [a for a in actions if not a.selector]
+        if not missing:
+            return
+        page = await self.ensure_page()
+        try:
+            found = await bounded(
+                selectors_of(page, [a.id for a in missing]), self.call_budget_s(), "selectors"
+            )
+        except PageHung as exc:
+            raise await self.recovered(page, exc) from None
+        except PlaywrightError as exc:
+            raise self.translate(exc, "selectors") from exc
+        for action, selector in zip(missing, found, strict=True):
+            action.selector = selector
 
     async def scroll_to_bottom(self, rounds: int = 10) -> None:
         """Scroll until the page stops growing (pages that load more on scroll)."""

@@ -34,7 +34,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from playwright.async_api import Error as PlaywrightError
 
-from tui.dialects.notte.extras import engine_session
+from tui.dialects.engine_pages import engine_session
 from tui.errors import StepdeckError
 
 log = logging.getLogger("stepdeck.cdp")

@@ -2,8 +2,7 @@
 step does not have (evaluate_js, form_fill, captcha_solve), actions addressed by `selector=`,
 and instructions turned into a schema for the extractor.
 
-They reach the engine session itself (its page), so they work on a provider that exposes
-`session_target` (the embedded engine), through any wrapper that keeps it as `inner`.
+They reach the engine session itself (its page): see `tui.dialects.engine_pages`.
 """
 
 from __future__ import annotations
@@ -12,28 +11,13 @@ import json
 import re
 from typing import Any
 
+from tui.dialects.engine_pages import engine_session
 from tui.dialects.request_ids import asked_by_client
-from tui.errors import InvalidRequest, Unsupported
+from tui.errors import InvalidRequest
 from tui.model import StepRequest, StepResult, StepStatus, utcnow
 
 # Actions the neutral step has no type for; the route runs them here.
 SPECIAL_ACTIONS = ("evaluate_js", "form_fill", "captcha_solve")
-
-
-def engine_session(provider: Any, session_id: str) -> Any:
-    """The engine session behind `provider` (unwrapping recording wrappers), or Unsupported."""
-    seen = provider
-    for _ in range(5):
-        target = getattr(type(seen), "session_target", None)
-        if target is not None:
-            return seen.session_target(session_id)
-        seen = getattr(seen, "inner", None)
-        if seen is None:
-            break
-    raise Unsupported(
-        "this server's provider does not expose its browser pages",
-        "run `stepdeck serve` on the embedded engine",
-    )
 
 
 def selector_text(selector: Any) -> str:
@@ -49,9 +33,12 @@ def selector_text(selector: Any) -> str:
     raise InvalidRequest("the selector is empty", 'send "selector": "#id" (CSS or xpath=...)')
 
 
-_MATCH_JS = """([el, selectors]) => selectors.findIndex(s => {
-    try { return !!s && document.querySelector(s) === el; } catch (e) { return false; }
-})"""
+# The id the last walk gave the element (null: not one of the page's actions).
+_ID_OF_JS = """(el) => {
+    const s = window.__stepdeck;
+    if (s && s.byId) for (const [id, e] of s.byId) if (e === el) return id;
+    return null;
+}"""
 
 
 async def selector_id(provider: Any, session_id: str, selector: Any) -> str:
@@ -68,15 +55,15 @@ async def selector_id(provider: Any, session_id: str, selector: Any) -> str:
             "observe the page and use an id, or check the selector",
         ) from exc
     try:
-        index = await page.evaluate(_MATCH_JS, [handle, [a.selector or "" for a in obs.actions]])
+        found = await page.evaluate(_ID_OF_JS, handle)
     finally:
         await handle.dispose()
-    if not isinstance(index, int) or index < 0:
+    if not isinstance(found, str) or obs.action(found) is None:
         raise InvalidRequest(
             f"{text!r} is not one of the page's interactive elements",
             "observe the page: ids and their elements are in the action space",
         )
-    return obs.actions[index].id
+    return found
 
 
 def _result(kind: str, ok: bool, message: str, started: Any, data: Any = None) -> StepResult:

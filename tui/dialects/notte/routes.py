@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
+from tui.dialects.engine_pages import engine_session
 from tui.dialects.notte.actions import (
     SERVED_ONLY,
     ExecutionRequest,
@@ -26,7 +27,6 @@ from tui.dialects.notte.actions import (
 from tui.dialects.notte.agents import agent_routes
 from tui.dialects.notte.cdp import cdp_url
 from tui.dialects.notte.extras import (
-    engine_session,
     run_special,
     schema_for_instructions,
     selector_id,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from tui.dialects.engine_pages import with_selectors
 from tui.dialects.request_ids import asked_by_client, read_request_id
 from tui.dialects.thinkrun.models import (
     API_KEY_HEADER,
@@ -53,6 +54,7 @@ from tui.errors import ActionNotFound, InvalidRequest, StepdeckError
 from tui.model import (
     Action,
     CreateSession,
+    Observation,
     Session,
     SessionStatus,
     StepRequest,
@@ -167,8 +169,13 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
     async def step(session_id: str, request: StepRequest) -> StepResult:
         return await provider.step(session_id, asked_by_client(request))
 
-    async def element(session_id: str, selector: str) -> Action:
+    async def observed(session_id: str) -> Observation:
+        """The page now, each action with its selector (how ThinkRun's clients address it)."""
         obs = await provider.observe(session_id, screenshot=False)
+        return await with_selectors(provider, session_id, obs)
+
+    async def element(session_id: str, selector: str) -> Action:
+        obs = await observed(session_id)
         for action in obs.actions:
             if action.selector == selector:
                 return action
@@ -390,7 +397,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         )
 
     async def snapshot(session_id: str) -> SnapshotResponse:
-        obs = await provider.observe(session_id, screenshot=False)
+        obs = await observed(session_id)
         elements: list[Any] = [
             SnapshotElement(
                 id=a.id,
