@@ -102,8 +102,9 @@ async def test_a_page_read_in_small_slices_is_the_page_read_at_once(
 @pytest.mark.parametrize("many_rules", [False, True], ids=["few-rules", "many-rules"])
 async def test_hidden_text_never_reaches_the_markdown(provider, pages_server, many_rules):
     """Hidden by class, attribute, inline style, script, media and nested rules, closed dialog,
-    popover, video fallback: none of it is in the markdown, nor its button in the action space;
-    the visible text around it is. With many hiding rules the walk checks every element
+    popover, video fallback, a visibility rule: none of it is in the markdown, nor its button
+    in the action space; the visible text around it is. Folded content (closed details,
+    content-visibility) is text to read, but its buttons cannot be pressed: no ids. With many hiding rules the walk checks every element
     instead of the few the rules name: the same page reads the same."""
     sid, obs = await open_page(provider, f"{pages_server}/hidden.html")
     if many_rules:
@@ -191,3 +192,59 @@ async def test_boxes_are_given_for_elements_in_view_only(provider, pages_server)
     first, last = obs.actions[0], obs.actions[-1]
     assert first.box and first.box[2] > 0 and first.box[3] > 0
     assert last.box is None
+
+
+async def test_every_link_address_is_the_one_the_browser_resolves(provider, pages_server):
+    """Plain addresses are taken as written (resolving 2,500 links costs a big page ~6 ms);
+    each one is still exactly what the browser itself makes of it."""
+    hrefs = [
+        "/a/b?c=d#e",
+        "/",
+        "/x/./y",
+        "/x/%2E%2E/y",
+        "/a b",
+        "/ü",
+        "//other.test/p",
+        "rel/x",
+        "?q=1",
+        "#top",
+        "../up",
+        "http://127.0.0.1:8080/p",
+        "http://127.0.0.1:80/p",
+        "https://Example.COM/p",
+        "https://example.com",
+        "https://example.com/a'b?c'd",
+        "http://127.1/p",
+        "http://0x7f.0.0.1/p",
+        "http://1.2.3.04/p",
+        "https://ex.test:0443/p",
+        "https://ex.test:443/p",
+        "https://ex.test:99999/p",
+        "http://a..b/p",
+        "http://ex.test./p",
+        "https://xn--nxasmq6b.test/p",
+        "https://ex.test/a\\b",
+        "https://ex.test/%zz/%41",
+        " /padded ",
+        "javascript:void(0)",
+        "mailto:a@b.test",
+        "https://u:p@ex.test/p",
+        "http://[::1]/p",
+        "https://ex.test/a|b^c`d{e}",
+        '/q?x="y"<z>',
+    ]
+    sid, _ = await open_page(provider, f"{pages_server}/form.html")
+    page = provider.session_target(sid).page
+    await page.evaluate(
+        """(hrefs) => { for (const h of hrefs) {
+            const a = document.createElement('a'); a.setAttribute('href', h);
+            a.textContent = 'to ' + h; document.body.append(a, ' '); } }""",
+        hrefs,
+    )
+    obs = await provider.observe(sid, screenshot=False)
+    links = [a for a in obs.actions if a.description.startswith("to ")]
+    assert len(links) == len(hrefs)
+    resolved = await page.evaluate(
+        "(ids) => ids.map((id) => window.__stepdeck.byId.get(id).href)", [a.id for a in links]
+    )
+    assert [a.href for a in links] == resolved

@@ -197,6 +197,34 @@
     return selectorOf;
   };
 
+  // A link's address, absolute. `el.href` resolves it (a big page's 2,500 links: ~6 ms); an
+  // href that is already what the URL parser would write (absolute and canonical, or a plain
+  // path from the root of an http(s) base) is taken as it is, the rest resolved.
+  const PLAIN = "[A-Za-z0-9\\-._~!$&()*+,;=:@/%?#]*";
+  const ROOTED = new RegExp("^/(?!/)" + PLAIN + "$");
+  const ABSOLUTE = new RegExp("^(https?)://([a-z0-9-]+(?:\\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?(/" + PLAIN + ")$");
+  const DOTS = /\/\.|%2e/i;
+  const NUMERIC = /(?:^|\.)(?:[0-9]+|0x[0-9a-f]*)$/;
+  const IPV4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+  const DEFAULT_PORT = { http: "80", https: "443" };
+  const baseOrigin = (() => {
+    try {
+      const u = new URL(document.baseURI);
+      return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password
+        ? u.origin : "";
+    } catch (e) { return ""; }
+  })();
+  const hrefOf = (el) => {
+    const raw = el.getAttribute("href");
+    if (el.ownerDocument === document && !DOTS.test(raw)) {
+      if (baseOrigin && ROOTED.test(raw)) return baseOrigin + raw;
+      const m = ABSOLUTE.exec(raw);
+      if (m && +(m[3] || 0) <= 65535 && m[3] !== DEFAULT_PORT[m[1]]
+          && (!NUMERIC.test(m[2]) || IPV4.test(m[2]))) return raw;
+    }
+    return el.href;
+  };
+
   // Categories: each candidate inside a form/nav/... gets the innermost container's name.
   // Containers come in document order, so an inner one overwrites its outer one.
   const CATEGORY_SEL = "form, nav, header, footer, aside, dialog, [role=dialog]";
@@ -371,15 +399,20 @@
     + "[popover], input[type=hidden i], datalist, area, audio:not([controls]), noframes, title";
   // Their content is a fallback, never drawn.
   const FALLBACK = "video, audio, progress, meter";
-  const hidingRules = () => {
-    const found = [];
-    let readable = true;
+  // The page's own rules that hide: by display:none (for the markdown), and by visibility or
+  // content-visibility (an element with a box that is still not seen); null when a sheet
+  // cannot be read (cross-origin), and every element is asked instead.
+  const PSEUDO = /::?(before|after|marker|placeholder|backdrop|first-line|first-letter|selection)|::/i;
+  const readRules = () => {
+    const display = [];
+    const visibility = [];
     const collect = (rules) => {
       for (const r of rules) {
         const st = r.style;
-        if (st && r.selectorText && st.display === "none"
-            && !/::?(before|after|marker|placeholder|backdrop|first-line|first-letter|selection)|::/i.test(r.selectorText)) {
-          found.push(r.selectorText);
+        if (st && r.selectorText && !PSEUDO.test(r.selectorText)) {
+          if (st.display === "none") display.push(r.selectorText);
+          if (st.visibility === "hidden" || st.visibility === "collapse"
+              || st.contentVisibility === "hidden") visibility.push(r.selectorText);
         }
         if (r.cssRules && r.cssRules.length) collect(r.cssRules);
         if (r.styleSheet) collect(r.styleSheet.cssRules);  // @import (throws if cross-origin)
@@ -388,13 +421,16 @@
     try {
       for (const sheet of document.styleSheets) collect(sheet.cssRules);
       for (const sheet of document.adoptedStyleSheets || []) collect(sheet.cssRules);
-    } catch (e) { readable = false; }
-    return readable && found.length <= 64 ? found : null;
+    } catch (e) { return null; }
+    return { display, visibility };
   };
-  const byRules = withHtml && document.body ? hidingRules() : null;
+  const rules = document.body ? readRules() : null;
+  const byRules = withHtml && rules && rules.display.length + rules.visibility.length <= 64
+    ? [...rules.display, ...rules.visibility] : null;
+  const VISIBLE = { visibilityProperty: true };
   const hideCheck = (el) => {
     if (!(lastHidden && lastHidden.contains(el)) && !SKIP.has(el.tagName)
-        && !el.checkVisibility({ visibilityProperty: true })) {
+        && !el.checkVisibility(VISIBLE)) {
       hidden.push(el);
       lastHidden = el;
     }
@@ -441,8 +477,13 @@
     for (const el of may) hideCheck(el);
     for (const box of document.body.querySelectorAll(FALLBACK)) for (const el of box.querySelectorAll("*")) hideCheck(el);
   } else if (withHtml && document.body) {
-    // Rendered, but hidden by their own attribute or inline style.
-    for (const el of document.body.querySelectorAll("[hidden], [style*=visibility i]")) hideCheck(el);
+    // Rendered, but hidden by their own attribute or inline style, or by a visibility rule.
+    const may = ["[hidden]", "[style*=visibility i]", ...(rules ? rules.visibility : [])];
+    let found;
+    try { found = document.body.querySelectorAll(may.join(", ")); } catch (e) {
+      found = document.body.querySelectorAll("[hidden], [style*=visibility i]");
+    }
+    for (const el of found) hideCheck(el);
   }
 
   for (const [frame, body] of frames) {
@@ -552,6 +593,23 @@
     while (j < extra.length) out.push(extra[j++]);
     return out;
   };
+  // An element with a box can still be unseen: visibility hidden or collapse, or inside
+  // content-visibility: hidden (a closed <details>, hidden=until-found). When the page's
+  // sheets say which elements could be, only those are asked (checkVisibility, ~1 us each);
+  // with frames or shadow roots (their own sheets) or unreadable sheets, every one is.
+  let unseen = null;
+  if (rules && rules.visibility.length <= 64 && roots.length === 1) {
+    const may = ["[style*=visibility i]", "[hidden=until-found i]", "details:not([open])",
+      ...rules.visibility];
+    try {
+      const found = new Set();
+      for (const box of document.body.querySelectorAll(may.join(", "))) {
+        found.add(box);
+        for (const el of box.getElementsByTagName("*")) found.add(el);
+      }
+      unseen = found;
+    } catch (e) { unseen = null; }  // a selector this browser cannot match
+  }
   // First what the page's HTML needs: which elements are actions, and their ids.
   const seen = [];
   for (const root of roots) {
@@ -563,7 +621,7 @@
       const rect = el.getBoundingClientRect();
       const isBox = tag === "INPUT" && (el.type === "checkbox" || el.type === "radio");
       if (!((rect.width > 0 && rect.height > 0) || isBox)) continue;
-      if (!el.checkVisibility({ visibilityProperty: true })) continue;
+      if ((unseen === null || isBox || unseen.has(el)) && !el.checkVisibility(VISIBLE)) continue;
       const id = kind + (++counters[kind]);
       byId.set(id, el);
       seen.push([el, tag, kind, rect, root, id]);
@@ -621,7 +679,7 @@
         if (!a.description) unnamed.push([a, fk, n]);
       }
       if (el === active) a.focused = true;
-      if (tag === "A" && el.hasAttribute("href")) a.href = el.href;
+      if (tag === "A" && el.hasAttribute("href")) a.href = hrefOf(el);
       // Where it is on the screenshot; one out of view has none (a big page's boxes were an
       // eighth of its action space's bytes, and nothing drew them).
       if (rect.bottom > 0 && rect.right > 0 && rect.top < viewH && rect.left < viewW) {
