@@ -640,10 +640,12 @@
 
   // Then what each one is (a split walk does this in its second call, `take`, while the
   // HTML is on its way and being converted).
-  let described = false;
-  const describe = () => {
-    if (described) return;
-    described = true;
+  // A split walk describes its actions in batches, one per message (`take`), so the page
+  // describes the next batch while the last one travels; what a description needs of the
+  // whole page (categories, focus, how many fields of each kind) is read once, first.
+  let prepared = null;
+  const prepare = () => {
+    if (prepared) return prepared;
     for (const root of roots) {
       for (const box of (root.ownerDocument || root).querySelectorAll(CATEGORY_SEL)) {
         if (root !== document.body && !root.contains(box)) continue;
@@ -662,21 +664,37 @@
       }
       break;
     }
-    const kindCount = new Map();
-    const unnamed = [];
-    const viewW = window.innerWidth;
-    const viewH = window.innerHeight;
-    for (const [el, tag, kind, rect, root, id] of seen) {
+    // Which of them are fields, and of what kind: an unnamed one is called by its place
+    // among its kind ("2nd text input").
+    const kinds = [];
+    const kindTotal = new Map();
+    for (const [el, tag, kind] of seen) {
       const role = roleOf(el, tag, kind);
       const field = kind === "I" || (tag === "INPUT" && (el.type === "checkbox" || el.type === "radio"))
         || ((role === "checkbox" || role === "radio" || role === "switch") && !clean(el.textContent));
-      const a = { id, kind, tag: tag.toLowerCase(), role, description: name(el, tag, field).replace(CTRL, ""), category: categories.get(el) || "" };
-      if (field) {
-        const fk = fieldKind(el, tag, role);
+      const fk = field ? fieldKind(el, tag, role) : "";
+      if (fk) kindTotal.set(fk, (kindTotal.get(fk) || 0) + 1);
+      kinds.push([role, fk]);
+    }
+    prepared = { active, kinds, kindTotal };
+    return prepared;
+  };
+  const kindCount = new Map();
+  const viewW = window.innerWidth;
+  const viewH = window.innerHeight;
+  // Describe the actions up to seen[end] (appended to `actions`, in page order).
+  const describeTo = (end) => {
+    const { active, kinds, kindTotal } = prepare();
+    for (let i = actions.length; i < end; i++) {
+      const [el, tag, kind, rect, root, id] = seen[i];
+      const [role, fk] = kinds[i];
+      const a = { id, kind, tag: tag.toLowerCase(), role, description: name(el, tag, !!fk).replace(CTRL, ""), category: categories.get(el) || "" };
+      if (fk) {
         const n = (kindCount.get(fk) || 0) + 1;
         kindCount.set(fk, n);
         a.field = fk;
-        if (!a.description) unnamed.push([a, fk, n]);
+        // Nothing names it: say which one it is ("2nd text input", "1st slider").
+        if (!a.description) a.description = kindTotal.get(fk) > 1 ? `${ordinal(n)} ${fk}` : fk;
       }
       if (el === active) a.focused = true;
       if (tag === "A" && el.hasAttribute("href")) a.href = hrefOf(el);
@@ -734,13 +752,8 @@
       actions.push(a);
       actionOf.set(el, a);
     }
-
-    // Nothing names these fields: say which one it is ("2nd text input", "1st slider").
-    for (const [a, fk, n] of unnamed) {
-      const total = kindCount.get(fk);
-      a.description = total > 1 ? `${ordinal(n)} ${fk}` : fk;
-    }
   };
+  const describe = () => describeTo(seen.length);
 
   const de = document.documentElement;
   const meta = () => ({
@@ -797,6 +810,7 @@
   // Each answer keeps its own slices (`which`: "html" or "take"): the client asks for both
   // answers' slices before either exists, and the page serves requests in the order sent.
   const store = (state.parts = {});
+  let takeNext = null;  // the action space's next message, once `take` has begun
   // A slice that is ASCII but for a few characters travels as ASCII (HTML entities, JSON
   // escapes): one other character makes every hop to Python slower (measured: 17 vs 28 ms
   // for a 512K slice); a page in another script travels as it is.
@@ -821,6 +835,7 @@
   // A slice, once; "" past the last one (the client asks ahead, before it knows the count);
   // null when the document changed (its state is gone).
   state.part = (which, i) => {
+    if (which === "take") return takeNext ? takeNext() : null;
     const parts = state.parts === store ? store[which] : null;
     if (!parts) return null;
     if (i >= parts.length) return "";
@@ -828,23 +843,49 @@
     parts[i] = null;
     return t;
   };
-  // The action space, once: the page's JSON (no actions), the inline ids' labels, then the
-  // actions as JSON arrays of `chunk`, split by NULs (JSON.stringify never writes a raw one).
+  // The action space, in batches of 2 * `chunk` actions: each message a slice of typed
+  // pieces split by NULs (JSON.stringify never writes a raw one): "m" the page's JSON, "l" the
+  // batch's inline-id labels, "a" a JSON array of `chunk` actions; its first character says
+  // whether more follow ("+") or it is the last ("."). The first message is `take`'s answer,
+  // the rest `part("take", ...)`'s, asked for ahead ("" once there is nothing left).
   state.take = (chunk) => {
     state.take = null;
-    describe();
-    // Labels that are not just the id and the description (fields, boxes); the rest the
-    // client writes itself. Empty categories and the kind (the id's letter) are left out.
-    const labels = {};
-    for (const a of actions) {
-      const label = inlineLabel(a, byId.get(a.id));
-      if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) labels[a.id] = label;
-      if (!a.category) delete a.category;
-      delete a.kind;
-    }
-    const out = [JSON.stringify({ ...meta(), actions: [] }), JSON.stringify(labels)];
-    for (let i = 0; i < actions.length; i += chunk) out.push(JSON.stringify(actions.slice(i, i + chunk)));
-    return sliced("take", out.join("\u0000"));
+    const queue = [];
+    let started = false;
+    const next = () => {
+      if (!queue.length && (!started || actions.length < seen.length)) {
+        const pieces = [];
+        if (!started) pieces.push("m" + JSON.stringify({ ...meta(), actions: [] }));
+        started = true;
+        const from = actions.length;
+        describeTo(Math.min(seen.length, from + 2 * chunk));
+        const batch = actions.slice(from);
+        // Labels that are not just the id and the description (fields, boxes); the rest the
+        // client writes itself. Empty categories and the kind (the id's letter) are left out.
+        const labels = {};
+        let some = false;
+        for (const a of batch) {
+          const label = inlineLabel(a, byId.get(a.id));
+          if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) {
+            labels[a.id] = label;
+            some = true;
+          }
+          if (!a.category) delete a.category;
+          delete a.kind;
+        }
+        if (some) pieces.push("l" + JSON.stringify(labels));
+        for (let i = 0; i < batch.length; i += chunk) pieces.push("a" + JSON.stringify(batch.slice(i, i + chunk)));
+        const text = (from ? "\u0000" : "") + pieces.join("\u0000");
+        for (const t of cutUp(text, size)) queue.push(asAscii(t, true));
+      }
+      if (!queue.length) return "";
+      const t = queue.shift();
+      return (queue.length || actions.length < seen.length ? "+" : ".") + t;
+    };
+    takeNext = next;
+    return next();
   };
-  return location.href + "\u0000" + sliced("html", withHtml && de ? writeHtml(false) : "");
+  // The address, how many actions (so the client asks for all their batches ahead), the HTML.
+  return location.href + "\u0000" + seen.length + "\u0000"
+    + sliced("html", withHtml && de ? writeHtml(false) : "");
 }

@@ -17,6 +17,7 @@ import json
 import re
 import secrets
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -118,17 +119,18 @@ async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
 
 # A split walk answers in two calls. `walk_html`: the page's HTML, each action's inline id
 # written in without its label, so markdown conversion starts at once. `take_walk`: the action
-# space, once: the page's JSON (no actions), the inline ids' labels, then the actions as JSON
-# arrays of TAKE_CHUNK, split by NULs (JSON.stringify never writes a raw one). Validating one
-# chunk at a time keeps each GIL-holding call short, so a big page never holds a server's
-# event loop (one call for 5,000 actions: ~80-130 ms).
+# space, described by the page in batches of 2 * TAKE_CHUNK actions, one message each, so it
+# describes a batch while the one before travels: typed pieces split by NULs (JSON.stringify
+# never writes a raw one), "m" the page's JSON (no actions), "l" a batch's inline-id labels,
+# "a" a JSON array of TAKE_CHUNK actions. Validating one chunk at a time keeps each
+# GIL-holding call short, so a big page never holds a server's event loop (one call for
+# 5,000 actions: ~80-130 ms).
 TAKE_CHUNK = 400
 # Both answers come back in slices of at most SLICE UTF-16 units, one message each: Playwright
 # parses every message on the event loop, and one of 1-2 MB held a server's loop for tens of
 # ms (hundreds under load). Nothing waits for a round trip: the walk, AHEAD of its slices,
-# the action space and AHEAD of its slices are asked for at once, and the page serves them in
-# that order ("" past an answer's last slice), so it describes its actions while the HTML
-# travels and each slice leaves as soon as the one before it.
+# the action space and AHEAD of its messages are asked for at once (and one more each time
+# one arrives), and the page serves them in that order ("" past an answer's end).
 SLICE = 1 << 19
 AHEAD = 3
 PART_JS = (
@@ -144,18 +146,6 @@ class DocumentChanged(PlaywrightError):
 
     def __init__(self) -> None:
         super().__init__("Execution context was destroyed: a new document while reading")
-
-
-def _taken(head: str, labels: str, chunks: list[str], actions: list[Action]) -> Perceived:
-    data = _Walk.model_validate_json(head)
-    return Perceived(
-        title=strip_controls(data.title),
-        url=data.url,
-        viewport=data.viewport,
-        actions=actions,
-        action_json=chunks,
-        labels=_LABELS.validate_json(labels),
-    )
 
 
 def _settle(futures: list[asyncio.Future[Any]]) -> None:
@@ -202,10 +192,13 @@ async def walk_html(page: Page) -> tuple[str, asyncio.Future[Perceived | None]]:
         page.evaluate(walk_script(), {"html": True, "split": True, "mark": True, "slice": SLICE})
     )
     ahead = _ask_ahead(page, "html")
-    take = asyncio.ensure_future(take_walk(page))  # asked right after the HTML's slices
+    actions: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    take = asyncio.ensure_future(take_walk(page, actions))  # asked right after the HTML's slices
     try:
         text = await first
-        _url, _, head = text.partition("\x00")
+        _url, _, rest = text.partition("\x00")
+        count, _, head = rest.partition("\x00")
+        actions.set_result(int(count))
         html = "".join([s async for s in _slices(page, "html", head, ahead)])
     except BaseException:
         _settle([first, *ahead])
@@ -215,38 +208,70 @@ async def walk_html(page: Page) -> tuple[str, asyncio.Future[Perceived | None]]:
     return html, take
 
 
-async def take_walk(page: Page) -> Perceived | None:
-    """Second half of a split walk: its action space, each chunk validated in a worker thread
-    as soon as it has arrived, while the next slices travel (None: the document changed)."""
+async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> Perceived | None:
+    """Second half of a split walk: its action space, described by the page a batch at a time
+    while the last batch travels, each chunk validated in a worker thread as soon as it has
+    arrived (None: the document changed). `actions`: how many there are, once the first half
+    knows (then every batch is asked for ahead; else AHEAD at a time)."""
     first = asyncio.ensure_future(page.evaluate(TAKE_JS, TAKE_CHUNK))
-    ahead = _ask_ahead(page, "take")
-    pieces: list[str] = []  # the page's JSON, the labels, then chunks of actions
+    ahead = deque(_ask_ahead(page, "take"))
+
+    def ask_all(count: asyncio.Future[int]) -> None:
+        if count.cancelled() or count.exception() is not None:
+            return
+        batches = -(-count.result() // (2 * TAKE_CHUNK))  # the first comes with `take`
+        for _ in range(batches - 1 - len(ahead)):
+            ahead.append(asyncio.ensure_future(page.evaluate(PART_JS, ["take", 0])))
+
+    if actions is not None:
+        actions.add_done_callback(ask_all)
+    head = ""
+    labels: dict[str, str] = {}
+    chunks: list[str] = []
     checks: list[asyncio.Future[list[Action]]] = []
+
+    def settle(piece: str) -> None:
+        nonlocal head
+        kind, text = piece[:1], piece[1:]
+        if kind == "a":
+            chunks.append(text)
+            checks.append(asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, text)))
+        elif kind == "l":
+            labels.update(_LABELS.validate_json(text))
+        elif kind == "m":
+            head = text
+
     try:
-        head = await first
-        if head is None:
-            return None
+        message = await first
         tail = ""
-        async for text in _slices(page, "take", head, ahead):
-            *done, tail = (tail + text).split("\x00")
+        while True:
+            # "+": more follow, ".": the last; None or "": the page's state is gone
+            if not message or message[0] not in "+.":
+                return None
+            *done, tail = (tail + message[1:]).split("\x00")
             for piece in done:
-                pieces.append(piece)
-                if len(pieces) > 2:
-                    checks.append(
-                        asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, piece))
-                    )
-        pieces.append(tail)
-        if len(pieces) > 2:
-            checks.append(asyncio.ensure_future(asyncio.to_thread(_ACTIONS.validate_json, tail)))
+                settle(piece)
+            if message[0] == ".":
+                settle(tail)
+                break
+            if not ahead:  # a batch longer than a slice, or no count: one more
+                ahead.append(asyncio.ensure_future(page.evaluate(PART_JS, ["take", 0])))
+            message = await ahead.popleft()
         actions = [a for chunk in await asyncio.gather(*checks) for a in chunk]
-    except DocumentChanged:
-        return None
     finally:
         _settle([first, *ahead])
         for task in checks:
             task.cancel()
         _settle(checks)
-    return _taken(pieces[0], pieces[1], pieces[2:], actions)
+    data = _Walk.model_validate_json(head)
+    return Perceived(
+        title=strip_controls(data.title),
+        url=data.url,
+        viewport=data.viewport,
+        actions=actions,
+        action_json=chunks,
+        labels=labels,
+    )
 
 
 SELECTORS_JS = (
