@@ -116,11 +116,9 @@ def test_execute_bytes_match_the_model_answer():
 
 
 def test_a_big_page_goes_out_whole_and_in_order():
-    """More actions than one serialisation call takes, and page text that spells the key."""
-    from tui.dialects.notte.models import ACTIONS_PER_CALL
-
+    """Thousands of actions, and page text that spells the key the actions are put under."""
     obs = observation()
-    many = ACTIONS_PER_CALL * 2 + 3
+    many = 1203
     obs.actions = [
         Action(id=f"B{i}", description=f"Row {i}", role="button") for i in range(1, many + 1)
     ]
@@ -134,3 +132,82 @@ def test_a_big_page_goes_out_whole_and_in_order():
     assert fast["markdown"] == obs.markdown
     obs.actions = []
     assert json.loads(ObserveResponse.json_bytes(obs))["space"]["interaction_actions"] == []
+
+
+# Page text as pages write it: every control character, quotes, backslashes, JSON-looking
+# text, line and paragraph separators, non-Latin text and emoji.
+AWKWARD = [
+    "",
+    "".join(chr(c) for c in range(0x20)) + "\x7f",
+    'say "hi" \\ back\\slash \\"',
+    '{"type":"click","id":"B9"}',
+    "line\u2028para\u2029end",
+    "Kindle 🔥 日本語 ünïcödé",
+    " padded ",
+]
+
+
+def awkward_actions() -> list[Action]:
+    """Every way an element maps to Notte's action kinds, with awkward text in every field."""
+    actions = []
+    roles = ["link", "button", "checkbox", "Switch", "radio", "RADIO", "", "combobox", "textbox"]
+    for i, text in enumerate(AWKWARD * 3):
+        role = roles[i % len(roles)]
+        checked = (None, True, False)[i % 3]
+        params: list[Param] = []
+        if i % 4 == 1:
+            params = [Param(name=text or "value", type="text", default=text or None)]
+        elif i % 4 == 2:
+            params = [
+                Param(name="value", type="options", values=[text, "Large"]),
+                Param(name=text, type=text),
+            ]
+        actions.append(
+            Action(
+                id=f"{'LBIM'[i % 4]}{i}{text[:2]}",
+                description=text,
+                category=AWKWARD[(i + 1) % len(AWKWARD)],
+                role=role,
+                checked=checked,
+                value=[None, "", text][i % 3],
+                params=params,
+            )
+        )
+    return actions
+
+
+def test_the_written_actions_are_pydantics_json_byte_for_byte():
+    """`actions_json` writes Notte's actions itself (faster than a dict per action): the
+    same bytes as pydantic's JSON of `interaction_fields`, for awkward text in every field."""
+    import pydantic_core
+
+    from tui.dialects.notte.models import actions_json, interaction_fields
+
+    actions = awkward_actions()
+    assert actions_json(actions) == pydantic_core.to_json([interaction_fields(a) for a in actions])
+    assert actions_json([]) == b"[]"
+    kinds = {a["type"] for a in json.loads(actions_json(actions))}
+    assert kinds == {"click", "check", "fill", "select_dropdown_option"}
+
+
+def test_awkward_actions_are_a_notte_sdk_observation():
+    from notte_core.browser.observation import Observation as SdkObservation
+
+    obs = observation()
+    obs.actions = awkward_actions()
+    obs.markdown = AWKWARD[1] + AWKWARD[2]
+    sdk = SdkObservation.model_validate_json(ObserveResponse.json_bytes(obs))
+    assert [a.id for a in sdk.space.interaction_actions] == [a.id for a in obs.actions]
+    assert [a.text_label for a in sdk.space.interaction_actions] == [
+        a.description or None for a in obs.actions
+    ]
+
+
+def test_the_space_description_counts_each_kind():
+    from tui.dialects.notte.models import describe_space
+
+    obs = observation()
+    obs.actions = [Action(id=i) for i in ["L1", "l2", "B1", "I1", "F1", "O1", "M1", "X1", "M2"]]
+    assert describe_space(obs) == (
+        "Shop: 9 actions (2 links, 1 button, 1 input, 1 figure, 1 option, 3 others)"
+    )

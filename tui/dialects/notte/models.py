@@ -11,7 +11,9 @@ fields, drops the rest).
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any, Literal
 
 import pydantic_core
@@ -374,24 +376,71 @@ def interaction_fields(a: Action) -> dict[str, Any]:
     }
 
 
-# How many actions one `to_json` call serialises: a worker thread holds the GIL (and so
-# keeps `stepdeck serve`'s event loop waiting) for the whole of one call; 8,300 actions in
-# one call took 10-45 ms, 500 take ~1 ms.
-ACTIONS_PER_CALL = 500
-# An empty action list as its key writes it. JSON strings escape their quotes, so this
-# can only be the key itself, never page text.
-_EMPTY_ACTIONS = b'"interaction_actions":[]'
+_INTERACTION_CATEGORY = encode_basestring("Interaction Actions")
+
+
+def _params_json(params: list[Param]) -> str:
+    return (
+        "["
+        + ",".join(
+            f'{{"name":{encode_basestring(p.name)},"type":{encode_basestring(p.type)},'
+            f'"default":{"null" if p.default is None else encode_basestring(p.default)},'
+            f'"values":[{",".join(map(encode_basestring, p.values))}]}}'
+            for p in params
+        )
+        + "]"
+    )
 
 
 def actions_json(actions: list[Action]) -> bytes:
-    """`[interaction_fields(a) for a in actions]` as a JSON array, `ACTIONS_PER_CALL` at a time."""
-    parts = [
-        pydantic_core.to_json([interaction_fields(a) for a in actions[i : i + ACTIONS_PER_CALL]])[
-            1:-1
-        ]
-        for i in range(0, len(actions), ACTIONS_PER_CALL)
-    ]
-    return b"[" + b",".join(parts) + b"]"
+    """`pydantic_core.to_json([interaction_fields(a) for a in actions])`, byte for byte, written
+    directly: no dict per action (5,000 actions: ~5 ms instead of ~8.5 ms, measured on the
+    bench's big page). Plain Python, so a worker thread running it hands the GIL back to
+    `stepdeck serve`'s event loop every switch interval. Keep it in step with
+    `interaction_fields` (tests/dialects/test_notte_observe_bytes.py compares them)."""
+    out: list[str] = []
+    append = out.append
+    roles: dict[str, tuple[str, bool, bool]] = {}  # role -> (JSON, check-like, radio)
+    for a in actions:
+        role = a.role
+        known = roles.get(role)
+        if known is None:
+            low = role.lower()
+            known = roles[role] = (
+                encode_basestring(role) if role else "null",
+                low in ("checkbox", "switch"),
+                low == "radio",
+            )
+        role_json, checkish, radio = known
+        params = a.params
+        if params:
+            params_json = _params_json(params)
+            if params[0].values:
+                head, value = '{"type":"select_dropdown_option","id":', '""'
+            else:
+                head, value = '{"type":"fill","id":', encode_basestring(a.value or "")
+        else:
+            params_json = "null"
+            checked = a.checked
+            if checkish or (checked is not None and not radio):
+                head, value = '{"type":"check","id":', "true" if checked else "false"
+            else:
+                head, value = '{"type":"click","id":', "null"
+        id_json = encode_basestring(a.id)
+        description = a.description
+        label = encode_basestring(description) if description else "null"
+        category = a.category
+        append(
+            f'{head}{id_json},"description":{label if description else id_json},'
+            f'"category":{encode_basestring(category) if category else _INTERACTION_CATEGORY},'
+            f'"value":{value},"text_label":{label},"role":{role_json},"params":{params_json}}}'
+        )
+    return ("[" + ",".join(out) + "]").encode()
+
+
+# An empty action list as its key writes it. JSON strings escape their quotes, so this
+# can only be the key itself, never page text.
+_EMPTY_ACTIONS = b'"interaction_actions":[]'
 
 
 def with_actions(data: bytes, actions: list[Action]) -> bytes:
@@ -453,9 +502,10 @@ def describe_space(o: Observation) -> str:
     if not o.actions:
         return f"{where}: no interactive elements"
     counts: dict[str, int] = {}
-    for a in o.actions:
-        kind = _KINDS.get(a.id[:1].upper(), "other")
-        counts[kind] = counts.get(kind, 0) + 1
+    # counted by first letter in one C pass (a loop over 5,000 actions took ~1-3 ms)
+    for prefix, n in Counter([a.id[:1] for a in o.actions]).items():
+        kind = _KINDS.get(prefix.upper(), "other")
+        counts[kind] = counts.get(kind, 0) + n
     parts = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in counts.items())
     n = len(o.actions)
     return f"{where}: {n} action{'s' if n > 1 else ''} ({parts})"
