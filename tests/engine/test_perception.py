@@ -82,14 +82,17 @@ async def test_a_page_read_in_small_slices_is_the_page_read_at_once(
     provider, pages_server, monkeypatch
 ):
     """Both halves of the walk travel in slices (a big page never arrives as one message);
-    cut every few characters, emoji and CJK across the cuts included, nothing changes."""
+    cut every few characters, emoji and CJK across the cuts included, or the action space
+    described a few actions a batch, nothing changes."""
     from tui.engine import perception
 
     sid, whole = await open_page(provider, f"{pages_server}/hostile.html")
     page = provider.session_target(sid).page
     await page.evaluate(
         "() => { const p = document.createElement('p');"
-        " p.textContent = '😀 café 漢字 '.repeat(40) + '🎉'; document.body.append(p); }"
+        " p.textContent = '😀 café 漢字 '.repeat(40) + '🎉'; document.body.append(p);"
+        " for (let i = 0; i < 12; i++) document.body.insertAdjacentHTML('beforeend',"
+        " `<button>Knopf ü ${i}</button><input value='wert ${i} 😀' aria-label='Feld ${i}'>`); }"
     )
     whole = await provider.observe(sid, screenshot=False)
     monkeypatch.setattr(perception, "SLICE", 7)
@@ -97,6 +100,13 @@ async def test_a_page_read_in_small_slices_is_the_page_read_at_once(
     assert sliced.markdown == whole.markdown
     assert "😀 café 漢字 😀" in sliced.markdown and "🎉" in sliced.markdown
     assert [a.model_dump() for a in sliced.actions] == [a.model_dump() for a in whole.actions]
+    # the action space described two actions a batch, every batch asked for ahead
+    monkeypatch.setattr(perception, "SLICE", 1 << 19)
+    monkeypatch.setattr(perception, "TAKE_CHUNK", 1)
+    batched = await provider.observe(sid, screenshot=False)
+    assert len(whole.actions) > 2 * (perception.AHEAD + 1)
+    assert batched.markdown == whole.markdown
+    assert [a.model_dump() for a in batched.actions] == [a.model_dump() for a in whole.actions]
 
 
 @pytest.mark.parametrize("many_rules", [False, True], ids=["few-rules", "many-rules"])

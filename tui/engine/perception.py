@@ -216,8 +216,10 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
     first = asyncio.ensure_future(page.evaluate(TAKE_JS, TAKE_CHUNK))
     ahead = deque(_ask_ahead(page, "take"))
 
+    done = False
+
     def ask_all(count: asyncio.Future[int]) -> None:
-        if count.cancelled() or count.exception() is not None:
+        if done or count.cancelled() or count.exception() is not None:
             return
         batches = -(-count.result() // (2 * TAKE_CHUNK))  # the first comes with `take`
         for _ in range(batches - 1 - len(ahead)):
@@ -259,6 +261,7 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
             message = await ahead.popleft()
         actions = [a for chunk in await asyncio.gather(*checks) for a in chunk]
     finally:
+        done = True
         _settle([first, *ahead])
         for task in checks:
             task.cancel()
