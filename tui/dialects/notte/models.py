@@ -380,16 +380,15 @@ _INTERACTION_CATEGORY = encode_basestring("Interaction Actions")
 
 
 def _params_json(params: list[Param]) -> str:
-    return (
-        "["
-        + ",".join(
+    parts = []
+    for p in params:
+        default = "null" if p.default is None else encode_basestring(p.default)
+        values = ",".join(map(encode_basestring, p.values)) if p.values else ""
+        parts.append(
             f'{{"name":{encode_basestring(p.name)},"type":{encode_basestring(p.type)},'
-            f'"default":{"null" if p.default is None else encode_basestring(p.default)},'
-            f'"values":[{",".join(map(encode_basestring, p.values))}]}}'
-            for p in params
+            f'"default":{default},"values":[{values}]}}'
         )
-        + "]"
-    )
+    return f"[{parts[0]}]" if len(parts) == 1 else "[" + ",".join(parts) + "]"
 
 
 def actions_json(actions: list[Action]) -> bytes:
@@ -537,10 +536,26 @@ class ObserveResponse(_Wire):
     @classmethod
     def json_bytes(cls, o: Observation, max_actions: int | None = None) -> bytes:
         """`from_observation(o)` as JSON bytes, built once from the observation: the actions
-        (5,000 on a big page) go out as plain dicts, never as models rebuilt one by one, and
-        in slices (`actions_json`). CPU work for a worker thread."""
+        (5,000 on a big page) written straight from the observation's (`actions_json`), never
+        as models rebuilt one by one. CPU work for a worker thread."""
         actions = o.actions if max_actions is None else o.actions[:max_actions]
-        return with_actions(pydantic_core.to_json(cls.json_dict(o)), actions)
+        head, tail = cls.json_around_actions(o)
+        return b"".join((head, actions_json(actions), tail))
+
+    @classmethod
+    def json_around_actions(cls, o: Observation) -> tuple[bytes, bytes]:
+        """`from_observation(o)` as JSON bytes in two parts, to go out before and after its
+        `interaction_actions` (`actions_json`), the last key of the answer: everything else
+        (the page's markdown, the screenshot) can be on its way while the actions are written.
+        CPU work for a worker thread."""
+        body = cls.json_dict(o)
+        space = body.pop("space")
+        space["interaction_actions"] = space.pop("interaction_actions")
+        body["space"] = space
+        data = pydantic_core.to_json(body)
+        closing = b"[]}}"
+        assert data.endswith(_EMPTY_ACTIONS + b"}}"), "interaction_actions must come last"
+        return data[: -len(closing)], closing[2:]
 
     @classmethod
     def json_dict(cls, o: Observation) -> dict[str, Any]:
