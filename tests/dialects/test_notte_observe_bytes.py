@@ -211,3 +211,37 @@ def test_the_space_description_counts_each_kind():
     assert describe_space(obs) == (
         "Shop: 9 actions (2 links, 1 button, 1 input, 1 figure, 1 option, 3 others)"
     )
+
+
+def test_page_step_bytes_match_the_model_answer():
+    """Notte's 2025 `page/step` answer, its actions written directly: the same JSON as the
+    model built action by action, awkward text and all."""
+    from datetime import UTC, datetime
+
+    from tui.dialects.notte.pages import PageStepResponse
+    from tui.model import BROWSER_ACTIONS, Session, StepRequest, StepResult, StepStatus
+
+    now = datetime.now(UTC)
+    session = Session(id="s1", steps=3)
+    result = StepResult(
+        status=StepStatus.CONTINUE,
+        success=True,
+        message="scrolled",
+        request=StepRequest(type="scroll_down"),
+        started_at=now,
+        ended_at=now,
+    )
+    obs = observation()
+    obs.actions = awkward_actions()
+    obs.browser_actions = list(BROWSER_ACTIONS)
+    for description in ("A shop", ""):
+        obs.description = description
+        built = json.loads(PageStepResponse.build(session, result, obs).model_dump_json())
+        fast = json.loads(PageStepResponse.json_bytes(session, result, obs))
+        fast["metadata"].pop("timestamp"), built["metadata"].pop("timestamp")
+        assert fast == built
+        assert [a["id"] for a in fast["space"]["actions"]] == [a.id for a in obs.actions]
+        assert fast["space"]["browser_actions"]
+    assert fast["space"]["description"].startswith("Shop: 21 actions")
+    obs.actions = []
+    assert json.loads(PageStepResponse.json_bytes(session, result, obs))["space"]["actions"] == []

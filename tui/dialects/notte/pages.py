@@ -5,8 +5,10 @@ network logs, and stepdeck's action log and console.
 from __future__ import annotations
 
 from datetime import datetime
+from json.encoder import encode_basestring
 from typing import Any
 
+import pydantic_core
 from pydantic import Field
 
 from tui.dialects.notte.actions import DataSpace
@@ -16,10 +18,12 @@ from tui.dialects.notte.models import (
     SnapshotMetadata,
     TabsData,
     ViewportData,
+    _params_json,
     _Wire,
     describe_space,
 )
 from tui.model import (
+    Action,
     ConsoleMessage,
     LogEntry,
     NetworkRequest,
@@ -157,6 +161,39 @@ class PageStepResponse(_Wire):
             message=result.message,
             status=result.status,
         )
+
+    @classmethod
+    def json_bytes(cls, session: Session, result: StepResult, observation: Observation) -> bytes:
+        """`build(...)` as JSON bytes, its actions (5,000 on a big page) written straight from
+        the observation's (`step_actions_json`) instead of a model each: ~5 ms instead of
+        ~50-130 ms (build and dump) on the bench's big page. CPU work for a worker thread."""
+        empty = observation.model_copy(update={"actions": []})
+        if not empty.description:
+            empty.description = describe_space(observation)
+        body = cls.build(session, result, empty).model_dump(mode="json")
+        space = body.pop("space")
+        space["actions"] = space.pop("actions")  # the last key of the answer
+        body["space"] = space
+        data = pydantic_core.to_json(body)
+        assert data.endswith(b'"actions":[]}}'), "actions must come last"
+        return b"".join((data[:-4], step_actions_json(observation.actions), b"}}"))
+
+
+def step_actions_json(actions: list[Action]) -> bytes:
+    """The JSON of `[StepAction(id=..., description=..., category=..., params=...)]` for
+    `actions`, written directly (no model per action)."""
+    return (
+        "["
+        + ",".join(
+            [
+                f'{{"id":{encode_basestring(a.id)},"description":{encode_basestring(a.description)},'
+                f'"category":{encode_basestring(a.category)},"status":"valid",'
+                f'"params":{_params_json(a.params) if a.params else "[]"}}}'
+                for a in actions
+            ]
+        )
+        + "]"
+    ).encode()
 
 
 # -- scrape, screenshot, network, extras ------------------------------------------------
