@@ -453,18 +453,20 @@
       if (el.shadowRoot) { roots.push(el.shadowRoot); shadowScan(el.shadowRoot); }
     }
   };
+  const fullScan = scanProps || (withHtml && !byRules);
   for (let i = 0; i < all.length; i++) {
     const el = all[i];
-    if (scanProps) onclickProp(el);
     if (el.shadowRoot) { roots.push(el.shadowRoot); shadowScan(el.shadowRoot); }
-    if (el.tagName === "IFRAME") {
-      // Same-origin frames are walked too (cross-origin ones cannot be read from here).
-      let doc = null;
-      try { doc = el.contentDocument; } catch (e) { doc = null; }
-      if (doc && doc.body) frames.push([el, doc.body]);
-    }
+    if (!fullScan) continue;
+    if (scanProps) onclickProp(el);
     // offsetParent is null for display:none (and for fixed elements): only then ask further.
     if (withHtml && !byRules && el.offsetParent === null) hideCheck(el);
+  }
+  // Same-origin frames are walked too (cross-origin ones cannot be read from here).
+  for (const el of document.body ? document.body.getElementsByTagName("iframe") : []) {
+    let doc = null;
+    try { doc = el.contentDocument; } catch (e) { doc = null; }
+    if (doc && doc.body) frames.push([el, doc.body]);
   }
   if (byRules) {
     let may;
