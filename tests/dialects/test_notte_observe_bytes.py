@@ -245,3 +245,22 @@ def test_page_step_bytes_match_the_model_answer():
     assert fast["space"]["description"].startswith("Shop: 21 actions")
     obs.actions = []
     assert json.loads(PageStepResponse.json_bytes(session, result, obs))["space"]["actions"] == []
+
+
+def test_notte_env_answers_serialise_as_fastapi_did():
+    """Notte's first API (`/env/observe`, `/env/step`) is now serialised in a worker thread
+    with pydantic's `to_json` instead of FastAPI's encoder on the event loop: the same JSON."""
+    from fastapi.encoders import jsonable_encoder
+    from pydantic_core import to_json
+
+    from tui.dialects.notte_env.routes import observe_response
+    from tui.model import Session
+
+    obs = observation()
+    obs.actions = awkward_actions()
+    obs.markdown = AWKWARD[1] + AWKWARD[2]
+    for space in (True, False):
+        body = observe_response(Session(id="s1", steps=2), obs, screenshot=True, space=space)
+        assert json.loads(to_json(body)) == jsonable_encoder(body)
+    served = json.loads(to_json(observe_response(Session(id="s1"), obs, screenshot=False)))
+    assert [a["id"] for a in served["space"]["actions"]] == [a.id for a in obs.actions]

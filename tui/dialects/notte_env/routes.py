@@ -6,6 +6,7 @@ Bad input answers 400 (as that API did), an unknown session 404, a closed one
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import secrets
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 
 from tui.dialects.notte.routes import shape_extracted, split_schema
 from tui.dialects.notte_env.models import (
@@ -199,6 +201,17 @@ def observe_response(
     return body
 
 
+async def answered(*args: Any, **kwargs: Any) -> Response:
+    """`observe_response(...)` as a JSON answer, built and serialised in a worker thread: on a
+    5,000-action page, its models and FastAPI's encoding of the dict held `stepdeck serve`'s
+    event loop (and every other session's requests) for tens of milliseconds."""
+
+    def build() -> bytes:
+        return to_json(observe_response(*args, **kwargs))
+
+    return Response(content=await asyncio.to_thread(build), media_type="application/json")
+
+
 def _describe(obs: Observation) -> str:
     title = obs.metadata.title or obs.metadata.url or "this page"
     return f"{len(obs.actions)} actions on {title}"
@@ -327,7 +340,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         return session_response(await provider.close_session(req.session_id))
 
     @api.post("/env/observe", response_model=None)
-    async def observe(request: Request) -> dict[str, Any]:
+    async def observe(request: Request) -> Response:
         req = await _body(request, ObserveRequest)
         async with using(req) as session:
             if req.url:
@@ -337,12 +350,10 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             shot = req.screenshot is not False
             obs = await provider.observe(session.id, screenshot=shot)
             session = await finish(req, session)
-            return observe_response(
-                session, obs, screenshot=shot, max_nb_actions=req.max_nb_actions
-            )
+            return await answered(session, obs, screenshot=shot, max_nb_actions=req.max_nb_actions)
 
     @api.post("/env/step", response_model=None)
-    async def step(request: Request) -> dict[str, Any]:
+    async def step(request: Request) -> Response:
         req = await _body(request, EnvStepRequest)
         async with using(req) as session:
             neutral = neutral_step(req.action_id, req.value, req.enter, req.numbering)
@@ -354,7 +365,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             if obs is None or (shot and obs.screenshot is None):
                 obs = await provider.observe(session.id, screenshot=shot)
             session = await finish(req, session)
-            return observe_response(
+            return await answered(
                 session,
                 obs,
                 screenshot=shot,
@@ -363,7 +374,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
             )
 
     @api.post("/env/scrape", response_model=None)
-    async def scrape(request: Request) -> dict[str, Any]:
+    async def scrape(request: Request) -> Response:
         req = await _body(request, ScrapeRequest)
         if req.session_id is None and req.url is None:
             raise InvalidRequest("Either url or session_id needs to be provided")
@@ -390,6 +401,6 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
                 markdown=markdown if isinstance(markdown, str) else json.dumps(markdown),
                 structured=structured,
             )
-            return observe_response(session, obs, screenshot=shot, space=False, data=data)
+            return await answered(session, obs, screenshot=shot, space=False, data=data)
 
     return api
