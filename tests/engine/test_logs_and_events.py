@@ -49,6 +49,17 @@ async def test_console_and_network(provider, pages_server):
     await provider.step(sid, StepRequest(type="goto", url=f"{pages_server}/missing.html"))
     network = await provider.network(sid)
     assert [n.status for n in network if n.url.endswith("/missing.html")] == [404]
+    # half an emoji logged (a lone surrogate) is kept as a browser draws it: no store,
+    # JSON answer or terminal would take it
+    page = provider.session_target(sid).page
+    await page.evaluate(r"() => console.log('half \ud83d logged')")
+    await eventually(
+        lambda: any("logged" in c.text for c in provider.session_target(sid).logs.console),
+        "the page's console line",
+    )
+    logged = [c for c in await provider.console(sid) if "logged" in c.text]
+    assert logged[0].text == "half \ufffd logged"
+    logged[0].model_dump_json()
 
 
 async def test_dialogs_are_dismissed_and_recorded(provider, pages_server):

@@ -258,3 +258,29 @@ async def test_every_link_address_is_the_one_the_browser_resolves(provider, page
         "(ids) => ids.map((id) => window.__stepdeck.byId.get(id).href)", [a.id for a in links]
     )
     assert [a.href for a in links] == resolved
+
+
+async def test_half_an_emoji_in_a_page_reads_as_a_replacement_character(provider, pages_server):
+    """A lone surrogate (half an emoji, as a careless page cuts one) in the title, text, a
+    name or a value: the page reads as a browser draws it (U+FFFD), the observation is valid
+    JSON for every client, and text that merely spells an escape stays that text."""
+    sid, _ = await open_page(provider, f"{pages_server}/form.html")
+    page = provider.session_target(sid).page
+    await page.evaluate(
+        r"""() => {
+        document.title = 'Half \ud83d title';
+        const p = document.createElement('p');
+        p.textContent = 'Half \ude00 text and the words \\ud800 as typed';
+        const b = document.createElement('button');
+        b.textContent = 'Half \ud83d button';
+        document.body.append(p, b);
+        document.getElementById('name').value = 'half \udc00 value';
+    }"""
+    )
+    obs = await provider.observe(sid, screenshot=False)
+    assert obs.metadata.title == "Half \ufffd title"
+    assert "Half \ufffd text and the words \\ud800 as typed" in obs.markdown
+    assert find(obs, "Half \ufffd button")
+    assert find(obs, "Your name").value == "half \ufffd value"
+    assert '[I1 Your name: "half \ufffd value"]' in obs.markdown
+    obs.model_dump_json()  # no surrogate left to refuse

@@ -20,6 +20,13 @@ def test_eight_bit_controls_are_shown_not_run():
     assert clean("café ½ \xa0") == "café ½ \xa0"  # Latin-1 letters stay
 
 
+def test_half_an_emoji_is_drawn_as_a_replacement_character():
+    # a lone surrogate cannot be encoded for a terminal: writing it would crash the app
+    shown = clean("half \ud83d and whole \U0001f600")
+    assert shown == "half \ufffd and whole \U0001f600"
+    shown.encode("utf-8")
+
+
 def test_markup_is_left_alone_for_text_objects():
     assert clean("[bold]x[/]") == "[bold]x[/]"
 

@@ -17,6 +17,7 @@ from playwright.async_api import BrowserContext, Page, Request, Response
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
 
 from tui.engine.masking import mask_text, scrub, scrub_url, scrub_urls_in
+from tui.engine.perception import well_formed
 from tui.model import ConsoleMessage, NetworkRequest
 
 MAX_LOG = 2000  # console/network entries kept per session
@@ -65,7 +66,7 @@ class PageLog:
             entry.text = mask_text(entry.text, self.secrets) or ""
             entry.url = scrub(entry.url, self.secrets)
         # a url the page logs may carry a key or a token in its query, as requests do
-        entry.text = scrub_urls_in(entry.text)
+        entry.text = well_formed(scrub_urls_in(entry.text))
         entry.url = scrub_url(entry.url)
         self.console.append(entry)
         self.console_seen += 1

@@ -31,6 +31,16 @@
   const CTRL = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;  // and C1 (U+009B is a CSI)
   const clean = (s) => (s || "").replace(/\s+/g, " ").replace(CTRL, "").trim();
   const cut = (s) => (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT - 1) + "…" : s);
+  // A page's strings may hold a lone surrogate (half of an emoji), which JSON.stringify
+  // writes as an escape no strict JSON parser takes (pydantic's refuses the whole answer):
+  // in the JSON sent, each becomes U+FFFD, as a browser draws it. Only an odd run of
+  // backslashes makes an escape (`\\ud800` is page text).
+  const LONE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi;
+  const json = (v) => {
+    const t = JSON.stringify(v);
+    return t.includes("\\ud") || t.includes("\\uD") ? t.replace(LONE, "$1\\ufffd") : t;
+  };
+  const wellFormed = (t) => (t.isWellFormed() ? t : t.toWellFormed());
 
   // The text a person reads next to a field: the nearest text before it (after it, for a
   // checkbox or radio), within a few levels of its parents and not another control's label.
@@ -792,7 +802,7 @@
     // The HTML travels after the JSON, split by a NUL (JSON.stringify never writes a raw one):
     // escaping a megabyte of HTML into JSON and back would cost more than the walk.
     describe();
-    return JSON.stringify(meta()) + (withHtml && de ? "\u0000" + writeHtml(true) : "");
+    return json(meta()) + (withHtml && de ? "\u0000" + wellFormed(writeHtml(true)) : "");
   }
   // A split walk answers the HTML now, its inline ids without labels (`take` sends them), so
   // markdown conversion starts at once; long answers travel in slices of `opts.slice` UTF-16
@@ -857,7 +867,7 @@
     const next = () => {
       if (!queue.length && (!started || actions.length < seen.length)) {
         const pieces = [];
-        if (!started) pieces.push("m" + JSON.stringify({ ...meta(), actions: [] }));
+        if (!started) pieces.push("m" + json({ ...meta(), actions: [] }));
         started = true;
         const from = actions.length;
         describeTo(Math.min(seen.length, from + 2 * chunk));
@@ -875,8 +885,8 @@
           if (!a.category) delete a.category;
           delete a.kind;
         }
-        if (some) pieces.push("l" + JSON.stringify(labels));
-        for (let i = 0; i < batch.length; i += chunk) pieces.push("a" + JSON.stringify(batch.slice(i, i + chunk)));
+        if (some) pieces.push("l" + json(labels));
+        for (let i = 0; i < batch.length; i += chunk) pieces.push("a" + json(batch.slice(i, i + chunk)));
         const text = (from ? "\u0000" : "") + pieces.join("\u0000");
         for (const t of cutUp(text, size)) queue.push(asAscii(t, true));
       }
@@ -889,5 +899,5 @@
   };
   // The address, how many actions (so the client asks for all their batches ahead), the HTML.
   return location.href + "\u0000" + seen.length + "\u0000"
-    + sliced("html", withHtml && de ? writeHtml(false) : "");
+    + sliced("html", withHtml && de ? wellFormed(writeHtml(false)) : "");
 }

@@ -37,8 +37,20 @@ from tui.model import Action, PageMeta, Viewport
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# A lone surrogate (half an emoji) is no character: no JSON encoder, database or terminal
+# takes it. (Any surrogate in a Python str is lone: a pair arrives as one code point.)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """`text` with each lone surrogate as U+FFFD, as a browser draws it."""
+    return _SURROGATE.sub("\ufffd", text) if text and not text.isascii() else text
+
+
 def strip_controls(text: str) -> str:
-    return _CONTROL.sub("", text) if text else text
+    """Page text without control characters (an escape must never reach a terminal), well
+    formed."""
+    return well_formed(_CONTROL.sub("", text)) if text else text
 
 
 @cache

@@ -17,6 +17,7 @@ from tui.model import Observation, Session, SessionStatus, StepResult, StepStatu
 # could smuggle an escape sequence in without any ESC byte.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _shown(match: re.Match) -> str:
@@ -29,9 +30,12 @@ def _shown(match: re.Match) -> str:
 
 
 def clean(text: str) -> str:
-    """Page data made safe for a terminal: escape sequences shown, never executed."""
+    """Page data made safe for a terminal: escape sequences shown, never executed; half an
+    emoji (a lone surrogate, which no terminal encoding takes) drawn as U+FFFD."""
     if "\x1b" in text:
         text = _ESCAPES.sub(lambda m: m.group(0).replace("\x1b", "␛"), text)
+    if not text.isascii():
+        text = _SURROGATES.sub("\ufffd", text)
     return _CONTROLS.sub(_shown, text)
 
 
