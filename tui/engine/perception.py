@@ -141,8 +141,9 @@ TAKE_CHUNK = 400
 # Both answers come back in slices of at most SLICE UTF-16 units, one message each: Playwright
 # parses every message on the event loop, and one of 1-2 MB held a server's loop for tens of
 # ms (hundreds under load). Nothing waits for a round trip: the walk, AHEAD of its slices,
-# the action space and AHEAD of its messages are asked for at once (and one more each time
-# one arrives), and the page serves them in that order ("" past an answer's end).
+# the action space and AHEAD of its messages are asked for at once, the rest as soon as the
+# walk's first answer says how many there are, and the page serves them in the order asked
+# ("" past an answer's end).
 SLICE = 1 << 19
 AHEAD = 3
 PART_JS = (
@@ -228,10 +229,10 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
     first = asyncio.ensure_future(page.evaluate(TAKE_JS, TAKE_CHUNK))
     ahead = deque(_ask_ahead(page, "take"))
 
-    done = False
+    read = False  # the whole answer: nothing more to ask for
 
     def ask_all(count: asyncio.Future[int]) -> None:
-        if done or count.cancelled() or count.exception() is not None:
+        if read or count.cancelled() or count.exception() is not None:
             return
         batches = -(-count.result() // (2 * TAKE_CHUNK))  # the first comes with `take`
         for _ in range(batches - 1 - len(ahead)):
@@ -262,8 +263,8 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
             # "+": more follow, ".": the last; None or "": the page's state is gone
             if not message or message[0] not in "+.":
                 return None
-            *done, tail = (tail + message[1:]).split("\x00")
-            for piece in done:
+            *whole, tail = (tail + message[1:]).split("\x00")
+            for piece in whole:
                 settle(piece)
             if message[0] == ".":
                 settle(tail)
@@ -273,7 +274,7 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
             message = await ahead.popleft()
         actions = [a for chunk in await asyncio.gather(*checks) for a in chunk]
     finally:
-        done = True
+        read = True
         _settle([first, *ahead])
         for task in checks:
             task.cancel()
