@@ -53,9 +53,16 @@ def strip_controls(text: str) -> str:
     return well_formed(_CONTROL.sub("", text)) if text else text
 
 
+_INCLUDE = re.compile(r"^ *// @include (\S+)$", re.M)
+
+
 @cache
 def walk_script() -> str:
-    return (Path(__file__).with_name("perception.js")).read_text()
+    """The walk's function: perception.js with the parts it includes (one closure, kept in
+    files by topic: perception_names.js, perception_html.js)."""
+    here = Path(__file__).parent
+    main = (here / "perception.js").read_text()
+    return _INCLUDE.sub(lambda m: (here / m[1]).read_text(), main)
 
 
 @cache

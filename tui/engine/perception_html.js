@@ -1,0 +1,104 @@
+// Part of the walk (perception.js includes it where it says so; it is not a script of
+// its own): what travels to Python — the page's HTML for the markdown, and the cutting
+// of long answers into ASCII slices.
+
+  // The page's HTML as the markdown converter needs it, written in one pass over the DOM
+  // (nothing is set on the page's elements: a page's observers never see a walk): hidden
+  // subtrees, scripts, styles and frames left out, links unwrapped (their targets are in the
+  // action space), no attributes but the few the converter reads, and each action written
+  // as its inline id between private-use marks (`to_markdown` makes them `[B2 Add to cart]`).
+  // A label that names a field is not written: the field's inline id says that name.
+  const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+    "param", "source", "track", "wbr"]);
+  const DROP = new Set(["script", "style", "noscript", "template", "svg", "head", "iframe", "canvas",
+    "object"]);
+  const KEEP_ATTRS = { td: ["colspan", "rowspan"], th: ["colspan", "rowspan"], ol: ["start"],
+    pre: ["class"], code: ["class"] };
+  const MARKS = /[\u0001\u0002]/g;
+  // Text as HTML: a newline is a space to a reader (but in <pre>); page text never carries a mark.
+  const ESC = /[&<>\n\u0001\u0002]/;
+  const escOne = (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : c === "\n" ? " " : "");
+  const escText = /[&<>\n\u0001\u0002]/g;
+  const escPre = /[&<>\u0001\u0002]/g;
+  const esc = (t, pre) => (ESC.test(t) ? t.replace(pre ? escPre : escText, escOne) : t);
+  const escAttr = (t) => t.replace(/[&<>"\n\u0001\u0002]/g, escOne);
+  // Each action's inline id: with its label, or (full=false) its id alone, for `take`'s labels.
+  const inlineIds = (full) => {
+    const tokens = new Map();
+    const named = new Set();
+    for (const [el, , , , , id] of seen) {
+      const label = full ? inlineLabel(actionOf.get(el), el).replace(MARKS, "") : id;
+      tokens.set(el, " \u0001" + esc(label, false) + "\u0002 ");
+      if (el.id) named.add(el.id);
+    }
+    return { tokens, named };
+  };
+  const htmlWriter = (out, skip, ids) => {
+    const tokens = ids ? ids.tokens : new Map();
+    let written = 0;  // inline ids written so far
+    let pre = 0;
+    const write = (el) => {
+      for (let n = el.firstChild; n; n = n.nextSibling) {
+        if (n.nodeType === 3) { out.push(esc(n.data, pre > 0)); continue; }
+        if (n.nodeType !== 1) continue;
+        const token = tokens.get(n);
+        if (token !== undefined) { out.push(token); written++; continue; }
+        const tag = n.localName;
+        if (DROP.has(tag) || skip.has(n)) continue;
+        if (tag === "a") { write(n); continue; }
+        if (tag === "label") {
+          const target = n.getAttribute("for");
+          if (target && ids && ids.named.has(target)) continue;
+          // A label around fields: only their inline ids.
+          const at = out.length;
+          const before = written;
+          out.push("<label>");
+          write(n);
+          out.push("</label>");
+          if (written > before) {
+            const inner = out.slice(at).filter((p) => p.charCodeAt(1) === 1);
+            out.length = at;
+            for (const p of inner) out.push(p);
+          }
+          continue;
+        }
+        let open = "<" + tag;
+        const keep = KEEP_ATTRS[tag];
+        if (keep) for (const k of keep) { const v = n.getAttribute(k); if (v !== null) open += " " + k + '="' + escAttr(v) + '"'; }
+        out.push(open + ">");
+        if (VOID.has(tag)) continue;
+        if (tag === "pre") pre++;
+        write(n);
+        if (tag === "pre") pre--;
+        out.push("</" + tag + ">");
+      }
+    };
+    return (root) => write(root);
+  };
+
+
+  // Long answers travel in slices of at most `n` UTF-16 units (a pair is never cut).
+  const cutUp = (t, n) => {
+    const out = [];
+    for (let i = 0; i < t.length || !out.length;) {
+      let j = Math.min(t.length, i + n);
+      if (j < t.length && (t.charCodeAt(j - 1) & 0xfc00) === 0xd800) j -= 1;  // keep a pair whole
+      out.push(t.slice(i, j));
+      i = j;
+    }
+    return out;
+  };
+  // A slice that is ASCII but for a few characters travels as ASCII (HTML entities, JSON
+  // escapes): one other character makes every hop to Python slower (measured: 17 vs 28 ms
+  // for a 512K slice); a page in another script travels as it is.
+  const NON_ASCII = /[\ud800-\udbff][\udc00-\udfff]|[^\u0000-\u007f]/g;
+  const entity = (c) => "&#" + c.codePointAt(0) + ";";
+  const jsonEscape = (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")
+    + (c.length > 1 ? "\\u" + c.charCodeAt(1).toString(16) : "");
+  const asAscii = (t, json) => {
+    const most = t.length >> 7;
+    let n = 0;
+    NON_ASCII.lastIndex = 0;
+    while (NON_ASCII.exec(t)) if (++n > most) return t;
+    return n ? t.replace(NON_ASCII, json ? jsonEscape : entity) : t;
+  };
