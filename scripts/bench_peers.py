@@ -6,7 +6,7 @@ Runs in its own virtualenv (the peers' dependencies never touch stepdeck's). One
 Chromium (headless shell) is started with a CDP port; raw Playwright (patchright, which
 notte installs), Notte's NotteSession and browser-use's BrowserSession all attach to it,
 and observe the same generated pages as `make bench`, interleaved, medians. Nothing of
-stepdeck's runs here except the page generators of scripts/bench.py; stepdeck's own
+stepdeck's runs here except the page generators of scripts/bench_pages.py; stepdeck's own
 ratios come from `make bench` (the raw floor here is written the same way).
 """
 
@@ -29,7 +29,13 @@ os.environ.setdefault("DISABLE_TELEMETRY", "true")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "false")
 os.environ.setdefault("BROWSER_USE_LOGGING_LEVEL", "error")
 
-from scripts.bench import FORM_PAGE, RAW_WALK, PageServer, big_page, table_page  # noqa: E402
+from scripts.bench_pages import (  # noqa: E402
+    FORM_PAGE,
+    RAW_WALK,
+    PageServer,
+    big_page,
+    table_page,
+)
 
 CHROMIUM = next(
     (
