@@ -268,12 +268,21 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         obs = await provider.observe(session_id, screenshot=False)
         return await with_selectors(provider, session_id, obs)
 
-    async def element(session_id: str, selector: str) -> Action:
-        obs = await observed(session_id)
+    def match(obs: Observation, selector: str) -> Action | None:
         for action in obs.actions:
             if action.selector == selector:
                 return action
-        found = obs.action(selector)  # an id such as B3 works too
+        return obs.action(selector)  # an id such as B3 works too
+
+    async def element(session_id: str, selector: str) -> Action:
+        obs = await provider.observe(session_id, screenshot=False)
+        # A selector the observation carries (`#id`) or an action id is found without
+        # writing every other action's selector (on a big page, hundreds of ms, some of it
+        # on serve's event loop): those only when it is not.
+        found = match(obs, selector)
+        if found is None and not all(a.selector for a in obs.actions):
+            obs = await with_selectors(provider, session_id, obs)
+            found = match(obs, selector)
         if found is not None:
             return found
         raise NoElement(selector, [a.selector or a.id for a in obs.actions][:12])
