@@ -278,12 +278,13 @@
   const state = (window.__stepdeck = window.__stepdeck || {});
   state.byId = byId;
   // The selectors the action space leaves out, for these ids (null: no longer on the page).
+  // One JSON string (an array of 8,000 strings crossing to Python is decoded value by value).
   state.selectors = (ids) => {
     const selectorOf = selectorMaker();
-    return ids.map((id) => {
+    return json(ids.map((id) => {
       const el = byId.get(id);
       return el && el.isConnected ? selectorOf(el) : null;
-    });
+    }));
   };
 
   // Then what each one is (a split walk does this in its second call, `take`, while the

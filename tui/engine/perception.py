@@ -297,16 +297,23 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
     )
 
 
+# the ids go as one string too (a list of 8,000 is encoded value by value)
 SELECTORS_JS = (
-    "(ids) => { const s = window.__stepdeck; return s && s.selectors ? s.selectors(ids) : null; }"
+    "(ids) => { const s = window.__stepdeck;"
+    " return s && s.selectors ? s.selectors(ids ? ids.split('\\u0000') : []) : null; }"
 )
+
+
+_SELECTORS = TypeAdapter(list[str | None])
 
 
 async def selectors_of(page: Page, ids: list[str]) -> list[str | None]:
     """CSS selectors of the last walk's elements `ids` (the action space leaves out all but
     the cheap ones); None for one no longer on the page, all None before any walk."""
-    found = await page.evaluate(SELECTORS_JS, ids)
-    return found if isinstance(found, list) else [None] * len(ids)
+    found = await page.evaluate(SELECTORS_JS, "\x00".join(ids))
+    if not isinstance(found, str):
+        return [None] * len(ids)
+    return await asyncio.to_thread(_SELECTORS.validate_json, found)
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:
