@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tui import locations
 from tui.dialects.notte.client import SERVE_PROVIDER
+from tui.engine.heap import short_pauses
 from tui.errors import AuthError, StepdeckError
 from tui.model import SessionStatus
 from tui.providers.base import Provider
@@ -477,7 +478,7 @@ def quiet_gc() -> None:
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(2_000, 2, 250)
+    short_pauses()
 
 
 # How soon a thread waiting for the GIL makes the running one hand it over (Python's

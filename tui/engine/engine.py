@@ -19,6 +19,7 @@ from tui.engine import tracing
 from tui.engine.bounds import CALL_SLACK_S, PageHung, bounded
 from tui.engine.browser import BrowserHost
 from tui.engine.failures import start_error
+from tui.engine.heap import short_pauses
 from tui.engine.limits import MAX_LABEL, MAX_URL, check_length, check_viewport
 from tui.engine.observing import WALK_TIMEOUT
 from tui.engine.perception import init_script
@@ -78,6 +79,7 @@ class Engine:
         )
 
     async def start(self) -> None:
+        short_pauses()  # a big page's observation is ~29,000 objects (tui/engine/heap.py)
         await self.host.ensure()
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.create_task(self._sweep(), name="stepdeck-idle-sweep")
