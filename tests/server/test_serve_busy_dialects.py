@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.dialects.conftest import serving
+from tests.support import loopback_http
 from tui.dialects.thinkrun.routes import router
 from tui.model import CreateSession, Observation
 from tui.server import SWITCH_INTERVAL_S
@@ -58,12 +58,8 @@ def big_site():
         def log_message(self, *args: Any) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/big"
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_http(Handler) as url:
+        yield f"{url}big"
 
 
 class KnockOnObserve:
