@@ -4,6 +4,7 @@ the model built action by action, and valid for notte-sdk 1.10's own Observation
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tui.dialects.notte.models import ObserveResponse
 from tui.model import Action, Observation, PageMeta, Param, Tab, Viewport
@@ -88,24 +89,31 @@ def test_bytes_are_a_notte_sdk_observation():
     assert sdk.metadata.url == "http://shop.test/"
 
 
-def test_execute_bytes_match_the_model_answer():
+def step_result(message: str, request: Any, obs: Any = None) -> Any:
+    """A successful step's result, answered now."""
     from datetime import UTC, datetime
 
-    from tui.dialects.notte.actions import ExecutionRequest, ExecutionResponse
-    from tui.model import StepRequest, StepResult, StepStatus
+    from tui.model import StepResult, StepStatus
 
     now = datetime.now(UTC)
+    return StepResult(
+        status=StepStatus.CONTINUE,
+        success=True,
+        message=message,
+        request=request,
+        observation=obs,
+        started_at=now,
+        ended_at=now,
+    )
+
+
+def test_execute_bytes_match_the_model_answer():
+    from tui.dialects.notte.actions import ExecutionRequest, ExecutionResponse
+    from tui.model import StepRequest
+
     body = ExecutionRequest(type="click", id="B1")
     for obs in (observation(), None):
-        result = StepResult(
-            status=StepStatus.CONTINUE,
-            success=True,
-            message="clicked B1",
-            request=StepRequest(id="B1"),
-            observation=obs,
-            started_at=now,
-            ended_at=now,
-        )
+        result = step_result("clicked B1", StepRequest(id="B1"), obs)
         built = json.loads(ExecutionResponse.from_result(result, body).model_dump_json())
         fast = json.loads(ExecutionResponse.json_bytes(result, body))
         if obs is not None:  # the page's own timestamps are when it was answered
@@ -216,21 +224,11 @@ def test_the_space_description_counts_each_kind():
 def test_page_step_bytes_match_the_model_answer():
     """Notte's 2025 `page/step` answer, its actions written directly: the same JSON as the
     model built action by action, awkward text and all."""
-    from datetime import UTC, datetime
-
     from tui.dialects.notte.pages import PageStepResponse
-    from tui.model import BROWSER_ACTIONS, Session, StepRequest, StepResult, StepStatus
+    from tui.model import BROWSER_ACTIONS, Session, StepRequest
 
-    now = datetime.now(UTC)
     session = Session(id="s1", steps=3)
-    result = StepResult(
-        status=StepStatus.CONTINUE,
-        success=True,
-        message="scrolled",
-        request=StepRequest(type="scroll_down"),
-        started_at=now,
-        ended_at=now,
-    )
+    result = step_result("scrolled", StepRequest(type="scroll_down"))
     obs = observation()
     obs.actions = awkward_actions()
     obs.browser_actions = list(BROWSER_ACTIONS)
