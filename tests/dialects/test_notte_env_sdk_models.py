@@ -15,8 +15,6 @@ from tui.dialects import build_provider
 from tui.errors import Unsupported
 from tui.model import CreateSession, StepRequest
 
-pytestmark = pytest.mark.asyncio
-
 VERSIONS = {"1.3.0": [], "1.1.1": ["--v111"]}
 
 SEED_FLAT = {  # seed 003's documented answer

@@ -39,7 +39,7 @@ async def test_number_keys_reach_the_later_tabs_and_help_lists_table_keys():
         assert {"app.tab_9", "app.pause", "timeline.export", "tabs.switch"} <= set(ids)
 
 
-def test_a_leading_colon_is_ignored():
+async def test_a_leading_colon_is_ignored():
     assert parse_command(":B3") == parse_command("B3")
     assert parse_command(": goto example.com").url == "https://example.com"
 
