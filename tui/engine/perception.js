@@ -490,10 +490,13 @@
         const labels = {};
         let some = false;
         for (const a of batch) {
-          const label = inlineLabel(a, byId.get(a.id));
-          if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) {
-            labels[a.id] = label;
-            some = true;
+          // only a field's value or a box's mark makes a label more (inlineLabel)
+          if (a.kind === "I" || a.checked === true || a.checked === false) {
+            const label = inlineLabel(a, byId.get(a.id));
+            if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) {
+              labels[a.id] = label;
+              some = true;
+            }
           }
           if (!a.category) delete a.category;
           delete a.kind;
