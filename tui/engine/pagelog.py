@@ -17,8 +17,8 @@ from playwright.async_api import BrowserContext, Page, Request, Response
 from playwright.async_api import ConsoleMessage as PWConsoleMessage
 
 from tui.engine.masking import mask_text, scrub, scrub_url, scrub_urls_in
-from tui.engine.perception import well_formed
 from tui.model import ConsoleMessage, NetworkRequest
+from tui.text import well_formed
 
 MAX_LOG = 2000  # console/network entries kept per session
 

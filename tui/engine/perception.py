@@ -31,20 +31,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from selectolax.lexbor import LexborHTMLParser
 
 from tui.model import Action, PageMeta, Viewport
+from tui.text import well_formed
 
 # C0 controls but tab and newline, DEL and the C1 controls (U+0080-U+009F: U+009B is a CSI):
 # an escape in page text must never reach a terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-# A lone surrogate (half an emoji) is no character: no JSON encoder, database or terminal
-# takes it. (Any surrogate in a Python str is lone: a pair arrives as one code point.)
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def well_formed(text: str) -> str:
-    """`text` with each lone surrogate as U+FFFD, as a browser draws it."""
-    return _SURROGATE.sub("\ufffd", text) if text and not text.isascii() else text
 
 
 def strip_controls(text: str) -> str:

@@ -11,13 +11,13 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from tui.model import Observation, Session, SessionStatus, StepResult, StepStatus
+from tui.text import well_formed
 
 # CSI/OSC/other escape sequences, C0 controls (except newline and tab), DEL, and the C1
 # controls U+0080-U+009F: some terminals read U+009B as CSI and U+009D as OSC, so a page
 # could smuggle an escape sequence in without any ESC byte.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _shown(match: re.Match) -> str:
@@ -34,8 +34,7 @@ def clean(text: str) -> str:
     emoji (a lone surrogate, which no terminal encoding takes) drawn as U+FFFD."""
     if "\x1b" in text:
         text = _ESCAPES.sub(lambda m: m.group(0).replace("\x1b", "␛"), text)
-    if not text.isascii():
-        text = _SURROGATES.sub("\ufffd", text)
+    text = well_formed(text)
     return _CONTROLS.sub(_shown, text)
 
 
