@@ -32,9 +32,7 @@ def engine_session(provider: Any, session_id: str) -> Any:
 async def with_selectors(provider: Any, session_id: str, obs: Observation) -> Observation:
     """`obs` with a CSS selector on each action: the engine's observations carry only the
     cheap ones (`#id`, frames') and write the rest on demand; another provider's carry
-    whatever it gave."""
-    if all(a.selector for a in obs.actions):
-        return obs
+    whatever it gave (`fill_selectors` asks the page only for those missing)."""
     try:
         sess = engine_session(provider, session_id)
     except Unsupported:

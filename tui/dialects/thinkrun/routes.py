@@ -280,7 +280,7 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         # writing every other action's selector (on a big page, hundreds of ms, some of it
         # on serve's event loop): those only when it is not.
         found = match(obs, selector)
-        if found is None and not all(a.selector for a in obs.actions):
+        if found is None:
             obs = await with_selectors(provider, session_id, obs)
             found = match(obs, selector)
         if found is not None:
