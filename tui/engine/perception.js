@@ -114,24 +114,23 @@
     try { doc = el.contentDocument; } catch (e) { doc = null; }
     if (doc && doc.body) frames.push([el, doc.body]);
   }
-  if (byRules) {
-    let may;
+  // The body's elements any of `selectors` match: in one pass, or (a selector this browser
+  // cannot match) one selector at a time, skipping that one.
+  const matching = (selectors) => {
     try {
-      may = document.body.querySelectorAll([MAY_HIDE, ...byRules].join(", "));
-    } catch (e) {  // a selector this browser cannot match: one at a time
-      may = Array.from(document.body.querySelectorAll(MAY_HIDE));
-      for (const sel of byRules) { try { may.push(...document.body.querySelectorAll(sel)); } catch (e2) { /* skip */ } }
+      return document.body.querySelectorAll(selectors.join(", "));
+    } catch (e) {
+      const found = [];
+      for (const sel of selectors) { try { found.push(...document.body.querySelectorAll(sel)); } catch (e2) { /* skip */ } }
+      return found;
     }
-    for (const el of may) hideCheck(el);
+  };
+  if (byRules) {
+    for (const el of matching([MAY_HIDE, ...byRules])) hideCheck(el);
     for (const box of document.body.querySelectorAll(FALLBACK)) for (const el of box.querySelectorAll("*")) hideCheck(el);
   } else if (withHtml && document.body) {
     // Rendered, but hidden by their own attribute or inline style, or by a visibility rule.
-    const may = ["[hidden]", "[style*=visibility i]", ...(rules ? rules.visibility : [])];
-    let found;
-    try { found = document.body.querySelectorAll(may.join(", ")); } catch (e) {
-      found = document.body.querySelectorAll("[hidden], [style*=visibility i]");
-    }
-    for (const el of found) hideCheck(el);
+    for (const el of matching(["[hidden], [style*=visibility i]", ...(rules ? rules.visibility : [])])) hideCheck(el);
   }
 
   for (const [frame, body] of frames) {
