@@ -148,7 +148,10 @@ async def test_reply_for_another_session_is_not_shown(shop, demo_server):
     social_key = app.selected
     app.select_session(shop_key)
     await pilot.pause()
-    await type_command_nowait(pilot, "wait 800")
+    # long enough to be running still when the switch below happens, also on a loaded
+    # machine (with 800 ms, typing the command under `stress --cpu 2` outlasted the step);
+    # `settle` then waits for its end, not for the clock
+    await type_command_nowait(pilot, "wait 4000")
     assert app.views[shop_key].busy
     app.select_session(social_key)  # switch while the shop's step runs
     await settle(pilot)
