@@ -293,7 +293,7 @@
   const inlineLabel = (a, el) => {
     let s = a.description || "";
     if (a.checked === true || a.checked === false) s = (a.checked ? "☑ " : "☐ ") + s;
-    if (a.kind === "I") {
+    if (a.id.charCodeAt(0) === 73) {  // an I: a field's value shows
       const v = a.type === "password" ? (el.value ? "••••••" : "") : (a.value || "");
       if (a.type === "select") s += (s ? ": " : "") + v + " ▾";
       else s += (s ? ": " : "") + '"' + (v.length > 60 ? v.slice(0, 59) + "…" : v).replace(/\s+/g, " ") + '"';
