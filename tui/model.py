@@ -129,32 +129,47 @@ class BrowserAction(_Model):
     params: list[Param] = Field(default_factory=list)
 
 
+def _param(**fields: Any) -> Param:
+    return Param.model_construct(**fields)
+
+
+def _browser_action(**fields: Any) -> BrowserAction:
+    return BrowserAction.model_construct(**fields)
+
+
+# Built without validation (these literals are right): the first model validated at import
+# would build validators and load pydantic's plugin machinery (~45 ms) before the app's
+# first frame.
 BROWSER_ACTIONS: list[BrowserAction] = [
-    BrowserAction(name="goto", description="Go to a url", params=[Param(name="url", type="url")]),
-    BrowserAction(name="back", description="Go back in history"),
-    BrowserAction(name="forward", description="Go forward in history"),
-    BrowserAction(name="reload", description="Reload the page"),
-    BrowserAction(name="scroll_down", description="Scroll down one screen"),
-    BrowserAction(name="scroll_up", description="Scroll up one screen"),
-    BrowserAction(
-        name="press_key", description="Press a key (Enter, Escape, ...)", params=[Param(name="key")]
+    _browser_action(
+        name="goto", description="Go to a url", params=[_param(name="url", type="url")]
     ),
-    BrowserAction(
-        name="new_tab", description="Open a new tab", params=[Param(name="url", type="url")]
+    _browser_action(name="back", description="Go back in history"),
+    _browser_action(name="forward", description="Go forward in history"),
+    _browser_action(name="reload", description="Reload the page"),
+    _browser_action(name="scroll_down", description="Scroll down one screen"),
+    _browser_action(name="scroll_up", description="Scroll up one screen"),
+    _browser_action(
+        name="press_key",
+        description="Press a key (Enter, Escape, ...)",
+        params=[_param(name="key")],
     ),
-    BrowserAction(
-        name="switch_tab", description="Switch to tab N", params=[Param(name="index", type="int")]
+    _browser_action(
+        name="new_tab", description="Open a new tab", params=[_param(name="url", type="url")]
     ),
-    BrowserAction(
+    _browser_action(
+        name="switch_tab", description="Switch to tab N", params=[_param(name="index", type="int")]
+    ),
+    _browser_action(
         name="close_tab",
         description="Close the current tab (or tab N)",
-        params=[Param(name="index", type="int")],
+        params=[_param(name="index", type="int")],
     ),
-    BrowserAction(
-        name="wait", description="Wait N milliseconds", params=[Param(name="ms", type="int")]
+    _browser_action(
+        name="wait", description="Wait N milliseconds", params=[_param(name="ms", type="int")]
     ),
-    BrowserAction(name="scrape", description="Read the page as markdown"),
-    BrowserAction(name="done", description="Mark the task done"),
+    _browser_action(name="scrape", description="Read the page as markdown"),
+    _browser_action(name="done", description="Mark the task done"),
 ]
 BROWSER_ACTION_NAMES = {a.name for a in BROWSER_ACTIONS}
 
@@ -306,25 +321,6 @@ class StepRequest(_Model):
         return f"{self.type} {arg}" if arg else self.type
 
 
-class StepResult(_Model):
-    """The answer to a step."""
-
-    status: StepStatus = StepStatus.DONE
-    success: bool = True
-    message: str = ""
-    request: StepRequest = Field(default_factory=StepRequest)
-    observation: Observation | None = None
-    started_at: datetime = Field(default_factory=utcnow)
-    ended_at: datetime = Field(default_factory=utcnow)
-    duration_ms: float = 0.0
-    candidates: list[str] = Field(default_factory=list)  # for ASK_USER: what the person may pick
-    data: Any = None  # structured output (extraction, scrape)
-    steps: list[LogEntry] = Field(default_factory=list)  # sub-steps a command ran
-    # What the page logged and fetched while this step ran (time travel keeps them).
-    console: list[ConsoleMessage] = Field(default_factory=list)
-    network: list[NetworkRequest] = Field(default_factory=list)
-
-
 class LogEntry(_Model):
     """One entry of a session's action log."""
 
@@ -357,6 +353,25 @@ class NetworkRequest(_Model):
     timestamp: datetime = Field(default_factory=utcnow)
 
 
+class StepResult(_Model):
+    """The answer to a step."""
+
+    status: StepStatus = StepStatus.DONE
+    success: bool = True
+    message: str = ""
+    request: StepRequest = Field(default_factory=StepRequest)
+    observation: Observation | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime = Field(default_factory=utcnow)
+    duration_ms: float = 0.0
+    candidates: list[str] = Field(default_factory=list)  # for ASK_USER: what the person may pick
+    data: Any = None  # structured output (extraction, scrape)
+    steps: list[LogEntry] = Field(default_factory=list)  # sub-steps a command ran
+    # What the page logged and fetched while this step ran (time travel keeps them).
+    console: list[ConsoleMessage] = Field(default_factory=list)
+    network: list[NetworkRequest] = Field(default_factory=list)
+
+
 class Health(_Model):
     ok: bool = True
     status: SessionStatus = SessionStatus.ACTIVE
@@ -374,6 +389,3 @@ class Event(_Model):
     session_id: str
     timestamp: datetime = Field(default_factory=utcnow)
     data: dict[str, Any] = Field(default_factory=dict)
-
-
-StepResult.model_rebuild()
