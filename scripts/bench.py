@@ -314,7 +314,7 @@ async def _engine_rows() -> list[Row]:
             samples: dict[str, list[float]] = {k: [] for k in runs}
             # Warm-up rounds, not counted: both the page's engine (V8 compiles the walk's hot
             # functions, sizes its heap) and raw's are 10-20 % slower over their first ~10
-            # observes of a page (/tmp/prof/warm.py: 234/211 ms then 160/150 ms). Every side
+            # observes of a page (measured here: 234/211 ms, then 160/150 ms). Every side
             # gets the same rounds; the medians are of the steady state a session lives in.
             for _ in range(WARM_ROUNDS):
                 for fn in runs.values():
