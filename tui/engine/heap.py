@@ -5,7 +5,7 @@ alive until the next one. With Python's default thresholds (700, 10, 10) they pa
 a middle collection about twice per observe, each walking up to ~70,000 objects: on the
 5,000-element page, 15 observes spent 202-229 ms in middle collections, 61-67 ms in young
 ones and one 44-59 ms full collection, ~20 ms an observe, with the GIL held whichever
-thread ran them (/tmp/prof/gcvar.py, this session's notes). With SHORT_PAUSES young
+thread ran them (measured in process, 15 interleaved rounds). With SHORT_PAUSES young
 collections wait for 2,000 allocations and middle ones for two of those (83-107 ms in
 all, none full): an observe's young objects are walked once or twice, not ten times.
 """
