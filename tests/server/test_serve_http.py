@@ -94,7 +94,17 @@ def test_full_session_flow(http, demo_server):
         json={"type": "fill", "id": search["id"], "value": "kindle", "press_enter": True},
     ).json()
     assert done["success"] and done["action"]["type"] == "fill"
-    assert "/shop/search?q=kindle" in done["observation"]["metadata"]["url"]
+    # Notte's answer is the step alone: an SDK would download the page (a screenshot) and
+    # drop it. stepdeck's own client asks for it.
+    assert "observation" not in done or done["observation"] is None
+    shown = http.post(
+        f"/sessions/{sid}/page/execute",
+        params={"observation": "true"},
+        json={"type": "scroll_down"},
+    ).json()
+    assert shown["success"]
+    assert "/shop/search?q=kindle" in shown["observation"]["metadata"]["url"]
+    assert base64.b64decode(shown["observation"]["screenshot"]["raw"]).startswith(PNG_MAGIC)
 
     step = http.post(f"/sessions/{sid}/page/step", json={"type": "go_back"}).json()
     assert set(step) >= {"session", "space", "metadata", "data", "progress"}
@@ -102,7 +112,7 @@ def test_full_session_flow(http, demo_server):
     assert step["session"]["session_id"] == sid
     assert {"markdown", "actions", "browser_actions"} <= set(step["space"])
     assert {a["name"] for a in step["space"]["browser_actions"]} >= {"goto", "back", "scroll_down"}
-    assert step["progress"]["current_step"] == 2
+    assert step["progress"]["current_step"] == 3  # fill, scroll_down, go_back
     first = step["space"]["actions"][0]
     assert {"id", "description", "category", "params"} <= set(first)
     assert step["data"]["markdown"]
@@ -130,7 +140,7 @@ def test_full_session_flow(http, demo_server):
     network = http.get(f"/sessions/{sid}/network/logs").json()
     assert any("/shop/search" in r["url"] for r in network["requests"])
     log = http.get(f"/sessions/{sid}/log").json()["items"]
-    assert [e["type"] for e in log][-2:] == ["fill", "back"]
+    assert [e["type"] for e in log][-3:] == ["fill", "scroll_down", "back"]
     assert http.get(f"/sessions/{sid}/console").json()["session_id"] == sid
     assert http.get(f"/sessions/{sid}/health").json()["ok"] is True
 

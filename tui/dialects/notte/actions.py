@@ -281,12 +281,14 @@ class ExecutionResponse(_Wire):
         )
 
     @classmethod
-    def json_bytes(cls, r: StepResult, request: ExecutionRequest | None = None) -> bytes:
+    def json_bytes(
+        cls, r: StepResult, request: ExecutionRequest | None = None, *, observation: bool = True
+    ) -> bytes:
         """`from_result(r, request)` as JSON bytes, its page (thousands of actions on a big
         one) serialised once from the observation (`ObserveResponse.json_dict`), never
-        rebuilt model by model. CPU work for a worker thread."""
+        rebuilt model by model. CPU work for a worker thread (with the `observation`)."""
         head = cls.from_result(r, request, observation=False).model_dump(mode="json")
-        if r.observation is None:
+        if r.observation is None or not observation:
             return pydantic_core.to_json(head)
         head["observation"] = ObserveResponse.json_dict(r.observation)
         return with_actions(pydantic_core.to_json(head), r.observation.actions)

@@ -312,6 +312,8 @@ class NotteClient(HttpProvider):
             f"{self._sid(session_id)}/page/execute",
             ExecutionResponse,
             json_body=body,
+            # `stepdeck serve` adds the page after the step when asked: no second round trip
+            params={"observation": "true"} if self.stepdeck else None,
             idempotent=False,
             timeout=self.step_timeout,
             # the step's own id: `stepdeck serve` echoes it on the step's events

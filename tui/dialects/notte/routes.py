@@ -255,10 +255,20 @@ def router(provider: Provider) -> APIRouter:
             )
 
     @api.post("/sessions/{session_id}/page/execute", response_model=ExecutionResponse)
-    async def execute(session_id: str, body: ExecutionRequest):
+    async def execute(
+        session_id: str,
+        body: ExecutionRequest,
+        observation: bool = Query(
+            False, description="stepdeck: the page after the step in the answer (`observation`)"
+        ),
+    ):
         result = await run(session_id, body)
-        # Serialised once, off the event loop (the page after the step goes with it).
-        data = await asyncio.to_thread(ExecutionResponse.json_bytes, result, body)
+        if not observation:
+            # Notte's answer: the step alone. The page after it (a screenshot: ~0.3 MB) goes
+            # only to a client that asks (stepdeck's own); an SDK would download and drop it.
+            data = ExecutionResponse.json_bytes(result, body, observation=False)
+        else:  # serialised once, off the event loop
+            data = await asyncio.to_thread(ExecutionResponse.json_bytes, result, body)
         return Response(content=data, media_type="application/json")
 
     @api.post("/sessions/{session_id}/page/step", response_model=PageStepResponse)
