@@ -7,7 +7,9 @@ Starts the bundled demo site and a real `stepdeck serve` on free loopback ports 
 temporary STEPDECK_HOME), steps every session through scroll_down / scroll_up (no
 navigation, a fresh observation with a screenshot each time), and does the same
 steps with a LocalProvider in this process recorded in a store as the app records them
-(the server records every step too), the two interleaved round by round.
+(the server records every step too), the two interleaved round by round. Over HTTP the
+answer is Notte's, as an SDK gets it: the step alone (the page after it, observed and
+recorded all the same, is sent only to a client that asks with `?observation=true`).
 """
 
 from __future__ import annotations
