@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 
 import pytest
 import pytest_asyncio
@@ -32,8 +34,18 @@ SCRIPTED = [
 @pytest_asyncio.fixture(loop_scope="module")
 async def widgets(agent_provider, agent_pages):
     session = await agent_provider.create_session(CreateSession(url=f"{agent_pages}/widgets.html"))
+    # The iframe's document loads after the page's (a session opens at domcontentloaded, which
+    # does not wait for frames): under load the first observe can come before it.
+    deadline = time.monotonic() + 30
+    while not framed_loaded(await agent_provider.observe(session.id, screenshot=False)):
+        assert time.monotonic() < deadline, "the iframe's document never loaded"
+        await asyncio.sleep(0.05)
     yield session.id
     await agent_provider.close_session(session.id)
+
+
+def framed_loaded(obs: Observation) -> bool:
+    return any(a.description == "Framed action" for a in obs.actions)
 
 
 def named(obs: Observation, description: str):
