@@ -505,9 +505,12 @@
         }
         // A field's label can hold a mark (☑, ▾): escaped here, in this short piece, so that
         // a batch is not rebuilt with escapes (asAscii below) for a few such characters.
-        if (some) pieces.push("l" + json(labels).replace(NON_ASCII, jsonEscape));
+        if (some) pieces.push("l" + oneByte(json(labels).replace(NON_ASCII, jsonEscape)));
         for (let i = 0; i < batch.length; i += chunk) pieces.push("a" + json(batch.slice(i, i + chunk)));
-        const text = (from ? "\u0000" : "") + pieces.join("\u0000");
+        // one join, not a "+" on top of it: a concatenated string is flattened (copied) again
+        // by the first regex or slice that reads it
+        if (from) pieces.unshift("");
+        const text = pieces.join("\u0000");
         for (const t of cutUp(text, size)) queue.push(asAscii(t, true));
       }
       if (!queue.length) return "";

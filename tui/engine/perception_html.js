@@ -95,6 +95,12 @@
   const entity = (c) => "&#" + c.codePointAt(0) + ";";
   const jsonEscape = (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")
     + (c.length > 1 ? "\\u" + c.charCodeAt(1).toString(16) : "");
+  // ASCII text held in two bytes a character (what a replace on a string that had another
+  // character returns) as one: a string with a two-byte part makes whatever it is joined
+  // into two-byte too, and such a string crosses to Python more slowly.
+  const utf8 = new TextEncoder();
+  const latin = new TextDecoder();
+  const oneByte = (t) => latin.decode(utf8.encode(t));
   const asAscii = (t, json) => {
     const most = t.length >> 7;
     let n = 0;
