@@ -70,19 +70,20 @@
           }
           continue;
         }
+        const [open, close] = tagsOf(tag);
         const keep = KEEP_ATTRS[tag];
         if (keep) {
-          let open = "<" + tag;
-          for (const k of keep) { const v = n.getAttribute(k); if (v !== null) open += " " + k + '="' + escAttr(v) + '"'; }
-          out.push(open + ">");
+          let withAttrs = "<" + tag;
+          for (const k of keep) { const v = n.getAttribute(k); if (v !== null) withAttrs += " " + k + '="' + escAttr(v) + '"'; }
+          out.push(withAttrs + ">");
         } else {
-          out.push(tagsOf(tag)[0]);
+          out.push(open);
         }
         if (VOID.has(tag)) continue;
         if (tag === "pre") pre++;
         write(n);
         if (tag === "pre") pre--;
-        out.push(tagsOf(tag)[1]);
+        out.push(close);
       }
     };
     return (root) => write(root);

@@ -225,7 +225,7 @@ def snapshot_json(obs: Observation, *, exclude_none: bool) -> bytes:
             f'"role":{encode_basestring(a.role)},"tag":{encode_basestring(a.tag)},'
             f'"description":{encode_basestring(a.description)},'
             f'"category":{encode_basestring(a.category)}{opt("value", a.value)}'
-            f'{opt("href", a.href)},"takesValue":{"true" if a.params else "false"}}}'
+            f'{opt("href", a.href)},"takesValue":{"true" if a.takes_value else "false"}}}'
             for a in obs.actions
         ]
     )
