@@ -439,11 +439,25 @@
     parts.push("</body></html>");
     return parts.join("");
   };
+  // Once the walk has answered, what only it needed goes; the ids' elements stay (byId, for
+  // the steps). Held until the next walk, a big page's 5,000 descriptions and boxes grew old,
+  // and old garbage is the page's collector's dearest: letting them go cut the browser's CPU
+  // per observe of the 5,000-element page by ~10 % (two browsers, old and new, alternating).
+  const release = () => {
+    seen.length = 0;
+    actions.length = 0;
+    actionOf.clear();
+    categories.clear();
+    hidden.length = 0;
+    prepared = null;
+  };
   if (!split) {
     // The HTML travels after the JSON, split by a NUL (JSON.stringify never writes a raw one):
     // escaping a megabyte of HTML into JSON and back would cost more than the walk.
     describe();
-    return json(meta()) + (withHtml && de ? "\u0000" + wellFormed(writeHtml(true)) : "");
+    const answer = json(meta()) + (withHtml && de ? "\u0000" + wellFormed(writeHtml(true)) : "");
+    release();
+    return answer;
   }
   // A split walk answers the HTML now, its inline ids without labels (`take` sends them), so
   // markdown conversion starts at once; long answers travel in slices of `opts.slice` UTF-16
@@ -515,7 +529,9 @@
       }
       if (!queue.length) return "";
       const t = queue.shift();
-      return (queue.length || actions.length < seen.length ? "+" : ".") + t;
+      if (queue.length || actions.length < seen.length) return "+" + t;
+      release();
+      return "." + t;
     };
     takeNext = next;
     return next();
