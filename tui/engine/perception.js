@@ -449,6 +449,7 @@
     actionOf.clear();
     categories.clear();
     hidden.length = 0;
+    labelFor.clear();
     prepared = null;
   };
   if (!split) {
