@@ -138,12 +138,14 @@ async def walk(page: Page, *, html: bool = True, mark: str = "") -> str:
 TAKE_CHUNK = 400
 # Both answers come back in slices of at most SLICE UTF-16 units, one message each: Playwright
 # parses every message on the event loop, and one of 1-2 MB held a server's loop for tens of
-# ms (hundreds under load). Nothing waits for a round trip: the walk, AHEAD of its slices,
-# the action space and AHEAD of its messages are asked for at once, the rest as soon as the
-# walk's first answer says how many there are, and the page serves them in the order asked
-# ("" past an answer's end).
+# ms (hundreds under load). Nothing waits for a round trip: the walk, its slices, the action
+# space and its messages are asked for at once, as many ahead as the page's last walk needed
+# (AHEAD for a page not walked yet), the rest as soon as the walk's first answer says how many
+# there are; the page serves them in the order asked ("" past an answer's end). A small page
+# needs none: asked for anyway, they were 6 of its 8 calls.
 SLICE = 1 << 19
 AHEAD = 3
+_NEEDED: weakref.WeakKeyDictionary[Page, dict[str, int]] = weakref.WeakKeyDictionary()
 PART_JS = (
     "([which, i]) => { const s = window.__stepdeck; return s && s.part ? s.part(which, i) : null; }"
 )
@@ -171,7 +173,14 @@ def _settle(futures: list[asyncio.Future[Any]]) -> None:
 
 
 def _ask_ahead(page: Page, which: str) -> list[asyncio.Future[str | None]]:
-    return [asyncio.ensure_future(page.evaluate(PART_JS, [which, i])) for i in range(1, AHEAD + 1)]
+    """The messages of answer `which` after its first, as many as the page's last walk's."""
+    n = _NEEDED.get(page, {}).get(which, AHEAD)
+    return [asyncio.ensure_future(page.evaluate(PART_JS, [which, i])) for i in range(1, n + 1)]
+
+
+def _needed(page: Page, which: str, more: int) -> None:
+    """Answer `which` of this walk came in `more` messages after its first."""
+    _NEEDED.setdefault(page, {})[which] = more
 
 
 async def _slices(
@@ -181,6 +190,7 @@ async def _slices(
     slice) and the slices asked ahead; raises DocumentChanged."""
     count, _, text = head.partition("\x00")
     total = int(count)
+    _needed(page, which, total - 1)
     more = [
         asyncio.ensure_future(page.evaluate(PART_JS, [which, i]))
         for i in range(len(ahead) + 1, total)
@@ -223,7 +233,8 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
     """Second half of a split walk: its action space, described by the page a batch at a time
     while the last batch travels, each chunk validated as soon as it has arrived (None: the
     document changed). `actions`: how many there are, once the first half
-    knows (then every batch is asked for ahead; else AHEAD at a time)."""
+    knows (then every batch is asked for ahead; else as many as the last walk of the page
+    needed, then one at a time)."""
     first = asyncio.ensure_future(page.evaluate(TAKE_JS, TAKE_CHUNK))
     ahead = deque(_ask_ahead(page, "take"))
 
@@ -260,6 +271,7 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
     try:
         message = await first
         tail = ""
+        more = 0  # messages after the first
         while True:
             # "+": more follow, ".": the last; None or "": the page's state is gone
             if not message or message[0] not in "+.":
@@ -269,10 +281,12 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
                 settle(piece)
             if message[0] == ".":
                 settle(tail)
+                _needed(page, "take", more)
                 break
             if not ahead:  # a batch longer than a slice, or no count: one more
                 ahead.append(asyncio.ensure_future(page.evaluate(PART_JS, ["take", 0])))
             message = await ahead.popleft()
+            more += 1
     finally:
         read = True
         _settle([first, *ahead])
