@@ -4,9 +4,10 @@ The session asks for the screenshot first (the browser captures it while the wal
 answer travels back), then `read_page` walks the page: the HTML comes back first,
 its actions' ids written in, and its markdown is converted in a worker thread
 while the page describes its actions (names, values, selectors) and that action
-space travels and is parsed in another; the ids' labels are written in last. A walk that a navigation interrupts is retried on the
-new document; a walk that never answers raises `PageHung` for the session to
-recover the tab.
+space travels, each batch parsed on the loop as it arrives; the ids' labels are
+written in last. A walk that a navigation interrupts is retried on the new
+document; a walk that never answers raises `PageHung` for the session to recover
+the tab.
 """
 
 from __future__ import annotations
