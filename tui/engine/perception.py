@@ -232,9 +232,9 @@ async def walk_html(page: Page) -> tuple[str, asyncio.Future[Perceived | None]]:
 async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> Perceived | None:
     """Second half of a split walk: its action space, described by the page a batch at a time
     while the last batch travels, each chunk validated as soon as it has arrived (None: the
-    document changed). `actions`: how many there are, once the first half
-    knows (then every batch is asked for ahead; else as many as the last walk of the page
-    needed, then one at a time)."""
+    document changed). `actions`: how many there are, once the first half knows (then every
+    batch is asked for ahead; else as many as the page's last walk needed, then one at a
+    time)."""
     first = asyncio.ensure_future(page.evaluate(TAKE_JS, TAKE_CHUNK))
     ahead = deque(_ask_ahead(page, "take"))
 
