@@ -565,7 +565,15 @@ def run_server(
     if provider.pool_state():
         where = ", ".join(e["endpoint"] for e in provider.pool_state())
         print(f"browser pool: {where}  (GET /pool for their state)", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    # httptools, not h11's pure Python parser; the stock asyncio loop, the one the app runs on.
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        http="httptools",
+        loop="asyncio",
+    )
     server = uvicorn.Server(config)
     loop_first()
     try:
