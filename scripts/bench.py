@@ -285,8 +285,8 @@ async def _engine_rows() -> list[Row]:
         remote = reply.json()["session_id"]
         pages = [
             ("form page (10 elements)", f"{server.base}/form", 21, "≤ 1.0x raw"),
-            ("5,000-element page (1.1 MB)", f"{server.base}/big", 15, "≤ 1.1x raw"),
-            ("8,300-element page (2.3 MB)", f"{server.base}/table", 13, "≤ 1.1x raw"),
+            ("5,000-element page (1.1 MB)", f"{server.base}/big", 21, "≤ 1.1x raw"),
+            ("8,300-element page (2.3 MB)", f"{server.base}/table", 17, "≤ 1.1x raw"),
         ]
         for label, url, n, target in pages:
             sess = await engine.create(url)
@@ -641,7 +641,7 @@ def bench_server() -> list[Row]:
     """Steps/s with 10 sessions stepped concurrently over HTTP; HTTP overhead per step."""
     from scripts.bench_server import measure
 
-    both = measure(sessions=10, steps=6, rounds=4)
+    both = measure(sessions=10, steps=10, rounds=8)
     http, local = both["http"], both["local"]
     return [
         Row(
