@@ -641,7 +641,7 @@ def bench_server() -> list[Row]:
     """Steps/s with 10 sessions stepped concurrently over HTTP; HTTP overhead per step."""
     from scripts.bench_server import measure
 
-    both = measure(sessions=10, steps=10, rounds=8)
+    both = measure()  # 10 sessions, 8 rounds of 10 steps a side
     http, local = both["http"], both["local"]
     return [
         Row(
