@@ -191,6 +191,10 @@ class Observation(_Model):
                 return a
         return None
 
+    def weight(self) -> int:
+        """Roughly the characters of its JSON, the screenshot aside: what writing it costs."""
+        return len(self.markdown) + 150 * len(self.actions)
+
     @property
     def screenshot_b64(self) -> str | None:
         return base64.b64encode(self.screenshot).decode() if self.screenshot else None

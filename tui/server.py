@@ -37,6 +37,7 @@ from tui.dialects.notte.client import SERVE_PROVIDER
 from tui.engine.heap import short_pauses
 from tui.errors import AuthError, StepdeckError
 from tui.model import SessionStatus
+from tui.offload import quick_handback
 from tui.providers.base import Provider
 from tui.records.recording import recording
 from tui.settings import Settings
@@ -481,17 +482,12 @@ def quiet_gc() -> None:
     short_pauses()
 
 
-# How soon a thread waiting for the GIL makes the running one hand it over (Python's
-# default: 5 ms). The event loop takes the GIL back after every poll, so each of the loop
-# turns a request needs waited up to 5 ms whenever a worker thread was converting or
-# serialising a big page: a /health beside big observes took 10-50 ms at p95.
-SWITCH_INTERVAL_S = 0.0005
-
-
 def loop_first() -> None:
-    """Let `stepdeck serve`'s event loop in quickly beside busy worker threads."""
+    """Let `stepdeck serve`'s event loop in quickly beside busy worker threads: few long
+    collector pauses, and the GIL handed back within 0.5 ms while a big page's work is in
+    a thread (`tui.offload`)."""
     quiet_gc()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    quick_handback()
 
 
 def listen_socket(host: str, port: int) -> socket.socket:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sys
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -23,7 +22,7 @@ from tests.dialects.conftest import serving
 from tests.support import loopback_http
 from tui.dialects.thinkrun.routes import router
 from tui.model import CreateSession, Observation
-from tui.server import SWITCH_INTERVAL_S
+from tui.offload import quick_handback
 
 ACTIONS = 8_000
 
@@ -126,8 +125,7 @@ async def test_another_session_is_answered_while_a_big_snapshot_is_built(
     api = FastAPI()
     api.include_router(router(provider), prefix="/api")
     # as `stepdeck serve` runs (tui.server.loop_first): the loop takes the GIL back quickly
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    quick_handback()
     try:
         big = await local_provider.create_session(CreateSession(url=big_site))
         small = await local_provider.create_session(CreateSession(url=f"{demo_server}/shop"))
@@ -157,4 +155,4 @@ async def test_another_session_is_answered_while_a_big_snapshot_is_built(
                 f"POST /api/sessions/{big.id}/snapshot",
             ], order
     finally:
-        sys.setswitchinterval(before)
+        quick_handback(False)

@@ -27,6 +27,7 @@ from tui.engine.target import ActionTarget
 from tui.engine.urls import normalize_url
 from tui.errors import ActionNotFound, InvalidRequest
 from tui.model import StepRequest
+from tui.offload import off_loop
 
 SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
 # One frame, then whether the page started a navigation it has not committed yet (a form
@@ -597,9 +598,8 @@ async def _scrape(target: ActionTarget, req: StepRequest) -> Outcome:
     page = await target.page()
     perceived = await bounded(perceive(page), target.limits.walk_timeout_s, "reading the page")
     target.perceived = perceived
-    markdown = await asyncio.to_thread(
-        to_markdown, perceived.html or "", perceived.url, perceived.mark
-    )
+    html = perceived.html or ""
+    markdown = await off_loop(to_markdown, html, perceived.url, perceived.mark, size=len(html))
     perceived.html = None
     return Outcome(message=f"scraped {len(markdown)} characters", data={"markdown": markdown})
 

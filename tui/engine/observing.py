@@ -31,6 +31,7 @@ from tui.engine.perception import (
     walk_html,
 )
 from tui.errors import StepTimeout
+from tui.offload import off_loop
 
 WALK_TIMEOUT = 20.0  # seconds: a page whose scripts never yield must not hang the session
 
@@ -67,8 +68,8 @@ async def read_page(page: Page, walk_timeout_s: float) -> tuple[Perceived, str]:
     """One walk, in two halves: the action space and the page's markdown."""
     for _ in range(3):
         html, take = await _walk(page, lambda: walk_html(page), walk_timeout_s)
-        # Markdown and parsing are CPU work: off the event loop, so a UI never stalls.
-        markdown = asyncio.ensure_future(asyncio.to_thread(markdown_of_walk, html))
+        # Markdown is CPU work: a big page's off the event loop, so a UI never stalls.
+        markdown = asyncio.ensure_future(off_loop(markdown_of_walk, html, size=len(html)))
         try:
             perceived = await _walk(page, _second_half(page, take), walk_timeout_s)
             if perceived is None:  # a new document arrived between the halves: walk it

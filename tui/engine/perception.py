@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from selectolax.lexbor import LexborHTMLParser
 
 from tui.model import Action, PageMeta, Viewport
+from tui.offload import off_loop
 from tui.text import well_formed
 
 # C0 controls but tab and newline, DEL and the C1 controls (U+0080-U+009F: U+009B is a CSI):
@@ -317,7 +318,7 @@ async def selectors_of(page: Page, ids: list[str]) -> list[str | None]:
     found = await page.evaluate(SELECTORS_JS, "\x00".join(ids))
     if not isinstance(found, str):
         return [None] * len(ids)
-    return await asyncio.to_thread(_SELECTORS.validate_json, found)
+    return await off_loop(_SELECTORS.validate_json, found, size=len(found))
 
 
 async def perceive(page: Page, *, html: bool = True) -> Perceived:

@@ -10,7 +10,6 @@ store is a record, never a reason to fail: a write that fails is logged.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -38,6 +37,7 @@ from tui.model import (
     StepRequest,
     StepResult,
 )
+from tui.offload import off_loop
 from tui.providers.base import (
     Capabilities,
     ProgressCallback,
@@ -131,9 +131,9 @@ class RecordingProvider:
     def _steps_name(self) -> str:
         return self.record_as or self.inner.name
 
-    async def _write(self, fn: Callable[..., Any], *args: Any) -> None:
+    async def _write(self, fn: Callable[..., Any], *args: Any, size: int = 0) -> None:
         try:
-            await asyncio.to_thread(fn, *args)
+            await off_loop(fn, *args, size=size, io=True)
         except Exception:  # the store must never fail a step that already happened
             log.exception("could not write to the store")
 
@@ -219,7 +219,10 @@ class RecordingProvider:
                 pass  # the step itself worked; the next look will see the page
         result = self._masked(session_id, result, secret)
         if not getattr(self.inner, "records_steps", False):
-            await self._write(self.store.record_step, self._steps_name, session_id, result)
+            size = result.observation.weight() if result.observation else 0
+            await self._write(
+                self.store.record_step, self._steps_name, session_id, result, size=size
+            )
         return result
 
     async def screenshot(self, session_id: str) -> bytes:

@@ -54,6 +54,7 @@ from tui.dialects.request_ids import asked_by_client, read_request_id
 from tui.dialects.schema import resolve_refs
 from tui.errors import InvalidRequest, SessionNotFound, Unsupported
 from tui.model import Event, Health, StepRequest, StepResult, StepStatus, utcnow
+from tui.offload import off_loop
 from tui.providers.base import Provider
 
 SSE_KEEPALIVE_SECONDS = 15.0
@@ -225,8 +226,9 @@ def router(provider: Provider) -> APIRouter:
         # session's requests for ~100 ms if its answer were built model by model here. The
         # page (markdown, screenshot: ~1.4 MB on the bench's big page) goes out while a worker
         # thread writes the actions (~5 ms for 5,000), the answer's last key.
-        head, tail = await asyncio.to_thread(ObserveResponse.json_around_actions, obs)
-        written = asyncio.ensure_future(asyncio.to_thread(actions_json, actions))
+        size = obs.weight()
+        head, tail = await off_loop(ObserveResponse.json_around_actions, obs, size=size)
+        written = asyncio.ensure_future(off_loop(actions_json, actions, size=size))
         return StreamingResponse(_around(head, written, tail), media_type="application/json")
 
     async def run(session_id: str, body: ExecutionRequest) -> StepResult:
@@ -268,7 +270,8 @@ def router(provider: Provider) -> APIRouter:
             # only to a client that asks (stepdeck's own); an SDK would download and drop it.
             data = ExecutionResponse.json_bytes(result, body, observation=False)
         else:  # serialised once, off the event loop
-            data = await asyncio.to_thread(ExecutionResponse.json_bytes, result, body)
+            size = result.observation.weight() if result.observation else 0
+            data = await off_loop(ExecutionResponse.json_bytes, result, body, size=size)
         return Response(content=data, media_type="application/json")
 
     @api.post("/sessions/{session_id}/page/step", response_model=PageStepResponse)
@@ -281,7 +284,7 @@ def router(provider: Provider) -> APIRouter:
         session = await provider.get_session(session_id)
         # Serialised once, off the event loop (a model per action, on the loop, held it for
         # 50-130 ms on a 5,000-action page).
-        data = await asyncio.to_thread(PageStepResponse.json_bytes, session, result, obs)
+        data = await off_loop(PageStepResponse.json_bytes, session, result, obs, size=obs.weight())
         return Response(content=data, media_type="application/json")
 
     @api.post("/sessions/{session_id}/page/scrape", response_model=ScrapeResponse)

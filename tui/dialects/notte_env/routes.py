@@ -6,7 +6,6 @@ Bad input answers 400 (as that API did), an unknown session 404, a closed one
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import secrets
@@ -48,6 +47,7 @@ from tui.model import (
     StepRequest,
     utcnow,
 )
+from tui.offload import off_loop
 from tui.providers.base import Provider
 
 
@@ -201,15 +201,16 @@ def observe_response(
     return body
 
 
-async def answered(*args: Any, **kwargs: Any) -> Response:
+async def answered(session: Session, obs: Observation, **kwargs: Any) -> Response:
     """`observe_response(...)` as a JSON answer, built and serialised in a worker thread: on a
     5,000-action page, its models and FastAPI's encoding of the dict held `stepdeck serve`'s
     event loop (and every other session's requests) for tens of milliseconds."""
 
     def build() -> bytes:
-        return to_json(observe_response(*args, **kwargs))
+        return to_json(observe_response(session, obs, **kwargs))
 
-    return Response(content=await asyncio.to_thread(build), media_type="application/json")
+    data = await off_loop(build, size=obs.weight())
+    return Response(content=data, media_type="application/json")
 
 
 def _describe(obs: Observation) -> str:

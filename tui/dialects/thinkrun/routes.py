@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import re
 import secrets
 from collections.abc import Callable
@@ -62,6 +63,7 @@ from tui.model import (
     StepResult,
     utcnow,
 )
+from tui.offload import off_loop
 from tui.providers.base import Provider
 
 _STATUS = {
@@ -503,7 +505,8 @@ def router(provider: Provider, *, token: str | None = None) -> APIRouter:
         obs = await observed(session_id)
         # Built and serialised in a worker thread: two models per action, on the loop, held
         # it (and every other session's requests) ~60-100 ms on a 5,000-action page.
-        data = await asyncio.to_thread(snapshot_json, obs, exclude_none=exclude_none)
+        write = functools.partial(snapshot_json, exclude_none=exclude_none)
+        data = await off_loop(write, obs, size=obs.weight())
         return Response(content=data, media_type="application/json")
 
     async def snapshot(session_id: str) -> Response:
