@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -445,13 +446,16 @@ class NotteClient(HttpProvider):
                             source.response, provider=self.label, key_env=self.config.key_env
                         )
                     failures = 0
-                    async for sse in source.aiter_sse():
-                        if not sse.data:
-                            continue
-                        try:
-                            yield Event.model_validate(json.loads(sse.data))
-                        except (ValueError, ValidationError):
-                            continue  # an event this version does not know
+                    # closed with this generator: left to the collector, the stream under it
+                    # was closed later, on a loop that may have ended
+                    async with contextlib.aclosing(source.aiter_sse()) as stream:
+                        async for sse in stream:
+                            if not sse.data:
+                                continue
+                            try:
+                                yield Event.model_validate(json.loads(sse.data))
+                            except (ValueError, ValidationError):
+                                continue  # an event this version does not know
             except (httpx.TransportError, httpx.StreamError) as exc:
                 failures += 1
                 if failures > EVENT_RECONNECTS:
