@@ -113,6 +113,17 @@ async def test_a_script_that_never_yields_is_stopped(provider, pages_server):
     await assert_usable(provider, sid, pages_server)
 
 
+async def test_a_page_busy_for_seconds_is_waited_for_not_stopped(pages_server):
+    # Its script runs 3 s right after the click: slower than a machine's hiccup, well within
+    # the action timeout (5 s). A fixed 2 s bound on the frame wait called it stuck and
+    # stopped it; on a busy machine any page can answer that slowly.
+    async with started_local() as p:
+        sid, obs = await open_page(p, f"{pages_server}/busy.html")
+        r = await within(p.step(sid, StepRequest(id=find(obs, "Work for 3 s").id)))
+        assert r.success
+        assert r.observation.metadata.title == "Busy, then done"
+
+
 @pytest.mark.parametrize("button", ["Spin forever", "Alert forever"])
 async def test_a_page_that_keeps_looping_gets_a_fresh_tab(provider, pages_server, button):
     sid, obs = await open_page(provider, f"{pages_server}/spin.html")

@@ -127,7 +127,9 @@ class _NavWatch:
         if not self.started and not self.future.done():
             with contextlib.suppress(PlaywrightError):  # the old document went away: committed
                 said = await bounded(
-                    self.page.evaluate(NAV_SETTLE_JS), QUICK_S, "waiting for a frame"
+                    self.page.evaluate(NAV_SETTLE_JS),
+                    self.target.limits.call_budget_s(),
+                    "waiting for a frame",
                 )
             if said == "download":
                 return await self.downloaded(wait=True)
@@ -208,8 +210,8 @@ def _external(scheme: str) -> str:
 # --- element actions ------------------------------------------------------------------------
 
 
-async def _find(page: Page, action_id: str) -> ElementHandle | None:
-    handle = await bounded(page.evaluate_handle(FIND_JS, action_id), QUICK_S * 2, "finding")
+async def _find(page: Page, action_id: str, seconds: float) -> ElementHandle | None:
+    handle = await bounded(page.evaluate_handle(FIND_JS, action_id), seconds, "finding")
     element = handle.as_element()
     if element is None:
         await handle.dispose()
@@ -222,14 +224,17 @@ async def _resolve(
     page = await target.page()
     action_id = action_id.strip().upper()
     raw = target.perceived.raw.get(action_id) if target.perceived else None
-    element = await _find(page, action_id) if raw is not None else None
+    # Calls into the page are bounded by the action timeout: a fixed 2-4 s, on a machine
+    # busy enough, called a working page stuck and stopped its scripts.
+    seconds = target.limits.call_budget_s()
+    element = await _find(page, action_id, seconds) if raw is not None else None
     if element is None:
         # The page changed (or was never observed): walk again, then look once more.
         target.perceived = await bounded(
             perceive(page, html=False), target.limits.walk_timeout_s, "reading the page"
         )
         raw = target.perceived.raw.get(action_id)
-        element = await _find(page, action_id) if raw is not None else None
+        element = await _find(page, action_id, seconds) if raw is not None else None
     if element is None or raw is None:
         known = [a.id for a in target.perceived.actions] if target.perceived else []
         raise ActionNotFound(action_id, known)
@@ -292,7 +297,11 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
             )
     # Know what the field is before typing into it: a secret is masked in every log and
     # event from the first keystroke on, even when the page was never observed.
-    secret = bool(req.value) and kind in ("fill", "select") and await _secret_field(element, raw)
+    secret = (
+        bool(req.value)
+        and kind in ("fill", "select")
+        and await _secret_field(element, raw, target.limits.call_budget_s())
+    )
     if secret and req.value:
         target.secrets.add(req.value)
     timeout = target.limits.action_timeout_ms
@@ -355,13 +364,15 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
     return Outcome(message=message, secret=secret)
 
 
-async def _secret_field(element: ElementHandle | Locator, raw: dict[str, Any]) -> bool:
+async def _secret_field(
+    element: ElementHandle | Locator, raw: dict[str, Any], seconds: float
+) -> bool:
     """Whether the element takes a secret: its type, autofill tokens, name and id say so."""
     if raw.get("type") == "password":
         return True
     try:
         kind, autocomplete, name = await bounded(
-            element.evaluate(FIELD_JS), QUICK_S * 2, "reading the field"
+            element.evaluate(FIELD_JS), seconds, "reading the field"
         )
     except PlaywrightError:
         return False
@@ -502,7 +513,7 @@ async def _scroll(target: ActionTarget, direction: int) -> Outcome:
         target.limits.call_budget_s(),
         "scroll",
     )
-    await bounded(page.evaluate(SETTLE_JS), QUICK_S, "waiting for a frame")
+    await bounded(page.evaluate(SETTLE_JS), target.limits.call_budget_s(), "waiting for a frame")
     return Outcome(message=f"scrolled {'down' if direction > 0 else 'up'} to y={pos}")
 
 
