@@ -490,6 +490,13 @@ def loop_first() -> None:
     quick_handback()
 
 
+# How long an idle keep-alive connection stays open. Longer than any client keeps one to
+# reuse (httpx: 5 s, uvicorn's own default too): with both at 5 s, a step sent on a
+# connection just as the server closed it failed ("cannot reach"), and a step is never
+# sent twice.
+KEEP_ALIVE_S = 65
+
+
 def listen_socket(host: str, port: int) -> socket.socket:
     """The bound TCP socket `stepdeck serve` listens on (OSError when it cannot bind)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -569,6 +576,7 @@ def run_server(
         lifespan="on",
         http="httptools",
         loop="asyncio",
+        timeout_keep_alive=KEEP_ALIVE_S,
     )
     server = uvicorn.Server(config)
     loop_first()

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import socket
+import time
 
 import httpx
 import pytest
@@ -324,3 +325,33 @@ def test_answers_go_out_without_waiting_for_a_delayed_ack():
 
     asyncio.run(main())
     assert seen and seen[0] != 0
+
+
+def test_an_idle_connection_outlives_the_clients_keep_alive(serve):
+    """A client keeps an idle connection 5 s for reuse (httpx); serve keeps it longer, so a
+    step is never sent on a connection the server is closing at that moment (it would fail
+    and is never sent twice). Six seconds idle, then the same connection still answers."""
+    host, port = serve.url.removeprefix("http://").split(":")
+
+    def health(conn: socket.socket) -> bytes:
+        conn.sendall(f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return data  # closed by the server
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        while len(body) < length:
+            body += conn.recv(65536)
+        return head
+
+    with socket.create_connection((host, int(port)), timeout=60) as conn:
+        assert health(conn).startswith(b"HTTP/1.1 200")
+        time.sleep(6)  # past the clients' 5 s: the behaviour under test is a timeout
+        assert health(conn).startswith(b"HTTP/1.1 200")
