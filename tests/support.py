@@ -293,3 +293,26 @@ def loopback_http(handler: Any):
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def read_http_answer(sock: Any) -> bytes:
+    """One HTTP/1.1 answer (headers and a Content-Length body) read from a blocking socket;
+    b"" when the server closed the connection before answering."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return b""
+        body += chunk
+    return head + b"\r\n\r\n" + body

@@ -19,7 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.dialects.conftest import serving
-from tests.support import loopback_http
+from tests.support import loopback_http, read_http_answer
 from tui.dialects.thinkrun.routes import router
 from tui.model import CreateSession, Observation
 from tui.offload import quick_handback
@@ -96,27 +96,6 @@ def answers_in_order(app: Any, order: list[str]) -> Any:
     return noting
 
 
-def read_answer(sock: socket.socket) -> bytes:
-    """One HTTP answer (headers and a Content-Length body) read from `sock` (blocking: in a
-    thread, beside the server's loop)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, data
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":")[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length")
-    )
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        assert chunk, body
-        body += chunk
-    return head + b"\r\n\r\n" + body
-
-
 async def test_another_session_is_answered_while_a_big_snapshot_is_built(
     local_provider, big_site, demo_server
 ):
@@ -140,12 +119,12 @@ async def test_another_session_is_answered_while_a_big_snapshot_is_built(
             other = f"GET /api/sessions/{small.id} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
             with socket.create_connection((host, int(port)), timeout=60) as sock:
                 sock.sendall(other)  # the connection open and read by the server
-                assert b"200 OK" in await asyncio.to_thread(read_answer, sock)
+                assert b"200 OK" in await asyncio.to_thread(read_http_answer, sock)
                 order.clear()
                 provider.big, provider.knock = big.id, (sock, other)
                 reply = await http.post(f"/api/sessions/{big.id}/snapshot")
                 assert provider.knock is None, "the big page was not observed"
-                answer = await asyncio.to_thread(read_answer, sock)
+                answer = await asyncio.to_thread(read_http_answer, sock)
             assert reply.status_code == 200, reply.text
             assert len(reply.json()["elements"]) >= ACTIONS
             assert b"200 OK" in answer and small.id.encode() in answer

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.support import start_serve
+from tests.support import read_http_answer, start_serve
 from tui.server import listen_socket, run_server
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -335,21 +335,7 @@ def test_an_idle_connection_outlives_the_clients_keep_alive(serve):
 
     def health(conn: socket.socket) -> bytes:
         conn.sendall(f"GET /health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return data  # closed by the server
-            data += chunk
-        head, _, body = data.partition(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length")
-        )
-        while len(body) < length:
-            body += conn.recv(65536)
-        return head
+        return read_http_answer(conn)  # b"" when the server closed the connection
 
     with socket.create_connection((host, int(port)), timeout=60) as conn:
         assert health(conn).startswith(b"HTTP/1.1 200")
