@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from static_provider import T0, StaticProvider
 from textual.widgets import Input, OptionList, TabbedContent
 from ui_helpers import settle
 
+import tui.ui.app as ui_app
 from tests.support import eventually, toasts
 from tui.dialects import build_providers, provider_hints
 from tui.model import LogEntry, Session, StepRequest, StepResult
@@ -193,3 +195,18 @@ async def test_a_streamed_step_shows_its_progress_as_it_arrives():
         await settle(pilot)
         assert app.current.last.success
         assert "Typing Ada" not in str(app.query_one("#header-text").render())
+
+
+async def test_quitting_as_the_first_frame_appears_exits_cleanly():
+    # ctrl+q the moment the app is drawn: the tabs beside the cockpit, still being mounted
+    # after the first frame, met a closing screen and the app died with a MountError.
+    class QuitAtOnce(StepdeckApp):
+        CSS_PATH = Path(ui_app.__file__).with_suffix(".tcss")  # the app's own, by path
+
+        def first_frame(self) -> None:
+            super().first_frame()
+            self.exit()
+
+    app = QuitAtOnce([StaticProvider()], images="none")
+    await app.run_async(headless=True, size=(120, 36))
+    assert app.return_code == 0 and app._exception is None

@@ -125,8 +125,12 @@ class MainScreen(Stepping, Screen):
                 return
             if pane.children:
                 continue
+            if not pane.is_attached:  # quit as the first frame appeared: nothing to fill
+                return
             tab = spec.load()(id=f"{spec.TAB_ID}-body", **needs)
             await pane.mount(tab)
+            if not tab.is_attached:  # the app closed while it mounted
+                return
             tab.show(self.current)
 
     def _lower_tab(self, tab_id: str) -> Any:
