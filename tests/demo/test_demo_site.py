@@ -36,6 +36,23 @@ def test_server_starts_on_a_free_loopback_port_and_stops():
         httpx.get(base + "/", timeout=2)
 
 
+def test_a_visitor_gone_mid_answer_prints_no_traceback(site: DemoServer, capsys):
+    # A tab closed while the site answered: socketserver printed a BrokenPipeError traceback.
+    httpd = site._httpd
+    assert httpd is not None
+    for gone in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset")):
+        try:
+            raise gone
+        except ConnectionError:
+            httpd.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+    try:  # a real fault in the site still says so
+        raise KeyError("no such page")
+    except KeyError:
+        httpd.handle_error(None, ("127.0.0.1", 1))
+    assert "KeyError" in capsys.readouterr().err
+
+
 def test_index_links_the_three_sites(browser: httpx.Client):
     page = browser.get("/").text
     for href in ("/shop", "/social", "/catalog"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import sys
 import threading
 from http import HTTPStatus
 from http.cookies import SimpleCookie
@@ -322,6 +323,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that left mid-answer (a tab closed, a page navigated on) is no error of
+        # the site's: no traceback on the terminal for it.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class DemoServer:
     """The demo site on 127.0.0.1, in a daemon thread. `port=0` picks a free port."""
 
@@ -340,8 +352,7 @@ class DemoServer:
     def start(self) -> str:
         """Start serving (idempotent) and return the base url."""
         if self._httpd is None:
-            httpd = ThreadingHTTPServer((self.host, self.port), _Handler)
-            httpd.daemon_threads = True
+            httpd = _Server((self.host, self.port), _Handler)
             self.port = httpd.server_address[1]
             self._httpd = httpd
             self._thread = threading.Thread(
