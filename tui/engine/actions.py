@@ -171,7 +171,9 @@ class _NavWatch:
             return _external(scheme)
         response = None
         with contextlib.suppress(PlaywrightError, PageHung):
-            response = await bounded(request.response(), QUICK_S, "reading the answer")
+            response = await bounded(
+                request.response(), self.target.limits.call_budget_s(), "reading the answer"
+            )
         if response is None:
             return "; the navigation was cancelled: the page stays"
         if response.status in (204, 205):
@@ -577,7 +579,7 @@ async def _switch_tab(target: ActionTarget, req: StepRequest) -> Outcome:
     index = _check_index(target, _index(req), "switch_tab")
     page = target.tabs.activate(index)
     with contextlib.suppress(PlaywrightError):
-        await bounded(page.bring_to_front(), QUICK_S, "switching tabs")
+        await bounded(page.bring_to_front(), target.limits.call_budget_s(), "switching tabs")
     target.tabs.announce("switched", index=index)
     return Outcome(message=f"switched to tab {index}: {page.url}")
 

@@ -101,6 +101,7 @@ class EngineSession:
             emit=self.emit,
             fail=self.fail,
             live=lambda: self.live,
+            call_budget_s=self.call_budget_s,
             downloads=locations.downloads_dir() / self.id,
         )
         self.start_url = ""

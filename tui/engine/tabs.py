@@ -19,7 +19,7 @@ from typing import Any
 from playwright.async_api import BrowserContext, CDPSession, Dialog, Download, Page
 from playwright.async_api import Error as PlaywrightError
 
-from tui.engine.bounds import QUICK_S, PageHung, bounded
+from tui.engine.bounds import PageHung, bounded
 from tui.engine.downloads import Downloads
 from tui.engine.masking import scrub
 from tui.engine.pagelog import PageLog
@@ -38,6 +38,7 @@ class Tabs:
         emit: Callable[..., None],
         fail: Callable[[str], None],
         live: Callable[[], bool],
+        call_budget_s: Callable[[], float],
         downloads: Path | None = None,
     ) -> None:
         self.context = context
@@ -52,6 +53,7 @@ class Tabs:
         self._emit = emit
         self._fail = fail
         self._live = live
+        self._call_budget_s = call_budget_s  # a quick call into the page, on a busy machine too
         self._nav_waiters: list[asyncio.Future[None]] = []
         self.downloads = Downloads(downloads)  # kept in that folder (None: not kept)
         context.on("page", self._on_page)
@@ -189,9 +191,9 @@ class Tabs:
         with contextlib.suppress(PlaywrightError, PageHung):
             if dialog.type == "beforeunload":
                 # dismissing would cancel the navigation the step asked for
-                await bounded(dialog.accept(), QUICK_S, "accepting a dialog")
+                await bounded(dialog.accept(), self._call_budget_s(), "accepting a dialog")
             else:
-                await bounded(dialog.dismiss(), QUICK_S, "dismissing a dialog")
+                await bounded(dialog.dismiss(), self._call_budget_s(), "dismissing a dialog")
 
     def _on_crash(self, page: Page) -> None:
         self._fail("the tab crashed")
