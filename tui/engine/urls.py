@@ -15,6 +15,7 @@ from tui.errors import InvalidRequest
 
 RELATIVE_STARTS = ("/", "./", "../", "?", "#")
 REFUSED_SCHEMES = ("file", "chrome", "javascript", "view-source", "chrome-extension", "devtools")
+FLAGGED_SCHEMES = ("file",)  # the ones `stepdeck` has an --allow-<scheme> flag for
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _LOCAL_HOST = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0)(:\d+)?(/|$)")
 _HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
@@ -42,10 +43,10 @@ def normalize_url(url: str, allow_schemes: tuple[str, ...] = (), base: str | Non
         return f"{scheme}://{url}"
     scheme = match.group(1).lower()
     if scheme in REFUSED_SCHEMES and scheme not in allow_schemes:
+        flag = f"start stepdeck with --allow-{scheme}, or " if scheme in FLAGGED_SCHEMES else ""
         raise InvalidRequest(
             f"{scheme}: urls are refused",
-            f'start stepdeck with --allow-{scheme} (or allow_schemes = ["{scheme}"] in the config) '
-            "if you really mean it",
+            f'{flag}put allow_schemes = ["{scheme}"] in config.toml, if you really mean it',
         )
     return url
 
