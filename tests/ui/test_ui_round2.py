@@ -13,8 +13,8 @@ from ui_helpers import settle
 import tui.ui.app as ui_app
 from tests.support import eventually, toasts
 from tui.dialects import build_providers, provider_hints
-from tui.model import LogEntry, Session, StepRequest, StepResult
-from tui.providers.base import Capabilities
+from tui.model import CreateSession, LogEntry, Session, StepRequest, StepResult
+from tui.providers.base import Capabilities, Unreachable
 from tui.settings import Settings
 from tui.store import Store
 from tui.ui.app import StepdeckApp
@@ -210,3 +210,35 @@ async def test_quitting_as_the_first_frame_appears_exits_cleanly():
     app = QuitAtOnce([StaticProvider()], images="none")
     await app.run_async(headless=True, size=(120, 36))
     assert app.return_code == 0 and app._exception is None
+
+
+async def test_goto_with_no_session_selected_opens_one_there():
+    # A new user's first move: `goto <url>` in the command bar before any session exists.
+    # It said "No session selected"; it opens one there (and keeps the line if it cannot).
+    class Empty(StaticProvider):
+        fail = True
+
+        async def create_session(self, request: CreateSession) -> Session:
+            if self.fail:
+                raise Unreachable(f"cannot reach {request.url}", "is its server running?")
+            session = Session(id="0pened0000", created_at=T0, url=request.url, title="Opened")
+            self.sessions[session.id] = session
+            return session
+
+    provider = Empty()
+    provider.sessions.clear()
+    app = StepdeckApp([provider], images="none")
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await settle(pilot)
+        assert app.current is None
+        app.command_bar.focus()
+        await pilot.press(*"goto 127.0.0.1:9/docs", "enter")
+        await eventually(lambda: any("Could not open" in t for t in toasts(app)), "the failure")
+        assert app.current is None and app.command_bar.value == "goto 127.0.0.1:9/docs"
+        provider.fail = False
+        await pilot.press("enter")
+        await eventually(lambda: app.current is not None, "a session opened")
+        assert app.current.session.url == "http://127.0.0.1:9/docs"
+        await settle(pilot)
+        assert app.command_bar.value == ""  # it worked: the line is done
+        assert provider.steps == []  # opened there, not stepped

@@ -279,6 +279,8 @@ class MainScreen(Stepping, Screen):
     def _session_created(self, event: msg.SessionCreated) -> None:
         key = self.deck.created(event.provider, event.session, event.observation)
         self.select_session(key)
+        if event.typed is not None and self.command_bar.value == event.typed:
+            self.command_bar.value = ""
         if event.first:
             self.run_line(event.first)
 

@@ -42,6 +42,7 @@ class SessionCreated(Message):
     session: Session
     observation: Observation | None
     first: str | None
+    typed: str | None = None  # the command bar's line that opened it (cleared once it is open)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from time import perf_counter
 
 from tui.engine import registry
 from tui.errors import StepdeckError
-from tui.model import Action, BrowserAction, Param, StepRequest
+from tui.model import Action, BrowserAction, CreateSession, Param, StepRequest
 from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
 from tui.ui.widgets.session_header import SessionHeader
@@ -25,7 +25,8 @@ def _browser_field(action: BrowserAction) -> str | None:
 
 
 class Stepping:
-    """run_line, run_step, run_extract, run_picked_action; pause and save-profile."""
+    """run_line, run_step, open_session_at, run_extract, run_picked_action; pause and
+    save-profile."""
 
     def run_line(self, line: str) -> None:
         """Run what was typed in the command bar (kept there until it succeeds)."""
@@ -42,6 +43,13 @@ class Stepping:
             request = parse_command(text)
         if request is None:
             return
+        if (
+            request.type == "goto"
+            and request.url
+            and (view is None or not view.session.status.is_live)
+        ):
+            self.open_session_at(request.url, typed=line)  # nothing to step: a new session
+            return
         if request.id and view is not None and view.observation is not None:
             caps = getattr(self.providers.get(view.provider), "capabilities", None)
             knows_ids = caps is None or getattr(caps, "action_space", True)
@@ -55,6 +63,16 @@ class Stepping:
                 )
                 return
         self.run_step(request, typed=line)
+
+    def open_session_at(self, url: str, typed: str | None = None) -> None:
+        """`goto <url>` with no live session selected: a new session there, on the provider
+        new sessions go to (the first one that has its key)."""
+        usable = [p for p in self.providers.values() if p.name not in self.hints]
+        if not usable:
+            self.notify("No provider can open a session: press n to see why.", severity="warning")
+            return
+        self.notify(f"Opening {url}…", markup=False, timeout=2)
+        self.work.create(usable[0].name, CreateSession(url=url), typed)
 
     def run_extract(self, spec: str, typed: str | None = None) -> None:
         """`extract name, price, url` (or a JSON schema): the page's items as a table."""

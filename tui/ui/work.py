@@ -158,7 +158,9 @@ class ProviderWork(Widget):
 
     # --- sessions ---------------------------------------------------------------------
 
-    async def create_now(self, provider_name: str, request: CreateSession) -> None:
+    async def create_now(
+        self, provider_name: str, request: CreateSession, typed: str | None = None
+    ) -> None:
         provider = self.providers[provider_name]
         try:
             session = await provider.create_session(request)
@@ -180,12 +182,14 @@ class ProviderWork(Widget):
             )
             self.post_message(msg.Failed(f"Could not open {request.url}", error))
         self.post_message(
-            msg.SessionCreated(provider_name, session, observation, request.first_command)
+            msg.SessionCreated(provider_name, session, observation, request.first_command, typed)
         )
 
     @work(group="create", exit_on_error=False, name="Could not create the session")
-    async def create(self, provider_name: str, request: CreateSession) -> None:
-        await self.create_now(provider_name, request)
+    async def create(
+        self, provider_name: str, request: CreateSession, typed: str | None = None
+    ) -> None:
+        await self.create_now(provider_name, request, typed)
 
     @work(group="observe", exclusive=True, exit_on_error=False, name="Could not read the page")
     async def observe(self, key: str) -> None:
