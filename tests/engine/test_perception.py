@@ -292,3 +292,15 @@ async def test_half_an_emoji_in_a_page_reads_as_a_replacement_character(provider
     assert find(obs, "Your name").value == "half \ufffd value"
     assert '[I1 Your name: "half \ufffd value"]' in obs.markdown
     obs.model_dump_json()  # no surrogate left to refuse
+
+
+async def test_widgets_without_semantics_are_actions_named_as_they_read(provider, pages_server):
+    # div and span "buttons" with listeners only; a card whose heading and paragraph
+    # textContent ran together ("Clickable cardopens the…", with its script's source).
+    sid, obs = await open_page(provider, f"{pages_server}/nosemantics.html")
+    card = find(obs, "Clickable card opens the whole story")
+    find(obs, "Open Close")  # a list's items, not "OpenClose"
+    result = await provider.step(sid, StepRequest(id=find(obs, "Save draft").id))
+    assert result.success and "saved" in result.observation.markdown
+    result = await provider.step(sid, StepRequest(id=card.id))
+    assert "card opened" in result.observation.markdown

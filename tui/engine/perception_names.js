@@ -23,6 +23,33 @@
   };
   const wellFormed = (t) => (t.isWellFormed() ? t : t.toWellFormed());
 
+  // An element's words as a person reads them: textContent runs a card's heading into its
+  // paragraph ("Clickable cardwhole card…") and keeps a script's source. Block children
+  // get a space either side, scripts and styles are skipped, and the walk stops once it
+  // has more than a description can show (innerText would do it too, at a layout's cost).
+  const BLOCKS = new Set(["P", "DIV", "LI", "UL", "OL", "DL", "DT", "DD", "TR", "TD", "TH", "TABLE",
+    "H1", "H2", "H3", "H4", "H5", "H6", "SECTION", "ARTICLE", "HEADER", "FOOTER", "NAV", "ASIDE",
+    "BLOCKQUOTE", "PRE", "FIGURE", "FIGCAPTION", "BR", "HR", "ADDRESS", "MAIN", "FORM", "FIELDSET"]);
+  const UNREAD = new Set(["SCRIPT", "STYLE", "TEMPLATE", "NOSCRIPT"]);
+  const WORDS_ENOUGH = MAX_TEXT * 4;  // raw characters: indentation collapses later
+  const wordsOf = (el) => {
+    if (el.childElementCount === 0) return el.textContent;
+    let out = "";
+    const walk = (node) => {
+      for (let n = node.firstChild; n !== null && out.length < WORDS_ENOUGH; n = n.nextSibling) {
+        if (n.nodeType === 3) out += n.data;
+        else if (n.nodeType === 1 && !UNREAD.has(n.tagName)) {
+          const block = BLOCKS.has(n.tagName);
+          if (block) out += " ";
+          walk(n);
+          if (block) out += " ";
+        }
+      }
+    };
+    walk(el);
+    return out;
+  };
+
   // The text a person reads next to a field: the nearest text before it (after it, for a
   // checkbox or radio), within a few levels of its parents and not another control's label.
   const NEAR_SKIP = "script, style, select, option, button, textarea, a";
@@ -99,7 +126,7 @@
     if (field || tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return fieldName(el, tag);
     {
       if (tag === "IMG") return cut(clean(el.alt || el.title));
-      s = clean(el.textContent);
+      s = clean(wordsOf(el));
       if (s) return cut(s);
       const img = el.querySelector("img[alt]");
       if (img && clean(img.alt)) return cut(clean(img.alt));
