@@ -300,6 +300,14 @@ async def test_widgets_without_semantics_are_actions_named_as_they_read(provider
     sid, obs = await open_page(provider, f"{pages_server}/nosemantics.html")
     card = find(obs, "Clickable card opens the whole story")
     find(obs, "Open Close")  # a list's items, not "OpenClose"
+    # A click handler around links (a book's sidebar): its id, then the links it holds,
+    # not one inline id whose label ran its 111 chapters together.
+    toc = find(obs, "Chapter one Chapter two")
+    one, two = find(obs, "Chapter one"), find(obs, "Chapter two")
+    assert f"[{toc.id}]" in obs.markdown
+    assert f"[{one.id} Chapter one]" in obs.markdown and f"[{two.id} Chapter two]" in obs.markdown
+    assert obs.markdown.index(f"[{toc.id}]") < obs.markdown.index(f"[{one.id} Chapter one]")
+    assert f"[{card.id} Clickable card opens the whole story]" in obs.markdown  # holds none
     result = await provider.step(sid, StepRequest(id=find(obs, "Save draft").id))
     assert result.success and "saved" in result.observation.markdown
     result = await provider.step(sid, StepRequest(id=card.id))

@@ -8,7 +8,15 @@ import types
 
 from static_provider import CHECKOUT_ACTIONS, CHECKOUT_MARKDOWN, SHOP_ACTIONS, SHOP_MARKDOWN, T0
 
-from tui.model import Observation, Session, SessionStatus, StepRequest, StepResult, StepStatus
+from tui.model import (
+    Action,
+    Observation,
+    Session,
+    SessionStatus,
+    StepRequest,
+    StepResult,
+    StepStatus,
+)
 from tui.ui.page_doc import TOKEN, build, wrap
 from tui.ui.state import Deck, SessionView, sidebar_rows
 
@@ -119,6 +127,18 @@ def test_a_megabyte_page_builds_and_wraps_whole():
     for n, spans in by_line.items():
         assert spans[0][0] == 0 and spans[-1][1] == len(doc.lines[n].text)
         assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_an_id_alone_is_a_target_when_the_page_has_it():
+    # The engine writes an action that holds others (a clickable sidebar) as its id alone,
+    # then what it holds; "[B9]" that is no action of the page stays text.
+    actions = [
+        Action(id="M4", description="Chapters", category=""),
+        Action(id="L1", description="Chapter one", category=""),
+    ]
+    doc = build("[M4]\n\n1. [L1 Chapter one]\n2. see [B9] here", actions)
+    assert [(t.action_id, t.label) for t in doc.targets] == [("M4", "M4"), ("L1", "L1 Chapter one")]
+    assert doc.texts[0] == "M4" and doc.texts[-1].endswith("see [B9] here")
 
 
 def tracked_within(root: object) -> int:

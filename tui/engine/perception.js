@@ -449,6 +449,7 @@
     actionOf.clear();
     categories.clear();
     hidden.length = 0;
+    containers.clear();
     labelFor.clear();
     prepared = null;
   };
@@ -510,7 +511,10 @@
         let some = false;
         for (const a of batch) {
           // only a field's value or a box's mark makes a label more (inlineLabel)
-          if (a.id.charCodeAt(0) === 73 /* I */ || a.checked === true || a.checked === false) {
+          if (containers.size && containers.has(byId.get(a.id))) {
+            labels[a.id] = a.id;  // its id alone: what it holds follows it (htmlWriter)
+            some = true;
+          } else if (a.id.charCodeAt(0) === 73 /* I */ || a.checked === true || a.checked === false) {
             const label = inlineLabel(a, byId.get(a.id));
             if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) {
               labels[a.id] = label;

@@ -398,8 +398,9 @@ _CONTROL_BUT_MARKS = re.compile(r"[\x00\x03-\x08\x0b-\x1f\x7f-\x9f]")
 # its ASCII ones, as bytes: an ASCII text is checked for them 5x faster than by the regex
 _CONTROL_BYTES = bytes(c for c in range(128) if _CONTROL_BUT_MARKS.match(chr(c)))
 _TOKEN = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
-# Page text that looks like an inline id (`[B1 Pay now]`) is shown with a full-width bracket.
-_FORGED = re.compile(r"\[(?=[LBIFOM]\d+ )")
+# Page text that looks like an inline id (`[B1 Pay now]`, or `[M4]`, an action's id alone
+# before the actions it holds) is shown with a full-width bracket.
+_FORGED = re.compile(r"\[(?=[LBIFOM]\d+[ \]])")
 # Inline ids are all the page markdown needs of links and images: their targets are in the
 # action space (`Action.href`), so links become their text and unlabelled images go.
 _OPTIONS: dict[bool, Any] = {}

@@ -33,6 +33,14 @@
     }
     return { tokens, named };
   };
+  // Actions that hold other actions (a sidebar or a card with a click handler around its
+  // links): written as their id alone, then what they hold, so the actions inside stay on
+  // the page (written whole, a book's sidebar swallowed its 111 links). `take` labels them.
+  const containers = new Set();
+  const idOnly = (token) => {
+    const space = token.indexOf(" ", 2);
+    return space === token.length - 1 ? token : token.slice(0, space) + "\u0002 ";
+  };
   // "<p>" and "</p>" made once per tag name, not twice per element (~1.5 MB less garbage a
   // walk of the 5,000-element page)
   const TAGS = new Map();
@@ -50,7 +58,26 @@
         if (n.nodeType === 3) { out.push(esc(n.data, pre > 0)); continue; }
         if (n.nodeType !== 1) continue;
         const token = tokens.get(n);
-        if (token !== undefined) { out.push(token); written++; continue; }
+        if (token !== undefined) {
+          if (n.firstElementChild !== null) {
+            const at = out.length;
+            const before = written;
+            const wrap = n.localName !== "a" && n.localName !== "label" && !VOID.has(n.localName);
+            if (wrap) out.push(tagsOf(n.localName)[0]);
+            write(n);
+            if (wrap) out.push(tagsOf(n.localName)[1]);
+            if (written > before) {
+              out.splice(at, 0, idOnly(token));
+              written++;
+              containers.add(n);
+              continue;
+            }
+            out.length = at;  // no action inside: the element is its inline id, as any
+          }
+          out.push(token);
+          written++;
+          continue;
+        }
         const tag = n.localName;
         if (DROP.has(tag) || skip.has(n)) continue;
         if (tag === "a") { write(n); continue; }

@@ -19,8 +19,9 @@ from rich.cells import cell_len
 
 from tui.ui.state import clean
 
-# An element's id inline, as the engine writes it: [B2 Add to cart], [I1 Search: "kindle"].
-TOKEN = re.compile(r"\[([LBIFOM]\d+) ([^\]]*)\]")
+# An element's id inline, as the engine writes it: [B2 Add to cart], [I1 Search: "kindle"];
+# [M4] alone before what it holds (a clickable sidebar around its links).
+TOKEN = re.compile(r"\[([LBIFOM]\d+)(?: ([^\]]*))?\]")
 
 # Every branch starts with a literal, so the regex engine skips plain text at C speed
 # (a lookbehind or a group first would make it try every position).
@@ -28,7 +29,7 @@ _INLINE = re.compile(
     r"""
     !\[(?P<img_alt>[^\]]*)\]\((?P<img_src>[^)\s]*)(?:\s+"[^"]*")?\)
   | \[(?P<link_text>(?:[^\[\]]|!\[[^\]]*\]\([^)]*\))*)\]\((?P<link_href>[^)\s]*)(?:\s+"[^"]*")?\)
-  | \[(?P<tid>[LBIFOM]\d+)\ (?P<ttext>[^\]]*)\]
+  | \[(?P<tid>[LBIFOM]\d+)(?:\ (?P<ttext>[^\]]*))?\]
   | \*\*(?P<strong_text>[^*]+)\*\*
   | \*(?P<em_text>[^*\s][^*]*)\*
   | `(?P<code_text>[^`]+)`
@@ -152,6 +153,13 @@ def inline(
         if groups["tid"] is not None:
             ident = groups["tid"]
             label = groups["ttext"]
+            if label is None:  # an id alone: one of this page's, or text that only looks so
+                piece = ident if ident in ids else m.group()
+                if ident in ids:
+                    spans.append(_span(size, size + len(piece), "id", ident))
+                out.append(piece)
+                size += len(piece)
+                continue
             if ident in masked:
                 label = _PASSWORD_VALUE.sub(r'\1"••••"', label)
             piece = f"{ident} {label}"
