@@ -59,7 +59,7 @@
         if (n.nodeType !== 1) continue;
         const token = tokens.get(n);
         if (token !== undefined) {
-          if (n.firstElementChild !== null) {
+          if (n.firstElementChild !== null && n.localName !== "select") {  // options hold none
             const at = out.length;
             const before = written;
             const wrap = n.localName !== "a" && n.localName !== "label" && !VOID.has(n.localName);
