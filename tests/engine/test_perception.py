@@ -308,6 +308,11 @@ async def test_widgets_without_semantics_are_actions_named_as_they_read(provider
     assert f"[{one.id} Chapter one]" in obs.markdown and f"[{two.id} Chapter two]" in obs.markdown
     assert obs.markdown.index(f"[{toc.id}]") < obs.markdown.index(f"[{one.id} Chapter one]")
     assert f"[{card.id} Clickable card opens the whole story]" in obs.markdown  # holds none
+    # Radios that read the same are named with their group; the others as they read.
+    for group in ("Theme", "Preferred dark theme"):
+        for choice in ("light", "dark"):
+            find(obs, f"{group}: {choice}")
+    find(obs, "Small"), find(obs, "Large")
     result = await provider.step(sid, StepRequest(id=find(obs, "Save draft").id))
     assert result.success and "saved" in result.observation.markdown
     result = await provider.step(sid, StepRequest(id=card.id))

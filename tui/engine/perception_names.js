@@ -105,6 +105,35 @@
     if (n && WORDY.test(n)) return n.replace(/[_-]+/g, " ");
     return "";
   };
+  // Radios that read the same ("light" under Theme, again under Preferred light theme, in
+  // rustdoc's settings): each is named with its group's words too ("Theme: light"), from
+  // its fieldset's legend, its radiogroup's label, or the text before its group's first.
+  let radioCounts = null;
+  const groupName = (el) => {
+    const set = el.closest("fieldset");
+    const legend = set && set.querySelector("legend");
+    if (legend && clean(legend.textContent)) return clean(legend.textContent);
+    const group = el.closest("[role=radiogroup]");
+    if (group && (group.getAttribute("aria-label") || group.getAttribute("aria-labelledby"))) {
+      return name(group, group.tagName, false);
+    }
+    const root = el.getRootNode();
+    const first = el.name && root.querySelector
+      ? root.querySelector(`input[type=radio][name="${CSS.escape(el.name)}"]`) : null;
+    return first ? nearText(first, false) : "";
+  };
+  const radioName = (el, s) => {
+    if (radioCounts === null) {
+      radioCounts = new Map();
+      for (const r of document.querySelectorAll("input[type=radio]")) {
+        const t = fieldName(r, "INPUT");
+        radioCounts.set(t, (radioCounts.get(t) || 0) + 1);
+      }
+    }
+    if ((radioCounts.get(s) || 0) < 2) return s;
+    const group = cut(groupName(el));
+    return group && group !== s ? cut(group + ": " + s) : s;
+  };
   // An icon with no text: the words of its class ("fa fa-trash" -> "trash").
   const ICON_NOISE = new Set(["fa", "fas", "far", "fab", "icon", "icons", "glyphicon", "material", "bi", "btn", "button", "clickable", "svg", "ico"]);
   const classWords = (el) => {
@@ -123,7 +152,10 @@
       s = by.split(/\s+/).map((id) => { const n = byIdIn.getElementById(id); return n ? n.textContent : ""; }).join(" ");
       if (clean(s)) return cut(clean(s));
     }
-    if (field || tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") return fieldName(el, tag);
+    if (field || tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") {
+      const f = fieldName(el, tag);
+      return tag === "INPUT" && el.type === "radio" ? radioName(el, f) : f;
+    }
     {
       if (tag === "IMG") return cut(clean(el.alt || el.title));
       s = clean(wordsOf(el));
