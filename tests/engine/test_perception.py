@@ -313,6 +313,10 @@ async def test_widgets_without_semantics_are_actions_named_as_they_read(provider
         for choice in ("light", "dark"):
             find(obs, f"{group}: {choice}")
     find(obs, "Small"), find(obs, "Large")
+    # A search that reads keyup (mdbook's): filling it is typing it, to the page too.
+    search = find(obs, "Search the book")
+    result = await provider.step(sid, StepRequest(id=search.id, value="ownership"))
+    assert "hits for ownership" in result.observation.markdown
     result = await provider.step(sid, StepRequest(id=find(obs, "Save draft").id))
     assert result.success and "saved" in result.observation.markdown
     result = await provider.step(sid, StepRequest(id=card.id))

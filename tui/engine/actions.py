@@ -321,7 +321,7 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
                         f"click it with `{action_id}`, or fill an input: {_inputs(target)}",
                     )
                 else:
-                    await element.fill(req.value or "", timeout=timeout)
+                    await _type(element, req.value or "", timeout, secret)
                     message = f"filled {_what(action_id, raw)}"
                 if req.enter:
                     await element.press("Enter", timeout=timeout, no_wait_after=True)
@@ -329,7 +329,7 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
             elif kind == "select":
                 if not _is_select(raw):
                     if _is_fillable(raw):  # a combobox typed into
-                        await element.fill(req.value or "", timeout=timeout)
+                        await _type(element, req.value or "", timeout, secret)
                         message = f"filled {_what(action_id, raw)}"
                     else:
                         raise InvalidRequest(
@@ -364,6 +364,19 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
     finally:
         _release(element)
     return Outcome(message=message, secret=secret)
+
+
+async def _type(element: ElementHandle | Locator, value: str, timeout: float, secret: bool) -> None:
+    """Fill a field as typing would end: the value, then its last key's keyup. `fill` fires
+    `input` only, and a page that reads keyup (mdbook's search, older autocompletes) saw
+    nothing typed. Not for a secret: its characters go nowhere but the field."""
+    await element.fill(value, timeout=timeout)
+    if value and not secret:
+        keyup = {"key": value[-1], "bubbles": True}
+        if isinstance(element, Locator):
+            await element.dispatch_event("keyup", keyup, timeout=timeout)
+        else:
+            await element.dispatch_event("keyup", keyup)
 
 
 async def _secret_field(
