@@ -8,15 +8,7 @@ import types
 
 from static_provider import CHECKOUT_ACTIONS, CHECKOUT_MARKDOWN, SHOP_ACTIONS, SHOP_MARKDOWN, T0
 
-from tui.model import (
-    Action,
-    Observation,
-    Session,
-    SessionStatus,
-    StepRequest,
-    StepResult,
-    StepStatus,
-)
+from tui.model import Observation, Session, SessionStatus, StepRequest, StepResult, StepStatus
 from tui.ui.page_doc import TOKEN, build, wrap
 from tui.ui.state import Deck, SessionView, sidebar_rows
 
@@ -132,6 +124,8 @@ def test_a_megabyte_page_builds_and_wraps_whole():
 def test_an_id_alone_is_a_target_when_the_page_has_it():
     # The engine writes an action that holds others (a clickable sidebar) as its id alone,
     # then what it holds; "[B9]" that is no action of the page stays text.
+    from tui.model import Action
+
     actions = [
         Action(id="M4", description="Chapters", category=""),
         Action(id="L1", description="Chapter one", category=""),
