@@ -19,6 +19,7 @@ from tui.settings import Settings
 from tui.store import Store
 from tui.ui.app import StepdeckApp
 from tui.ui.parse import parse_command
+from tui.ui.tabs.timeline import TimelineTab
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's Chromium lives there
 
@@ -242,3 +243,37 @@ async def test_goto_with_no_session_selected_opens_one_there():
         await settle(pilot)
         assert app.command_bar.value == ""  # it worked: the line is done
         assert provider.steps == []  # opened there, not stepped
+
+
+async def test_the_first_steps_changes_are_against_the_page_it_opened_on():
+    # Changes (c) on step 1 said "there is no step before it"; a session this app opened
+    # has its first page, and the first step is what changed it.
+    class Opener(StaticProvider):
+        async def create_session(self, request: CreateSession) -> Session:
+            session = Session(id="0pened0000", created_at=T0, url=request.url, title="Shop")
+            self.sessions[session.id] = session
+            return session
+
+        async def step(self, session_id: str, request: StepRequest) -> StepResult:
+            self.sessions[session_id].url = "http://127.0.0.1:8000/checkout"
+            return await super().step(session_id, request)
+
+    provider = Opener()
+    provider.sessions.clear()
+    app = StepdeckApp([provider], images="none")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(pilot)
+        app.command_bar.focus()
+        await pilot.press(*"goto 127.0.0.1:8000/shop", "enter")
+        await eventually(lambda: app.current is not None, "a session opened")
+        await pilot.press(*"B1", "enter")
+        await eventually(lambda: app.current.last is not None, "the step answered")
+        app.query_one(TabbedContent).active = TimelineTab.TAB_ID
+        await settle(pilot)
+        tab = app.query_one(TimelineTab)
+        tab.query_one("#timeline-table").focus()
+        await pilot.press("c")
+        await eventually(
+            lambda: tab.detail_text.startswith("# Changes: the page it opened on"), "diff"
+        )
+        assert "/shop" in tab.detail_text and "/checkout" in tab.detail_text  # it navigated

@@ -89,6 +89,8 @@ class SessionView:
     ids_echoed: bool = False  # the provider stamps our steps' events with our ids
     # Steps the session had when this app first saw it (by other clients, before us).
     base_steps: int = -1
+    # The page it opened on, when this app opened it: what its first step is compared with.
+    opening: Observation | None = None
 
     def __repr__(self) -> str:
         # Short on purpose: workers put their arguments' repr in their description,
@@ -279,7 +281,7 @@ class Deck:
                 self.views[key] = SessionView(provider, ended, stored=True)
 
     def created(self, provider: str, session: Session, observation: Observation | None) -> str:
-        view = SessionView(provider, session, observation=observation)
+        view = SessionView(provider, session, observation=observation, opening=observation)
         self.views[view.key] = view
         return view.key
 

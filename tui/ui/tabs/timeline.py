@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
 from tui.providers.base import StepdeckError
-from tui.records.diff import diff_steps, page_state, render_diff
+from tui.records.diff import PageState, diff_steps, page_state, render_diff
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab, pane_active
 from tui.ui.tabs.console import clock
@@ -378,14 +378,17 @@ class TimelineTab(SessionTab):
         self.picked = index
         moment = self.moments[index]
         if self.changes:
-            if index == 0:
+            if index > 0:
+                self._diff(self._moments_key, index, page_state(self.moments[index - 1]), moment)
+            elif (opened := self._opened(moment)) is not None:
+                self._diff(self._moments_key, index, opened, moment)
+            else:
                 text = (
                     f"# Changes: step {moment.seq} · {moment.description}\n\n"
-                    "The first step: there is no step before it to compare with.\n"
+                    "The first step: there is no step before it to compare with, and the page "
+                    "the session opened on was not seen by this app.\n"
                 )
                 self._show_detail(text, moment.screenshot())
-            else:
-                self._diff(self._moments_key, index, self.moments[index - 1], moment)
             return
         if moment.own_logs:  # recorded with the step: an ended session keeps them too
             console, network = moment.console, moment.network
@@ -401,11 +404,26 @@ class TimelineTab(SessionTab):
         area.scroll_home(animate=False)
         self._show_image(png)
 
+    def _opened(self, first: Moment) -> PageState | None:
+        """The page the session opened on, as one side of a diff: known when this app opened
+        the session and `first` is its first step."""
+        opening = self.view.opening if self.view is not None else None
+        if opening is None or first.seq != 1:
+            return None
+        return PageState(
+            label="the page it opened on",
+            url=opening.metadata.url,
+            title=opening.metadata.title,
+            actions=list(opening.actions),
+            markdown=opening.markdown,
+            png=opening.screenshot,
+        )
+
     @work(exclusive=True, group="timeline-changes", exit_on_error=False, description="changes")
-    async def _diff(self, key: str, index: int, before: Moment, after: Moment) -> None:
+    async def _diff(self, key: str, index: int, before: PageState, after: Moment) -> None:
         # Reading two screenshots and a pixel diff: off the UI's turn.
         def compute():
-            return diff_steps(page_state(before), page_state(after))
+            return diff_steps(before, page_state(after))
 
         diff = await asyncio.to_thread(compute)
         self.post_message(self.Changes(key, index, render_diff(diff), diff.image))
