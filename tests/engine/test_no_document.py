@@ -34,6 +34,8 @@ PAGE = b"""<!doctype html><title>Links</title><h1>Links</h1>
 <a href="/nothing">Mark as read</a> <a href="mailto:help@example.com">Email us</a>
 <a href="/other">Other page</a></p>
 <form action="/report.pdf"><input name="q" placeholder="Report name"></form>
+<form action="/other"><label>Email <input type="email" name="email" required></label>
+<button>Join</button></form>
 """
 
 
@@ -158,3 +160,19 @@ async def test_a_suggested_name_cannot_leave_the_folder(tmp_path: Path):
     assert free_path(tmp_path, "r.pdf").name == "r (1).pdf"
     assert size_text(12_288) == "12 KB"
     assert size_text(5) == "5 bytes"
+
+
+async def test_a_form_the_browser_would_not_send(patient, site):
+    # A required field left empty, an address without @: the browser keeps the form and
+    # says why, where a person sees it in a bubble; the step said only "clicked".
+    sid, obs = await open_page(patient, site)
+    r = await click(patient, sid, obs, "Join")
+    assert "clicked B1 (button: Join); the form was not sent: Email: " in r.message
+    await assert_page_stays(patient, sid, site, obs, r)
+    sid, obs = await open_page(patient, site)
+    email = find(obs, "Email")
+    r = await step(patient, sid, StepRequest(type="fill", id=email.id, value="ada", enter=True))
+    assert "and pressed Enter; the form was not sent: Email: " in r.message
+    assert r.observation.metadata.title == "Links"
+    r = await step(patient, sid, StepRequest(id=email.id, value="ada@example.com", enter=True))
+    assert "not sent" not in r.message and r.observation.metadata.title == "Other"

@@ -32,7 +32,8 @@ from tui.offload import off_loop
 SETTLE_JS = "() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))"
 # One frame, then whether the page started a navigation it has not committed yet (a form
 # submission runs in a later task; perception_init.js records it and the navigate event):
-# "navigate", "download" (`<a download>`), "external:mailto" (a link handed on) or "".
+# "navigate", "download" (`<a download>`), "external:mailto" (a link handed on),
+# "invalid:<fields and why>" (a form the browser would not send) or "".
 NAV_SETTLE_JS = (
     "() => new Promise(r => requestAnimationFrame(() => setTimeout(() =>"
     " r(window.__stepdeckNav ? window.__stepdeckNav.pending() : ''), 0)))"
@@ -135,6 +136,8 @@ class _NavWatch:
                 return await self.downloaded(wait=True)
             if said.startswith("external:"):
                 return _external(said.removeprefix("external:"))
+            if said.startswith("invalid:"):  # the browser kept the form: it says why
+                return f"; the form was not sent: {said.removeprefix('invalid:')}"
             if not (said or self.started or self.future.done()):
                 return await self.downloaded()
         timeout = self.target.limits.nav_timeout_ms / 1000

@@ -60,13 +60,27 @@
       add.call(nav, "navigatesuccess", done);
       add.call(nav, "navigateerror", done);
     }
+    // A submission the browser refused (a required field left empty, an email without @):
+    // it fires "invalid" at each such field and sends nothing. Their words and messages.
+    let invalid = [];
+    const words = (t) => (t || "").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").replace(/\s+/g, " ").trim();
+    add.call(window, "invalid", (e) => {
+      const el = e.target;
+      if (!e.isTrusted || !(el instanceof Element) || invalid.length >= 3) return;
+      const name = words((el.labels && el.labels.length && el.labels[0].textContent)
+        || el.getAttribute("aria-label") || el.getAttribute("placeholder") || el.name) || "a field";
+      invalid.push(name.slice(0, 60) + ": " + words(el.validationMessage).slice(0, 160));
+    }, true);
     // "navigate" (a new document is coming), "download" (`<a download>`: a file is coming,
     // no document; downloadRequest is the suggested name, "" for a bare attribute),
-    // "external:mailto" (a link the browser hands on: no document) or "".
+    // "external:mailto" (a link the browser hands on: no document), "invalid:<what>" (a
+    // form the browser would not send) or "".
     const pending = () => {
       const n = navigate;
       const s = submit;
+      const refused = invalid;
       navigate = submit = null;
+      invalid = [];
       if (n) {
         if (n.defaultPrevented || n.hashChange) return "";
         if (n.downloadRequest != null) return "download";
@@ -76,9 +90,10 @@
         const scheme = (/^([a-z][a-z0-9+.-]*):/i.exec(url) || [])[1] || "";
         return /^(about|blob|data|javascript)$/i.test(scheme) ? "" : "external:" + scheme.toLowerCase();
       }
-      return s && !s.defaultPrevented ? "navigate" : "";
+      if (s && !s.defaultPrevented) return "navigate";
+      return refused.length ? "invalid:" + refused.join(" · ") : "";
     };
-    const clear = () => { navigate = submit = null; };
+    const clear = () => { navigate = submit = null; invalid = []; };
     Object.defineProperty(window, "__stepdeckNav", { value: { pending, clear }, enumerable: false });
   }
 })();
