@@ -112,6 +112,20 @@ async def test_disabled_button_times_out_and_session_survives(provider, pages_se
     assert r.success
 
 
+async def test_a_click_on_something_covered_names_what_covers_it(provider, pages_server):
+    # A cookie banner over the page: the click timed out with "it may be covered, disabled
+    # or off screen"; it says what covers it and which of its ids may close it.
+    sid, obs = await open_page(provider, f"{pages_server}/overlay.html")
+    with pytest.raises(StepTimeout) as err:
+        await provider.step(sid, StepRequest(id=find(obs, "Buy now").id))
+    accept = find(obs, "Accept all")
+    assert 'something covers it ("We use cookies. Accept all")' in err.value.message
+    assert f"{accept.id} (button: Accept all)" in err.value.hint
+    await provider.step(sid, StepRequest(id=accept.id))
+    r = await provider.step(sid, StepRequest(id=find(obs, "Buy now").id))
+    assert r.success and r.observation.metadata.title == "bought"
+
+
 async def test_an_id_keeps_meaning_what_the_person_saw(provider, pages_server):
     sid, obs = await open_page(provider, f"{pages_server}/form.html")
     assert find(obs, "Create account").id == "B1"

@@ -18,9 +18,9 @@ from playwright.async_api import ElementHandle, Locator, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
 from tui.engine.bounds import QUICK_S, PageHung, bounded, check_point
-from tui.engine.failures import element_timeout
+from tui.engine.failures import COVER_JS, element_timeout
 from tui.engine.masking import is_secret_field, scrub_url
-from tui.engine.perception import perceive, to_markdown
+from tui.engine.perception import perceive, strip_controls, to_markdown
 from tui.engine.recovery import page_answers
 from tui.engine.registry import BROWSER_NAMES, ELEMENT_NAMES
 from tui.engine.target import ActionTarget
@@ -362,11 +362,28 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
             # Not covered: the page stopped answering (a script that never yields).
             raise PageHung(f"{kind} {_what(action_id, raw)}: the page stopped answering") from exc
         if "Timeout" in text:
-            raise element_timeout(kind, _what(action_id, raw), exc) from exc
+            cover = await _covering(target, element)
+            raise element_timeout(kind, _what(action_id, raw), exc, cover) from exc
         raise
     finally:
         _release(element)
     return Outcome(message=message, secret=secret)
+
+
+async def _covering(
+    target: ActionTarget, element: ElementHandle | Locator
+) -> tuple[str, list[str]] | None:
+    """What lies over an element an action timed out on: its words and the actions in it,
+    named ("B2 (button: Accept all)"); None when nothing does, or the page will not say."""
+    try:
+        found = await bounded(element.evaluate(COVER_JS), target.limits.call_budget_s(), "")
+    except (PlaywrightError, PageHung):
+        return None
+    if not found:
+        return None
+    raws = target.perceived.raw if target.perceived else {}
+    words, ids = found
+    return strip_controls(words), [_what(i, raws[i]) for i in ids if i in raws]
 
 
 async def _type(element: ElementHandle | Locator, value: str, timeout: float, secret: bool) -> None:

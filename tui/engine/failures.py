@@ -104,13 +104,46 @@ def start_error(
     return translated
 
 
-def element_timeout(kind: str, what: str, exc: PlaywrightError) -> StepTimeout:
-    """An element action that timed out on a page that still answers: covered or disabled."""
+# What lies over the element's middle, when something else does: the outermost positioned
+# layer over it (a cookie banner's backdrop, a modal), its words and the ids of the last
+# walk inside it. null when the element is on top, or off screen.
+COVER_JS = """el => {
+  const r = el.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  if (!r.width || !r.height || x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return null;
+  const top = el.ownerDocument.elementFromPoint(x, y);
+  if (!top || top === el || el.contains(top) || top.contains(el)) return null;
+  let layer = top;
+  for (let p = top.parentElement; p && p !== el.ownerDocument.body && !p.contains(el); p = p.parentElement) {
+    if (["fixed", "absolute", "sticky"].includes(getComputedStyle(p).position)) layer = p;
+  }
+  const words = (layer.innerText || layer.textContent || "").replace(/\\s+/g, " ").trim();
+  const ids = [];
+  const byId = window.__stepdeck && window.__stepdeck.byId;
+  if (byId) for (const [id, node] of byId) if (ids.length < 3 && layer.contains(node)) ids.push(id);
+  return [words.length > 80 ? words.slice(0, 79) + "…" : words, ids];
+}"""
+
+
+def element_timeout(
+    kind: str, what: str, exc: PlaywrightError, cover: tuple[str, list[str]] | None = None
+) -> StepTimeout:
+    """An element action that timed out on a page that still answers: covered or disabled.
+
+    `cover`: what lies over it (`COVER_JS`): its words and, named, the actions inside it."""
     text = str(exc)
-    reason = "it may be covered, disabled or off screen"
     if "not enabled" in text or "disabled" in text:
-        reason = "it is disabled"
+        return StepTimeout(f"Could not {kind} {what}: it is disabled", "observe again, then retry")
+    if cover is not None:
+        words, inside = cover
+        covered = f'something covers it ("{words}")' if words else "something covers it"
+        hint = (
+            f"it holds {', '.join(inside)}: one may close it (or press Escape); then retry"
+            if inside
+            else "close what covers it (press Escape?), or scroll, then retry"
+        )
+        return StepTimeout(f"Could not {kind} {what}: {covered}", hint)
     return StepTimeout(
-        f"Could not {kind} {what}: {reason}",
+        f"Could not {kind} {what}: it may be covered, disabled or off screen",
         "observe again, scroll, or close what covers it, then retry",
     )
