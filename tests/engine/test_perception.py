@@ -317,7 +317,14 @@ async def test_widgets_without_semantics_are_actions_named_as_they_read(provider
     search = find(obs, "Search the book")
     result = await provider.step(sid, StepRequest(id=search.id, value="ownership"))
     assert "hits for ownership" in result.observation.markdown
+    # A field the page draws anew as it is typed into (a framework's re-render) keeps it.
+    result = await provider.step(sid, StepRequest(id=find(obs, "Redrawn as typed").id, value="x"))
+    assert result.success and "redrawn x" in result.observation.markdown
     result = await provider.step(sid, StepRequest(id=find(obs, "Save draft").id))
     assert result.success and "saved" in result.observation.markdown
     result = await provider.step(sid, StepRequest(id=card.id))
     assert "card opened" in result.observation.markdown
+    # One that leaves the page as it is typed into: the keyup has no page left to go to,
+    # and the fill that worked is no failed step (it was, with the keyup's error).
+    result = await provider.step(sid, StepRequest(id=find(obs, "Jump to page").id, value="2"))
+    assert result.success and result.observation.metadata.url.endswith("/links.html")

@@ -393,10 +393,13 @@ async def _type(element: ElementHandle | Locator, value: str, timeout: float, se
     await element.fill(value, timeout=timeout)
     if value and not secret:
         keyup = {"key": value[-1], "bubbles": True}
-        if isinstance(element, Locator):
-            await element.dispatch_event("keyup", keyup, timeout=timeout)
-        else:
-            await element.dispatch_event("keyup", keyup)
+        # The value is in: a field the page replaced as it was typed into (a re-render)
+        # takes no keyup, and that is no failure of the fill.
+        with contextlib.suppress(PlaywrightError):
+            if isinstance(element, Locator):
+                await element.dispatch_event("keyup", keyup, timeout=timeout)
+            else:
+                await element.dispatch_event("keyup", keyup)
 
 
 async def _secret_field(
