@@ -379,7 +379,7 @@ class TimelineTab(SessionTab):
         moment = self.moments[index]
         if self.changes:
             if index > 0:
-                self._diff(self._moments_key, index, page_state(self.moments[index - 1]), moment)
+                self._diff(self._moments_key, index, self.moments[index - 1], moment)
             elif (opened := self._opened(moment)) is not None:
                 self._diff(self._moments_key, index, opened, moment)
             else:
@@ -420,10 +420,12 @@ class TimelineTab(SessionTab):
         )
 
     @work(exclusive=True, group="timeline-changes", exit_on_error=False, description="changes")
-    async def _diff(self, key: str, index: int, before: PageState, after: Moment) -> None:
-        # Reading two screenshots and a pixel diff: off the UI's turn.
+    async def _diff(self, key: str, index: int, before: Moment | PageState, after: Moment) -> None:
+        # Reading two screenshots (a stored step's from its file) and a pixel diff: off the
+        # UI's turn.
         def compute():
-            return diff_steps(before, page_state(after))
+            first = before if isinstance(before, PageState) else page_state(before)
+            return diff_steps(first, page_state(after))
 
         diff = await asyncio.to_thread(compute)
         self.post_message(self.Changes(key, index, render_diff(diff), diff.image))
