@@ -313,3 +313,16 @@ async def test_a_command_in_words_is_one_step_everywhere(shop):
     await pilot.press("escape", "5")
     await settle(pilot)
     assert app.query_one("#timeline-table", DataTable).row_count == 1
+
+
+async def test_a_step_that_brought_no_page_says_why_on_screen(make_app, pages_server):
+    # A submit the browser refused (a required field empty) answered DONE and changed
+    # nothing on screen: why was only in the Log.
+    app = make_app(f"{pages_server}/required.html")
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await type_command(pilot, "B1")
+        await eventually(
+            lambda: any("the form was not sent: Email: " in t for t in toasts(app)), "why"
+        )
+        assert app.current.last.success and app.command_bar.value == ""

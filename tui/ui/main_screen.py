@@ -327,6 +327,8 @@ class MainScreen(Stepping, Screen):
                 question += "\nCandidates: " + ", ".join(clean(c) for c in result.candidates)
             self.notify(question, title="Answer in the command bar", timeout=15, markup=False)
             bar.focus()
+        elif result.success and "; " in result.message:  # a note: a download, a kept form…
+            self.notify(clean(result.message), title="Done", timeout=8, markup=False)
         self.call_after_refresh(self._painted, event)
 
     def _painted(self, event: msg.StepDone) -> None:
