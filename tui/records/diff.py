@@ -354,6 +354,18 @@ def page_state(step: Any, label: str | None = None) -> PageState:
     )
 
 
+def observed_state(observation: Any, label: str) -> PageState:
+    """An observation (a page as a provider sees it now) as one side of a diff."""
+    return PageState(
+        label=label,
+        url=observation.metadata.url,
+        title=observation.metadata.title,
+        actions=list(observation.actions),
+        markdown=observation.markdown,
+        png=observation.screenshot,
+    )
+
+
 __all__ = [
     "ActionChange",
     "PageState",
@@ -362,6 +374,7 @@ __all__ = [
     "diff_actions",
     "diff_steps",
     "diff_text",
+    "observed_state",
     "page_state",
     "render_diff",
     "summary",

@@ -226,7 +226,7 @@ async def _changes(
     rewrite: Rewrite,
 ) -> str:
     """The page as recorded before the missed step against the page now, as text."""
-    from tui.records.diff import PageState, diff_steps, render_diff
+    from tui.records.diff import PageState, diff_steps, observed_state, render_diff
 
     try:
         now: Observation = await provider.observe(session_id)
@@ -243,14 +243,7 @@ async def _changes(
             markdown=export.page_text(recorded),
             png=export.screenshot(recorded),
         )
-    here = PageState(
-        label="now",
-        url=now.metadata.url,
-        title=now.metadata.title,
-        actions=now.actions,
-        markdown=now.markdown,
-        png=now.screenshot,
-    )
+    here = observed_state(now, "now")
     return render_diff(diff_steps(then, here, image=False), text_lines=60)
 
 

@@ -25,7 +25,7 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tui.model import ConsoleMessage, NetworkRequest, PageMeta, StepResult
 from tui.providers.base import StepdeckError
-from tui.records.diff import PageState, diff_steps, page_state, render_diff
+from tui.records.diff import PageState, diff_steps, observed_state, page_state, render_diff
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab, pane_active
 from tui.ui.tabs.console import clock
@@ -410,14 +410,7 @@ class TimelineTab(SessionTab):
         opening = self.view.opening if self.view is not None else None
         if opening is None or first.seq != 1:
             return None
-        return PageState(
-            label="the page it opened on",
-            url=opening.metadata.url,
-            title=opening.metadata.title,
-            actions=list(opening.actions),
-            markdown=opening.markdown,
-            png=opening.screenshot,
-        )
+        return observed_state(opening, "the page it opened on")
 
     @work(exclusive=True, group="timeline-changes", exit_on_error=False, description="changes")
     async def _diff(self, key: str, index: int, before: Moment | PageState, after: Moment) -> None:
