@@ -555,8 +555,8 @@ class MainScreen(Stepping, Screen):
         if not self.providers:
             self.notify("No provider is configured.", severity="error")
             return
-        usable = [p for p in self.providers.values() if p.name not in self.hints]
-        choices = [(p.label or p.name, p.name) for p in usable or self.providers.values()]
+        usable = self.usable_providers() or self.providers.values()
+        choices = [(p.label or p.name, p.name) for p in usable]
 
         def created(reply: tuple[str, CreateSession] | None) -> None:
             if reply is not None:

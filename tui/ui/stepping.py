@@ -25,8 +25,8 @@ def _browser_field(action: BrowserAction) -> str | None:
 
 
 class Stepping:
-    """run_line, run_step, open_session_at, run_extract, run_picked_action; pause and
-    save-profile."""
+    """run_line, run_step, open_session_at (usable_providers), run_extract,
+    run_picked_action; pause and save-profile."""
 
     def run_line(self, line: str) -> None:
         """Run what was typed in the command bar (kept there until it succeeds)."""
@@ -64,10 +64,14 @@ class Stepping:
                 return
         self.run_step(request, typed=line)
 
+    def usable_providers(self) -> list:
+        """The providers a new session can open on: those with their key, in order."""
+        return [p for p in self.providers.values() if p.name not in self.hints]
+
     def open_session_at(self, url: str, typed: str | None = None) -> None:
         """`goto <url>` with no live session selected: a new session there, on the provider
         new sessions go to (the first one that has its key)."""
-        usable = [p for p in self.providers.values() if p.name not in self.hints]
+        usable = self.usable_providers()
         if not usable:
             self.notify("No provider can open a session: press n to see why.", severity="warning")
             return
