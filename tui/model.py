@@ -375,6 +375,10 @@ class StepResult(_Model):
     console: list[ConsoleMessage] = Field(default_factory=list)
     network: list[NetworkRequest] = Field(default_factory=list)
 
+    def weight(self) -> int:
+        """What writing it costs, roughly (`Observation.weight`): its page's, or none."""
+        return self.observation.weight() if self.observation else 0
+
 
 class Health(_Model):
     ok: bool = True

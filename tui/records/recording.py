@@ -219,9 +219,8 @@ class RecordingProvider:
                 pass  # the step itself worked; the next look will see the page
         result = self._masked(session_id, result, secret)
         if not getattr(self.inner, "records_steps", False):
-            size = result.observation.weight() if result.observation else 0
             await self._write(
-                self.store.record_step, self._steps_name, session_id, result, size=size
+                self.store.record_step, self._steps_name, session_id, result, size=result.weight()
             )
         return result
 

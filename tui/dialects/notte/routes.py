@@ -270,8 +270,7 @@ def router(provider: Provider) -> APIRouter:
             # only to a client that asks (stepdeck's own); an SDK would download and drop it.
             data = ExecutionResponse.json_bytes(result, body, observation=False)
         else:  # serialised once, off the event loop
-            size = result.observation.weight() if result.observation else 0
-            data = await off_loop(ExecutionResponse.json_bytes, result, body, size=size)
+            data = await off_loop(ExecutionResponse.json_bytes, result, body, size=result.weight())
         return Response(content=data, media_type="application/json")
 
     @api.post("/sessions/{session_id}/page/step", response_model=PageStepResponse)
