@@ -115,8 +115,23 @@ def stepdeck_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+class HeldRequest:
+    """`/held` on the pages server: `arrived` is set when a browser asks, and the request is
+    held until `release` is set; then the connection closes with no answer (a site that
+    drops its visitors: Chromium's ERR_EMPTY_RESPONSE)."""
+
+    arrived = threading.Event()
+    release = threading.Event()
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.arrived.clear()
+        cls.release.clear()
+
+
 class PagesHandler(SimpleHTTPRequestHandler):
-    """Static files from tests/pages, plus `/slow?ms=N` and `/hang` (never finishes)."""
+    """Static files from tests/pages, plus `/slow?ms=N`, `/hang` (never finishes) and `/held`
+    (`HeldRequest`)."""
 
     def log_message(self, format, *args):  # quiet test output
         pass
@@ -138,6 +153,11 @@ class PagesHandler(SimpleHTTPRequestHandler):
                 time.sleep(20)
             except OSError:
                 pass
+            return None
+        if url.path == "/held":
+            HeldRequest.arrived.set()
+            HeldRequest.release.wait(60)
+            self.close_connection = True
             return None
         if url.path == "/big":
             n = int(parse_qs(url.query).get("n", ["500"])[0])
@@ -201,6 +221,14 @@ def demo_server() -> Iterator[str]:
     base = server.start()
     yield base
     server.stop()
+
+
+@pytest.fixture
+def held_request() -> Iterator[type[HeldRequest]]:
+    """`/held` on `pages_server`, fresh for this test, and released when it ends."""
+    HeldRequest.reset()
+    yield HeldRequest
+    HeldRequest.release.set()
 
 
 @pytest.fixture(scope="module")

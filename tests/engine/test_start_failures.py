@@ -38,6 +38,24 @@ async def test_an_unreachable_start_url(provider, port, code, hint):
     assert not any(s.url.startswith("chrome-error:") for s in after)
 
 
+async def test_a_session_that_could_not_open_is_never_announced(provider, pages_server):
+    """Followers (the app's live follow, an agent) see no session come and go: the app drew a
+    ghost "ended" session and "closed by another client" for a start url that did not load."""
+    seen = []
+    unsubscribe = provider.engine.subscribe(seen.append)
+    try:
+        with pytest.raises(InvalidRequest):
+            await provider.create_session(CreateSession(url=f"http://127.0.0.1:{closed_port()}/"))
+        assert seen == []
+        s = await provider.create_session(CreateSession(url=f"{pages_server}/form.html"))
+    finally:
+        unsubscribe()
+    # The one that opened is announced first, then what its page did while it loaded.
+    assert {e.session_id for e in seen} == {s.id}
+    assert (seen[0].kind, seen[0].data) == ("session", {"action": "created"})
+    assert ("console", "form page ready") in [(e.kind, e.data.get("text")) for e in seen[1:]]
+
+
 async def test_a_start_url_that_times_out(provider, pages_server):
     before = {s.id for s in await provider.list_sessions()}
     with pytest.raises(StepTimeout) as err:

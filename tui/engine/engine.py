@@ -184,7 +184,6 @@ class Engine:
         self._wake.set()
         sess.tabs.attach(page)
         sess.start_url = target or ""
-        sess.emit("session", action="created")
         if target:
             try:
                 await bounded(
@@ -206,7 +205,9 @@ class Engine:
                 await sess.close()
                 self.sessions.pop(sess.id, None)
                 raise err from exc
-        sess.starting = False
+        # Announced once its first page is there: a session that could not open its url was
+        # never anyone's, so followers (the app's live follow) never see one come and go.
+        sess.announce()
         sess.touch()
         return sess
 

@@ -64,6 +64,10 @@ from tui.model import (
 if TYPE_CHECKING:  # the engine builds its sessions; a session only calls back into it
     from tui.engine.engine import Engine
 
+# Events a session keeps while its first page loads, before it is announced (the page's
+# console and network while loading; the log keeps them all).
+MAX_HELD_EVENTS = 500
+
 
 class EngineSession:
     """One browser session: a BrowserContext with tabs, logs and a lock."""
@@ -91,6 +95,7 @@ class EngineSession:
         self.error: str | None = None
         self.paused = False
         self.starting = True  # being created: the first page is loading
+        self._held: list[Event] = []  # its events while starting (`emit`)
         self.steps = 0
         self.log: list[LogEntry] = []
         self.secrets: set[str] = set()  # values typed into secret fields: masked everywhere
@@ -199,7 +204,20 @@ class EngineSession:
         return self.tabs.listing(self.secrets)
 
     def emit(self, kind: str, **data: Any) -> None:
-        self.engine.emit(Event(kind=kind, session_id=self.id, data=data))  # type: ignore[arg-type]
+        event = Event(kind=kind, session_id=self.id, data=data)  # type: ignore[arg-type]
+        if self.starting:  # held until it is announced (`announce`), dropped if it never opens
+            if len(self._held) < MAX_HELD_EVENTS:
+                self._held.append(event)
+            return
+        self.engine.emit(event)
+
+    def announce(self) -> None:
+        """Its first page is there: say it exists, then what happened while it loaded."""
+        self.starting = False
+        held, self._held = self._held, []
+        self.emit("session", action="created")
+        for event in held:
+            self.engine.emit(event)
 
     def action_target(self) -> ActionTarget:
         """What a step's action may touch: the tabs, the limits, the secrets, the last walk."""
@@ -516,7 +534,7 @@ class EngineSession:
         if self.status == SessionStatus.ACTIVE:
             self.status = status
             self.closed_at = utcnow()
-            self.emit("status", status=status.value)
+            self.emit("status", status=status.value)  # held, and dropped, if it never opened
             self.emit("session", action="closed", status=status.value)
         self.ended.set()
         self.tabs.resolve_nav()
