@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import DataTable, Input, OptionList, TabbedContent
 from ui_helpers import HOSTILE_TITLE, settle
@@ -326,3 +328,33 @@ async def test_a_step_that_brought_no_page_says_why_on_screen(make_app, pages_se
             lambda: any("the form was not sent: Email: " in t for t in toasts(app)), "why"
         )
         assert app.current.last.success and app.command_bar.value == ""
+
+
+async def test_a_session_that_could_not_open_leaves_no_ghost(pages_server, held_request):
+    # `goto` to a site that drops its visitors: the app listed the loading session (its live
+    # follow saw the engine announce it), then drew it "ended" with "closed by another
+    # client" and "Could not read the page" beside the one error that mattered.
+    from tui.providers.local import LocalProvider  # its own engine: it follows every session
+    from tui.ui.app import StepdeckApp
+
+    provider = LocalProvider()
+    app = StepdeckApp([provider], images="none")
+    async with app.run_test(size=(140, 40), notifications=True) as pilot:
+        await settle(pilot)
+        announced = []
+        unsubscribe = provider.engine.subscribe(announced.append)
+        await type_command_nowait(pilot, f"goto {pages_server}/held")
+        await asyncio.to_thread(held_request.arrived.wait, 60)
+        await eventually(lambda: "Opening…" in header(app), "the progress shown")
+        assert f"{pages_server}/held" in header(app)
+        if announced:  # an engine that announces a loading session: the app follows it
+            await eventually(lambda: app.main.deck.views, "the followed session listed")
+        held_request.release.set()
+        await eventually(lambda: any("Could not open" in t for t in toasts(app)), "failed")
+        await settle(pilot)
+        unsubscribe()
+        assert app.main.deck.views == {} and app.current is None
+        shown = toasts(app)
+        assert len(shown) == 1 and "ERR_EMPTY_RESPONSE" in shown[0], shown
+        assert "No session selected" in header(app)
+        assert app.command_bar.value == f"goto {pages_server}/held"  # kept, to mend and retry

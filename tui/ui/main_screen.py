@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, TabbedContent, TabPane
 
 from tui.errors import StepdeckError
-from tui.model import CreateSession, StepStatus
+from tui.model import StepStatus
 from tui.providers.base import SessionGone, SessionNotFound
 from tui.ui import messages as msg
 from tui.ui.heap import freeze_boot_heap
@@ -87,6 +87,7 @@ class MainScreen(Stepping, Screen):
         self.step_overhead_ms: list[float] = []  # app time on top of the provider, per step
         self._closing_keys: set[str] = set()  # keys this app is closing (not "closed elsewhere")
         self._last_pane: Widget | None = None  # the pane Escape returns to
+        self.opening: str | None = None  # what a session is being opened at (`open_session`)
 
     @property
     def booted(self):
@@ -207,7 +208,8 @@ class MainScreen(Stepping, Screen):
     def redraw_main(self) -> None:
         view = self.current
         self._enable_tabs(view)
-        self.query_one(SessionHeader).show(view, starting=not self.booted.is_set())
+        starting = not self.booted.is_set()
+        self.query_one(SessionHeader).show(view, starting=starting, opening=self.opening)
         for tab in self.query(SessionTab):
             tab.show(view)
         ids = [a.id for a in view.observation.actions] if view and view.observation else []
@@ -283,6 +285,11 @@ class MainScreen(Stepping, Screen):
             self.command_bar.value = ""
         if event.first:
             self.run_line(event.first)
+
+    @on(msg.OpenEnded)
+    def _open_ended(self) -> None:
+        self.opening = None
+        self.redraw_main()
 
     @on(msg.Observed)
     def _observed(self, event: msg.Observed) -> None:
@@ -550,22 +557,6 @@ class MainScreen(Stepping, Screen):
                 return node
             node = node.parent
         return None
-
-    def action_new_session(self) -> None:
-        if not self.providers:
-            self.notify("No provider is configured.", severity="error")
-            return
-        usable = self.usable_providers() or self.providers.values()
-        choices = [(p.label or p.name, p.name) for p in usable]
-
-        def created(reply: tuple[str, CreateSession] | None) -> None:
-            if reply is not None:
-                self.notify("Opening a session…", timeout=2)
-                self.work.create(*reply)
-
-        from tui.ui.screens.new_session import NewSessionScreen
-
-        self.app.push_screen(NewSessionScreen(choices), created)
 
     def action_close_session(self) -> None:
         view = self.current

@@ -46,6 +46,11 @@ class SessionCreated(Message):
 
 
 @dataclass
+class OpenEnded(Message):
+    """A session this app asked for has opened, or could not (its error came as `Failed`)."""
+
+
+@dataclass
 class Observed(Message):
     """A fresh look at a session's page."""
 

@@ -25,8 +25,8 @@ def _browser_field(action: BrowserAction) -> str | None:
 
 
 class Stepping:
-    """run_line, run_step, open_session_at (usable_providers), run_extract,
-    run_picked_action; pause and save-profile."""
+    """run_line, run_step, open_session_at / open_session / new session (usable_providers),
+    run_extract, run_picked_action; pause and save-profile."""
 
     def run_line(self, line: str) -> None:
         """Run what was typed in the command bar (kept there until it succeeds)."""
@@ -75,8 +75,32 @@ class Stepping:
         if not usable:
             self.notify("No provider can open a session: press n to see why.", severity="warning")
             return
-        self.notify(f"Opening {url}…", markup=False, timeout=2)
-        self.work.create(usable[0].name, CreateSession(url=url), typed)
+        self.open_session(usable[0].name, CreateSession(url=url), typed)
+
+    def open_session(self, provider: str, request: CreateSession, typed: str | None = None) -> None:
+        """Open a session in a worker; the header says so while it opens (a toast, when it
+        belongs to another session), until it is selected or its error is shown."""
+        self.opening = request.url or "a new session"
+        if self.current is None:
+            self.redraw_main()
+        else:
+            self.notify(f"Opening {self.opening}…", markup=False, timeout=3)
+        self.work.create(provider, request, typed)
+
+    def action_new_session(self) -> None:
+        if not self.providers:
+            self.notify("No provider is configured.", severity="error")
+            return
+        usable = self.usable_providers() or self.providers.values()
+        choices = [(p.label or p.name, p.name) for p in usable]
+
+        def created(reply: tuple[str, CreateSession] | None) -> None:
+            if reply is not None:
+                self.open_session(*reply)
+
+        from tui.ui.screens.new_session import NewSessionScreen
+
+        self.app.push_screen(NewSessionScreen(choices), created)
 
     def run_extract(self, spec: str, typed: str | None = None) -> None:
         """`extract name, price, url` (or a JSON schema): the page's items as a table."""

@@ -189,7 +189,10 @@ class ProviderWork(Widget):
     async def create(
         self, provider_name: str, request: CreateSession, typed: str | None = None
     ) -> None:
-        await self.create_now(provider_name, request, typed)
+        try:
+            await self.create_now(provider_name, request, typed)
+        finally:
+            self.post_message(msg.OpenEnded())
 
     @work(group="observe", exclusive=True, exit_on_error=False, name="Could not read the page")
     async def observe(self, key: str) -> None:

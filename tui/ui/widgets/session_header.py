@@ -66,10 +66,16 @@ class SessionHeader(Horizontal):
         yield HeaderText(id="header-text")
         yield Spinner(id="busy")
 
-    def show(self, view: SessionView | None, *, starting: bool = False) -> None:
+    def show(
+        self, view: SessionView | None, *, starting: bool = False, opening: str | None = None
+    ) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         busy = False
-        if view is None and starting:
+        if view is None and opening:
+            busy = True
+            text.append("Opening…", style="bold")
+            text.append(f"\n{clean(opening)}", style="underline")
+        elif view is None and starting:
             busy = True
             text.append("Starting…", style="bold")
             text.append("\nlaunching the browser and opening the first page", style="dim")
