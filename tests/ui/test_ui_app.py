@@ -356,5 +356,6 @@ async def test_a_session_that_could_not_open_leaves_no_ghost(pages_server, held_
         assert app.main.deck.views == {} and app.current is None
         shown = toasts(app)
         assert len(shown) == 1 and "ERR_EMPTY_RESPONSE" in shown[0], shown
+        assert shown[0].count("Could not open") == 1  # no title repeating the message
         assert "No session selected" in header(app)
         assert app.command_bar.value == f"goto {pages_server}/held"  # kept, to mend and retry

@@ -239,7 +239,8 @@ class MainScreen(Stepping, Screen):
             self.app.push_screen(ErrorScreen(error.message, error.hint, title=what))
             return
         body = clean(error.message) + (f"\n→ {clean(error.hint)}" if error.hint else "")
-        self.notify(body, title=what, severity="error", timeout=8, markup=False)
+        title = "" if body.startswith(what) else what  # never the same words twice
+        self.notify(body, title=title, severity="error", timeout=8, markup=False)
 
     def select_session(self, key: str | None) -> None:
         """Make a session the selected one; look at its page if never seen."""
