@@ -294,6 +294,42 @@ async def test_half_an_emoji_in_a_page_reads_as_a_replacement_character(provider
     obs.model_dump_json()  # no surrogate left to refuse
 
 
+async def test_web_components_and_delegated_clicks_are_on_the_page(provider, pages_server):
+    # A card in an open shadow root was in the action space but not on the page (the
+    # markdown never went into shadow trees); a field after a div "button" was named with
+    # that button's words; an icon-only button read "[M3 ]".
+    sid, obs = await open_page(provider, f"{pages_server}/components.html")
+    md = obs.markdown
+    shadow_button, field, link = (
+        find(obs, "Shadow button"),
+        find(obs, "Shadow field"),
+        find(obs, "Shadow link"),
+    )
+    assert "Card in a shadow root" in md and "Hidden shadow words" not in md
+    assert f"[{shadow_button.id} Shadow button]" in md and f"[{link.id} Shadow link]" in md
+    assert f'[{field.id} Shadow field: ""]' in md
+    # A slot takes the host's children where it stands; an empty one shows its own words.
+    slotted = find(obs, "Slotted button")
+    assert f"Before the slot **Slotted words** [{slotted.id} Slotted button] after it" in md
+    assert "Fallback words" in md
+    # Named by an icon's title, else by its test hook; never an empty inline id.
+    remove, share = find(obs, "Remove item"), find(obs, "share button")
+    assert f"[{remove.id} Remove item]" in md and f"[{share.id} share button]" in md
+    assert " ]" not in md
+    editor = next(a for a in obs.actions if a.value == "Write here")
+    assert editor.description == "text area"  # not "Publish", the div button's words before it
+    # They all step.
+    for action, said in [(shadow_button, "shadow clicked"), (slotted, "slotted clicked")]:
+        result = await provider.step(sid, StepRequest(id=action.id))
+        assert result.success and said in result.observation.markdown
+    result = await provider.step(sid, StepRequest(id=field.id, value="hi"))
+    assert "shadow typed hi" in result.observation.markdown
+    result = await provider.step(sid, StepRequest(id=find(obs, "Save draft").id))
+    assert "did save" in result.observation.markdown
+    result = await provider.step(sid, StepRequest(id=remove.id))
+    assert "did remove" in result.observation.markdown
+
+
 async def test_widgets_without_semantics_are_actions_named_as_they_read(provider, pages_server):
     # div and span "buttons" with listeners only; a card whose heading and paragraph
     # textContent ran together ("Clickable cardopens the…", with its script's source).

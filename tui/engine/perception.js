@@ -425,7 +425,8 @@
   const writeHtml = (full) => {
     const body = document.body;
     const parts = [];
-    const write = htmlWriter(parts, new Set(hidden), mark ? inlineIds(full) : null);
+    const shadows = roots.some((r) => r.nodeType === 11);  // a ShadowRoot (a fragment)
+    const write = htmlWriter(parts, new Set(hidden), mark ? inlineIds(full) : null, shadows);
     // The body only: the head's scripts and styles (often most of a real page's bytes) are
     // never shown, and would cost serialising and sending.
     parts.push("<html><body>");

@@ -49,69 +49,93 @@
     if (!pair) TAGS.set(tag, (pair = ["<" + tag + ">", "</" + tag + ">"]));
     return pair;
   };
-  const htmlWriter = (out, skip, ids) => {
+  // `shadows`: the page has open shadow roots. A host's shadow tree is what is drawn, so it
+  // is written in place of the host's children, which its <slot>s take where they stand;
+  // an element in a shadow tree is asked whether it is seen (the hidden list is the light
+  // tree's).
+  const htmlWriter = (out, skip, ids, shadows) => {
     const tokens = ids ? ids.tokens : new Map();
     let written = 0;  // inline ids written so far
     let pre = 0;
+    let shadow = 0;  // how deep in shadow trees
     const write = (el) => {
-      for (let n = el.firstChild; n; n = n.nextSibling) {
-        if (n.nodeType === 3) { out.push(esc(n.data, pre > 0)); continue; }
-        if (n.nodeType !== 1) continue;
-        const token = tokens.get(n);
-        if (token !== undefined) {
-          if (n.firstElementChild !== null && n.localName !== "select") {  // options hold none
-            const at = out.length;
-            const before = written;
-            const wrap = n.localName !== "a" && n.localName !== "label" && !VOID.has(n.localName);
-            if (wrap) out.push(tagsOf(n.localName)[0]);
-            write(n);
-            if (wrap) out.push(tagsOf(n.localName)[1]);
-            if (written > before) {
-              out.splice(at, 0, idOnly(token));
-              written++;
-              containers.add(n);
-              continue;
-            }
-            out.length = at;  // no action inside: the element is its inline id, as any
-          }
-          out.push(token);
-          written++;
-          continue;
-        }
-        const tag = n.localName;
-        if (DROP.has(tag) || skip.has(n)) continue;
-        if (tag === "a") { write(n); continue; }
-        if (tag === "label") {
-          const target = n.getAttribute("for");
-          if (target && ids && ids.named.has(target)) continue;
-          // A label around fields: only their inline ids.
+      if (shadows && el.shadowRoot) {
+        shadow++;
+        write(el.shadowRoot);
+        shadow--;
+        return;
+      }
+      for (let n = el.firstChild; n; n = n.nextSibling) one(n);
+    };
+    const one = (n) => {
+      if (n.nodeType === 3) { out.push(esc(n.data, pre > 0)); return; }
+      if (n.nodeType !== 1) return;
+      const token = tokens.get(n);
+      if (token !== undefined) {
+        if ((n.firstElementChild !== null || (shadows && n.shadowRoot)) && n.localName !== "select") {
           const at = out.length;
           const before = written;
-          out.push("<label>");
+          const wrap = n.localName !== "a" && n.localName !== "label" && !VOID.has(n.localName);
+          if (wrap) out.push(tagsOf(n.localName)[0]);
           write(n);
-          out.push("</label>");
+          if (wrap) out.push(tagsOf(n.localName)[1]);
           if (written > before) {
-            const inner = out.slice(at).filter((p) => p.charCodeAt(1) === 1);
-            out.length = at;
-            for (const p of inner) out.push(p);
+            out.splice(at, 0, idOnly(token));
+            written++;
+            containers.add(n);
+            return;
           }
-          continue;
+          out.length = at;  // no action inside: the element is its inline id, as any
         }
-        const [open, close] = tagsOf(tag);
-        const keep = KEEP_ATTRS[tag];
-        if (keep) {
-          let withAttrs = "<" + tag;
-          for (const k of keep) { const v = n.getAttribute(k); if (v !== null) withAttrs += " " + k + '="' + escAttr(v) + '"'; }
-          out.push(withAttrs + ">");
-        } else {
-          out.push(open);
-        }
-        if (VOID.has(tag)) continue;
-        if (tag === "pre") pre++;
-        write(n);
-        if (tag === "pre") pre--;
-        out.push(close);
+        out.push(token);
+        written++;
+        return;
       }
+      const tag = n.localName;
+      if (DROP.has(tag) || skip.has(n)) return;
+      if (shadow) {
+        // (a slot, or any display: contents, has no box of its own: its children may)
+        if (!n.checkVisibility(VISIBLE) && getComputedStyle(n).display !== "contents") return;
+        if (tag === "slot") {  // the host's children it takes, or its own (fallback) content
+          const taken = n.assignedNodes({ flatten: true });
+          if (taken.length === 0) { write(n); return; }
+          shadow--;  // they are the light tree's (whose hidden list `skip` is)
+          for (const t of taken) one(t);
+          shadow++;
+          return;
+        }
+      }
+      if (tag === "a") { write(n); return; }
+      if (tag === "label") {
+        const target = n.getAttribute("for");
+        if (target && ids && ids.named.has(target)) return;
+        // A label around fields: only their inline ids.
+        const at = out.length;
+        const before = written;
+        out.push("<label>");
+        write(n);
+        out.push("</label>");
+        if (written > before) {
+          const inner = out.slice(at).filter((p) => p.charCodeAt(1) === 1);
+          out.length = at;
+          for (const p of inner) out.push(p);
+        }
+        return;
+      }
+      const [open, close] = tagsOf(tag);
+      const keep = KEEP_ATTRS[tag];
+      if (keep) {
+        let withAttrs = "<" + tag;
+        for (const k of keep) { const v = n.getAttribute(k); if (v !== null) withAttrs += " " + k + '="' + escAttr(v) + '"'; }
+        out.push(withAttrs + ">");
+      } else {
+        out.push(open);
+      }
+      if (VOID.has(tag)) return;
+      if (tag === "pre") pre++;
+      write(n);
+      if (tag === "pre") pre--;
+      out.push(close);
     };
     return (root) => write(root);
   };

@@ -54,6 +54,8 @@
   // checkbox or radio), within a few levels of its parents and not another control's label.
   const NEAR_SKIP = "script, style, select, option, button, textarea, a";
   const FIELD_STOP = "input, select, textarea, button, [contenteditable], [role=combobox], [role=slider], [role=textbox]";
+  let actionSet = null;
+  const actionEls = () => actionSet || (actionSet = new Set(seen.map((entry) => entry[0])));
   const nearText = (el, forward) => {
     let box = el.parentElement || el.getRootNode();
     for (let i = 0; i < 2 && box.parentElement && box.localName !== "form" && box.localName !== "body"; i++) box = box.parentElement;
@@ -72,6 +74,10 @@
       if (!t) continue;
       const parent = node.parentElement;
       if (!parent) return "";
+      // Another action's words (a div "button" beside a field) are that action's name.
+      for (let p = parent; p !== null && p !== box; p = p.parentElement) {
+        if (!p.contains(el) && actionEls().has(p)) return "";
+      }
       const lab = parent.closest("label");
       // A label that names another control is that control's; a loose label is ours.
       if (lab && ((lab.htmlFor && lab.htmlFor !== el.id) || lab.querySelector("input, select, textarea"))) return "";
@@ -142,6 +148,21 @@
     return words.slice(0, 3).join(" ");
   };
 
+  // An icon's own title (<svg><title>Delete</title>…), as a screen reader reads it.
+  const iconTitle = (el) => {
+    const t = el.querySelector("svg title, svg > desc");
+    return t ? cut(clean(t.textContent)) : "";
+  };
+  // The words of its id or a test hook ("delete-row", data-testid="delete-button"), when
+  // nothing else names it: better than no name at all.
+  const HOOKS = ["id", "data-testid", "data-test", "data-action", "data-act", "data-cy", "data-qa"];
+  const attrWords = (el) => {
+    for (const a of HOOKS) {
+      const v = el.getAttribute(a);
+      if (v && WORDY.test(v.trim())) return v.trim().replace(/[_-]+/g, " ").toLowerCase();
+    }
+    return "";
+  };
   const name = (el, tag, field) => {
     let s = el.getAttribute("aria-label");
     if (s && s.trim()) return cut(clean(s));
@@ -167,7 +188,7 @@
     const n = el.getAttribute("name");
     if (n) return n;
     if (tag === "A" && el.getAttribute("href")) return cut(el.getAttribute("href"));
-    return classWords(el);
+    return iconTitle(el) || classWords(el) || attrWords(el);
   };
 
   // What a field is, for a description by position when nothing names it ("2nd text input").
@@ -357,5 +378,5 @@
       if (a.type === "select") s += (s ? ": " : "") + v + " ▾";
       else s += (s ? ": " : "") + '"' + (v.length > 60 ? v.slice(0, 59) + "…" : v).replace(/\s+/g, " ") + '"';
     }
-    return (a.id + " " + s).replace(/\[/g, "(").replace(/\]/g, ")");
+    return (s ? a.id + " " + s : a.id).replace(/\[/g, "(").replace(/\]/g, ")");
   };
