@@ -11,6 +11,7 @@ import httpx
 from tui.engine import llm, registry
 from tui.engine.agent.matching import destructive_kind, label_of, says_so
 from tui.engine.agent.runner import Pending, Run, ask
+from tui.engine.uploads import FILE_INPUT
 from tui.errors import StepdeckError
 from tui.model import LogEntry, Observation, StepRequest, StepResult, StepStatus
 
@@ -90,6 +91,9 @@ def _to_request(answer: Any, obs: Observation) -> tuple[StepRequest | None, str 
             raise ValueError(f"there is no element {action_id or '(none)'!r}; the ids are: {known}")
         if action.needs and answer.get("value") is None:
             raise ValueError(f'"{kind}" needs a "value"')
+        if obs.action(action_id).field == FILE_INPUT and answer.get("value") is not None:
+            # A page could ask the model for any file on this machine (tui.engine.uploads).
+            raise ValueError(f"{action_id} is a file input: only a person uploads files")
         return (
             StepRequest(
                 type=kind,
