@@ -316,6 +316,14 @@ async def test_web_components_and_delegated_clicks_are_on_the_page(provider, pag
     remove, share = find(obs, "Remove item"), find(obs, "share button")
     assert f"[{remove.id} Remove item]" in md and f"[{share.id} share button]" in md
     assert " ]" not in md
+    unnamed = next(a for a in obs.actions if a.id.startswith("M") and not a.description)
+    assert f"[{unnamed.id}]" in md
+    # A listbox the page names keeps its name beside its id; its options follow it.
+    size = find(obs, "Size")
+    assert f"[{size.id} Size]\n\n[{find(obs, 'Small').id} Small]" in md
+    # Another site's frame cannot be read: the page says it is there.
+    host = pages_server.split("//")[1].replace("127.0.0.1", "localhost")
+    assert f"(a frame from {host}: another site's, not read)" in md
     editor = next(a for a in obs.actions if a.value == "Write here")
     assert editor.description == "text area"  # not "Publish", the div button's words before it
     # They all step.

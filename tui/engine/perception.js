@@ -513,8 +513,10 @@
         for (const a of batch) {
           // only a field's value or a box's mark makes a label more (inlineLabel)
           if (containers.size && containers.has(byId.get(a.id))) {
-            labels[a.id] = a.id;  // its id alone: what it holds follows it (htmlWriter)
-            some = true;
+            if (!ariaNamed(byId.get(a.id))) {
+              labels[a.id] = a.id;  // its id alone: what it holds follows it (htmlWriter)
+              some = true;
+            }
           } else if (a.id.charCodeAt(0) === 73 /* I */ || a.checked === true || a.checked === false) {
             const label = inlineLabel(a, byId.get(a.id));
             if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) {

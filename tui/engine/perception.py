@@ -521,7 +521,8 @@ def inline_ids(text: str, perceived: Perceived | None = None) -> str:
         labels = dict(perceived.labels)
         for a in perceived.actions:
             if a.id not in labels:
-                labels[a.id] = f"{a.id} {a.description}".replace("[", "(").replace("]", ")")
+                label = f"{a.id} {a.description}" if a.description else a.id
+                labels[a.id] = label.replace("[", "(").replace("]", ")")
         text = _TOKEN.sub(lambda m: f"[{labels.get(m[1], m[1])}]", text)
     if _OPEN in text or _CLOSE in text:  # a mark the converter moved away from its pair
         text = text.replace(_OPEN, "").replace(_CLOSE, "")

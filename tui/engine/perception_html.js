@@ -37,6 +37,9 @@
   // links): written as their id alone, then what they hold, so the actions inside stay on
   // the page (written whole, a book's sidebar swallowed its 111 links). `take` labels them.
   const containers = new Set();
+  // One the page names itself (a listbox's aria-label "Size") keeps its name: the name is
+  // not what it holds.
+  const ariaNamed = (el) => el.hasAttribute("aria-label") || el.hasAttribute("aria-labelledby");
   const idOnly = (token) => {
     const space = token.indexOf(" ", 2);
     return space === token.length - 1 ? token : token.slice(0, space) + "\u0002 ";
@@ -58,6 +61,18 @@
     let written = 0;  // inline ids written so far
     let pre = 0;
     let shadow = 0;  // how deep in shadow trees
+    // A frame from another site cannot be read from the page (an embedded payment form, a
+    // video): the page says it is there, where it stands. Tiny ones (trackers) are left out.
+    const frameNote = (el) => {
+      let readable = false;
+      try { readable = !!el.contentDocument; } catch (e) { readable = false; }
+      if (readable) return;  // a same-origin frame: its text follows the page's
+      const r = el.getBoundingClientRect();
+      if (r.width < 50 || r.height < 30) return;
+      let host = "";
+      try { host = new URL(el.src, location.href).host; } catch (e) { host = ""; }
+      if (host) out.push("<p>(a frame from " + esc(host, false) + ": another site's, not read)</p>");
+    };
     const write = (el) => {
       if (shadows && el.shadowRoot) {
         shadow++;
@@ -80,7 +95,7 @@
           write(n);
           if (wrap) out.push(tagsOf(n.localName)[1]);
           if (written > before) {
-            out.splice(at, 0, idOnly(token));
+            out.splice(at, 0, ariaNamed(n) ? token : idOnly(token));
             written++;
             containers.add(n);
             return;
@@ -92,6 +107,7 @@
         return;
       }
       const tag = n.localName;
+      if (tag === "iframe" && !skip.has(n)) { frameNote(n); return; }
       if (DROP.has(tag) || skip.has(n)) return;
       if (shadow) {
         // (a slot, or any display: contents, has no box of its own: its children may)
