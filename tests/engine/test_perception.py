@@ -321,6 +321,11 @@ async def test_web_components_and_delegated_clicks_are_on_the_page(provider, pag
     # A listbox the page names keeps its name beside its id; its options follow it.
     size = find(obs, "Size")
     assert f"[{size.id} Size]\n\n[{find(obs, 'Small').id} Small]" in md
+    # A wrapper with a click listener and more words than a description shows: its id,
+    # then its words (it was one inline id cut at 120 characters, the rest lost).
+    inbox = next(a for a in obs.actions if a.description.startswith("Inbox You have three"))
+    assert f"[{inbox.id}]\n\n## Inbox\n\nYou have three messages." in md
+    assert "- Your invoice 42\n- Welcome aboard" in md
     # Another site's frame cannot be read: the page says it is there.
     host = pages_server.split("//")[1].replace("127.0.0.1", "localhost")
     assert f"(a frame from {host}: another site's, not read)" in md

@@ -34,8 +34,9 @@
     return { tokens, named };
   };
   // Actions that hold other actions (a sidebar or a card with a click handler around its
-  // links): written as their id alone, then what they hold, so the actions inside stay on
-  // the page (written whole, a book's sidebar swallowed its 111 links). `take` labels them.
+  // links), or more words than a description shows: written as their id alone, then what
+  // they hold, so the actions and words inside stay on the page (written whole, a book's
+  // sidebar swallowed its 111 links). `take` labels them.
   const containers = new Set();
   // One the page names itself (a listbox's aria-label "Size") keeps its name: the name is
   // not what it holds.
@@ -73,6 +74,16 @@
       try { host = new URL(el.src, location.href).host; } catch (e) { host = ""; }
       if (host) out.push("<p>(a frame from " + esc(host, false) + ": another site's, not read)</p>");
     };
+    // Whether what was written from `at` on has more words than a description shows: an
+    // app's wrapper with a click listener (delegation) holding the page's text was one
+    // inline id cut at MAX_TEXT, and the rest of the page was lost.
+    const wordy = (at) => {
+      let chars = 0;
+      for (let i = at; i < out.length; i++) {
+        if (out[i].charCodeAt(0) !== 60 /* < */ && (chars += out[i].length) > MAX_TEXT) return true;
+      }
+      return false;
+    };
     const write = (el) => {
       if (shadows && el.shadowRoot) {
         shadow++;
@@ -94,7 +105,7 @@
           if (wrap) out.push(tagsOf(n.localName)[0]);
           write(n);
           if (wrap) out.push(tagsOf(n.localName)[1]);
-          if (written > before) {
+          if (written > before || wordy(at)) {
             out.splice(at, 0, ariaNamed(n) ? token : idOnly(token));
             written++;
             containers.add(n);
