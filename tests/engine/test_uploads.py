@@ -26,6 +26,7 @@ async def test_a_person_chooses_a_file_by_its_path(provider, pages_server, tmp_p
     result = await provider.step(sid, StepRequest(id=avatar.id, value=str(photo)))
     assert result.success and result.message.startswith(f"chose me.png in {avatar.id}")
     assert "chose me.png (9 bytes)" in result.observation.markdown
+    assert result.observation.action(avatar.id).value == "me.png"  # as a person sees it
 
 
 @pytest.mark.parametrize(

@@ -360,6 +360,7 @@
         a.type = el.type;
         if (el.type === "checkbox" || el.type === "radio") a.checked = el.checked;
         else if (el.type === "password") a.value = el.value ? "••••••" : "";  // never the secret itself
+        else if (el.type === "file") a.value = Array.from(el.files || [], (f) => f.name).join(", ");  // not C:\fakepath
         else if (!BUTTON_INPUTS.has(el.type)) a.value = el.value;
       } else if (tag === "TEXTAREA") {
         a.type = "textarea";
