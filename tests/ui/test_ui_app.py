@@ -246,7 +246,9 @@ async def test_palette_jumps_to_a_session(shop, demo_server):
     await pilot.press("enter")
     await settle(pilot)
     assert app.selected != first
-    await pilot.press("escape", "slash", *"catalog")  # the sidebar filter
+    await pilot.press("escape")
+    await pilot.click("#session-options")
+    await pilot.press("slash", *"catalog")  # the sidebar filter
     await pilot.pause()
     shown = [o.id for o in app.query_one("#session-options", OptionList).options if not o.disabled]
     assert shown == [app.selected]

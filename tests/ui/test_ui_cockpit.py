@@ -241,7 +241,8 @@ async def test_filters_never_fire_app_keys_and_escape_leaves_them():
         assert app.screen.maximized is None
         await pilot.press("escape")
         assert not isinstance(app.focused, Input)
-        await pilot.press("1", "slash", *"check")  # the sessions filter
+        await pilot.click("#session-options")  # the sidebar has focus: the sessions filter
+        await pilot.press("slash", *"check")
         await pilot.pause()
         sessions = app.query_one("#session-filter", Input)
         assert sessions.value == "check" and app.focused is sessions
@@ -387,6 +388,7 @@ async def test_escape_leaves_every_input_and_select():
         for key, selector in [
             ("1", "#command"),
             ("1", "#session-filter"),
+            ("1", "#page-find"),
             ("2", "#action-filter"),
             ("6", "#console-text"),
             ("6", "#console-level"),
@@ -405,3 +407,30 @@ async def test_escape_leaves_every_input_and_select():
             assert app.focused is not widget, selector
             assert not isinstance(app.focused, (Input, Select)), (selector, app.focused)
             assert len(app.screen_stack) == 1
+
+
+async def test_slash_on_the_page_finds_words_in_it():
+    # A new user's `/` on the page filtered the sessions (the sidebar "lost" them); it finds.
+    app, _ = make()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = app.query_one(PageView)
+        await pilot.press("1", "slash", *"oak")
+        await pilot.pause()
+        box = app.query_one("#page-find", Input)
+        assert app.focused is box and box.value == "oak"
+        status = str(app.query_one("#page-status").render())
+        assert status.startswith("1 of 2 for 'oak'")
+        first = view.cursor
+        assert "Oak stool" in view.doc.texts[view.rows[first][0]]
+        await pilot.press("enter")  # the next match, then round to the first again
+        assert view.cursor > first and "Oak stool" in view.doc.texts[view.rows[view.cursor][0]]
+        assert str(app.query_one("#page-status").render()).startswith("2 of 2")
+        await pilot.press("enter")
+        assert view.cursor == first
+        await pilot.press(*"zzq")
+        assert "no 'oakzzq' on this page" in str(app.query_one("#page-status").render())
+        await pilot.press("escape")  # back to the page, the box gone, sessions untouched
+        await pilot.pause()
+        assert app.focused is view and not box.display
+        assert app.query_one("#session-filter", Input).value == ""

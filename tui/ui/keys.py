@@ -49,7 +49,7 @@ MAIN_BINDINGS = [
         "filter",
         "Filter",
         id="app.filter",
-        tooltip="Filter the focused pane, else sessions",
+        tooltip="Find in the page, filter the focused pane, else the sessions",
     ),
     Binding("colon", "focus_command", "Command", id="app.focus_command"),
     Binding(

@@ -19,8 +19,9 @@ COMMANDS_HELP = (
 )
 FOCUS_HELP = (
     "Keys act when no input has focus: letters typed into a filter or the command bar "
-    "stay there. / opens a filter, : the command bar, Escape leaves either. In the Page "
-    "pane, → and ← move between ids and links; Enter runs the one under the cursor."
+    "stay there. / opens a filter (in the Page pane: find words, Enter the next match), "
+    ": the command bar, Escape leaves either. In the Page pane, → and ← move between ids "
+    "and links; Enter runs the one under the cursor."
 )
 KEYMAP_HELP = 'Remap keys in config.toml: [keymap] then e.g. "app.new_session" = "ctrl+n".'
 

@@ -9,12 +9,15 @@ or link target under the cursor.
 from __future__ import annotations
 
 import asyncio
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import Input
 
 from tui.model import StepRequest
 from tui.ui.messages import RunAction, RunStep
@@ -42,6 +45,16 @@ class StatusLine(Widget):
         self.refresh()
 
 
+class FindBox(Input):
+    """`/` on the page: words to find in it. Enter goes to the next match, Escape closes."""
+
+    BINDINGS: ClassVar = [Binding("escape", "close", "Close", show=False)]
+
+    def action_close(self) -> None:
+        self.display = False
+        self.parent.query_one(PageView).focus()
+
+
 class PageTab(SessionTab):
     TITLE = "Page"
     TAB_ID = "tab-page"
@@ -57,6 +70,7 @@ class PageTab(SessionTab):
 
     def compose(self) -> ComposeResult:
         yield PageView(id="page-view")
+        yield FindBox(placeholder="find in the page…", id="page-find", compact=True)
         yield StatusLine(id="page-status")
 
     def draw(self, view: SessionView | None) -> None:
@@ -121,6 +135,36 @@ class PageTab(SessionTab):
             self.post_message(RunAction(action))
         elif target.href and not target.href.startswith(("javascript:", "#")):
             self.post_message(RunStep(StepRequest(type="goto", url=target.href)))
+
+    def open_filter(self) -> None:
+        """`/`: find words in the page (what is typed there stays for the next `/`)."""
+        box = self.query_one(FindBox)
+        box.display = True
+        box.focus()
+        if box.value:
+            self._find(box.value, 0)
+
+    @on(Input.Changed, "#page-find")
+    def _find_typed(self, event: Input.Changed) -> None:
+        self._find(event.value, 0)
+
+    @on(Input.Submitted, "#page-find")
+    def _find_next(self, event: Input.Submitted) -> None:
+        self._find(event.value, 1)
+
+    def _find(self, needle: str, step: int) -> None:
+        status = self.query_one(StatusLine)
+        if not needle.strip():
+            status.update("")
+            return
+        which, total = self.query_one(PageView).find(needle, step)
+        shown = clean(needle.strip())[:40]
+        if not total:
+            status.update(Text(f"no {shown!r} on this page", "bold yellow"))
+            return
+        line = Text(f"{which} of {total}", "bold")
+        line.append(f" for {shown!r} · Enter next · Escape back to the page", "dim")
+        status.update(line)
 
     @property
     def text(self) -> str:

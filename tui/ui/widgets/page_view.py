@@ -227,6 +227,37 @@ class PageView(ScrollView, can_focus=True):
         self._move_to_row(row, pick=False)
         self.post_message(self.Focused(target))
 
+    def find(self, needle: str, step: int = 0) -> tuple[int, int]:
+        """Put the cursor on a row where `needle` starts (any case): the first at or after
+        the cursor (`step` 0), or the next / previous match (1 / -1), round the page's end.
+        Returns (which match, of how many); (0, 0) for none."""
+        needle = needle.strip().lower()
+        if not needle or not self.rows:
+            return 0, 0
+        hits: list[int] = []
+        rows = self.rows
+        for n, text in enumerate(self.doc.texts):
+            low = text.lower()
+            at = low.find(needle)
+            while at >= 0:
+                row = self._row_of_line[n]
+                while row + 1 < len(rows) and rows[row + 1][0] == n and rows[row + 1][1] <= at:
+                    row += 1
+                if not hits or hits[-1] != row:
+                    hits.append(row)
+                at = low.find(needle, at + len(needle))
+        if not hits:
+            return 0, 0
+        if step > 0:
+            i = bisect_right(hits, self.cursor) % len(hits)
+        elif step < 0:
+            i = (bisect_left(hits, self.cursor) - 1) % len(hits)
+        else:
+            i = bisect_left(hits, self.cursor) % len(hits)
+        self.focused = None
+        self._move_to_row(hits[i], pick=False)
+        return i + 1, len(hits)
+
     def action_cursor(self, delta: int) -> None:
         self._move_to_row(self.cursor + delta)
 
