@@ -423,6 +423,9 @@ async def test_slash_on_the_page_finds_words_in_it():
         assert status.startswith("1 of 2 for 'oak'")
         first = view.cursor
         assert "Oak stool" in view.doc.texts[view.rows[first][0]]
+        # The words found are marked where they are, the current match most.
+        marked = [seg for seg in view._render_row(first, False, None) if seg.text.lower() == "oak"]
+        assert marked and marked[0].style.bgcolor.name == "bright_yellow"
         await pilot.press("enter")  # the next match, then round to the first again
         assert view.cursor > first and "Oak stool" in view.doc.texts[view.rows[view.cursor][0]]
         assert str(app.query_one("#page-status").render()).startswith("2 of 2")
@@ -432,5 +435,5 @@ async def test_slash_on_the_page_finds_words_in_it():
         assert "no 'oakzzq' on this page" in str(app.query_one("#page-status").render())
         await pilot.press("escape")  # back to the page, the box gone, sessions untouched
         await pilot.pause()
-        assert app.focused is view and not box.display
+        assert app.focused is view and not box.display and not view.needle
         assert app.query_one("#session-filter", Input).value == ""

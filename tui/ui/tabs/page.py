@@ -52,7 +52,9 @@ class FindBox(Input):
 
     def action_close(self) -> None:
         self.display = False
-        self.parent.query_one(PageView).focus()
+        view = self.parent.query_one(PageView)
+        view.stop_finding()
+        view.focus()
 
 
 class PageTab(SessionTab):

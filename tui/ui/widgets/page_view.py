@@ -45,6 +45,8 @@ SPAN_STYLES = {
 ID_PREFIX_STYLE = Style(bold=True)
 FOCUS_STYLE = Style(color="black", bgcolor="bright_white", bold=True, reverse=False)
 CURSOR_ROW_STYLE = Style(bgcolor="grey23")
+MATCH_STYLE = Style(color="black", bgcolor="yellow")  # words found (`find`)
+CURRENT_MATCH_STYLE = Style(color="black", bgcolor="bright_yellow", bold=True, underline=True)
 
 
 class PageView(ScrollView, can_focus=True):
@@ -89,6 +91,8 @@ class PageView(ScrollView, can_focus=True):
         self.focused: int | None = None  # index into doc.targets
         self._row_of_line: list[int] = []
         self._cache: dict[tuple[int, bool, int | None], list[Segment]] = {}
+        self.needle = ""  # words being found: shown on every row, the current match's row more
+        self.match_row: int | None = None
 
     @property
     def text(self) -> str:
@@ -105,6 +109,7 @@ class PageView(ScrollView, can_focus=True):
         self._wrapped_for = -1
         self.cursor = 0
         self.focused = None
+        self.match_row = None
         self._rewrap(rows)
         self.scroll_to(0, 0, animate=False)
         self.post_message(self.Focused(None))
@@ -114,6 +119,7 @@ class PageView(ScrollView, can_focus=True):
         if width == self._wrapped_for:
             return
         self._wrapped_for = width
+        self.match_row = None  # its row moved
         if given is not None and given[0] == width - 1:
             self.rows = given[1]
         else:
@@ -161,6 +167,13 @@ class PageView(ScrollView, can_focus=True):
             text.stylize(base)
         if cursor:
             text.stylize(CURSOR_ROW_STYLE)
+        if self.needle:
+            style = CURRENT_MATCH_STYLE if row == self.match_row else MATCH_STYLE
+            low, size = text.plain.lower(), len(self.needle)
+            at = low.find(self.needle)
+            while at >= 0:
+                text.stylize(style, at, at + size)
+                at = low.find(self.needle, at + size)
         focus_span = None
         if focused is not None:
             focus_span = self.doc.targets[focused].span
@@ -232,6 +245,9 @@ class PageView(ScrollView, can_focus=True):
         the cursor (`step` 0), or the next / previous match (1 / -1), round the page's end.
         Returns (which match, of how many); (0, 0) for none."""
         needle = needle.strip().lower()
+        self.needle, self.match_row = needle, None
+        self._cache.clear()
+        self.refresh()
         if not needle or not self.rows:
             return 0, 0
         hits: list[int] = []
@@ -255,8 +271,15 @@ class PageView(ScrollView, can_focus=True):
         else:
             i = bisect_left(hits, self.cursor) % len(hits)
         self.focused = None
+        self.match_row = hits[i]
         self._move_to_row(hits[i], pick=False)
         return i + 1, len(hits)
+
+    def stop_finding(self) -> None:
+        """The words found are no longer shown (the find box closed)."""
+        self.needle, self.match_row = "", None
+        self._cache.clear()
+        self.refresh()
 
     def action_cursor(self, delta: int) -> None:
         self._move_to_row(self.cursor + delta)
