@@ -13,7 +13,7 @@ from ui_helpers import settle
 import tui.ui.app as ui_app
 from tests.support import eventually, toasts
 from tui.dialects import build_providers, provider_hints
-from tui.model import CreateSession, LogEntry, Session, StepRequest, StepResult
+from tui.model import CreateSession, Event, LogEntry, Session, StepRequest, StepResult
 from tui.providers.base import Capabilities, Unreachable
 from tui.settings import Settings
 from tui.store import Store
@@ -277,3 +277,52 @@ async def test_the_first_steps_changes_are_against_the_page_it_opened_on():
             lambda: tab.detail_text.startswith("# Changes: the page it opened on"), "diff"
         )
         assert "/shop" in tab.detail_text and "/checkout" in tab.detail_text  # it navigated
+
+
+async def test_a_look_a_step_overtook_never_replaces_the_steps_page():
+    # Another client's event made the app look at the page; the person's step began and
+    # answered (a new page) while that look was on its way, and the look, older, replaced
+    # the step's page: the header went back to the url before the step.
+    class Followed(StaticProvider):
+        capabilities = Capabilities(events=True)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.feed: asyncio.Queue = asyncio.Queue()
+            self.looking = asyncio.Event()
+            self.release = asyncio.Event()
+            self.hold = False
+
+        async def events(self, session_id: str | None = None):
+            while True:
+                yield await self.feed.get()
+
+        async def observe(self, session_id: str, *, screenshot: bool = True):
+            page = await super().observe(session_id, screenshot=screenshot)
+            if self.hold:  # the live look: the page as it was, handed back late
+                self.hold = False
+                self.looking.set()
+                await self.release.wait()
+            return page
+
+        async def step(self, session_id: str, request: StepRequest) -> StepResult:
+            self.sessions[session_id].url = "http://127.0.0.1:8000/checkout"
+            return await super().step(session_id, request)
+
+    provider = Followed()
+    app = StepdeckApp([provider], images="none")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        key = app.selected
+        provider.hold = True
+        session_id = key.split("/", 1)[1]
+        provider.feed.put_nowait(
+            Event(kind="tab", session_id=session_id, data={"action": "opened"})
+        )
+        await provider.looking.wait()  # the look has read the old page and is on its way
+        app.command_bar.focus()
+        await pilot.press(*"L2", "enter")
+        await eventually(lambda: app.current.url.endswith("/checkout"), "the step's page")
+        provider.release.set()
+        await settle(pilot)
+        assert app.current.url.endswith("/checkout")

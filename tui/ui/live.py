@@ -131,6 +131,7 @@ class LiveFollow(Widget):
                     continue
                 provider = self.providers[view.provider]
                 session = observation = None
+                answers = len(view.results)  # a step answered after this look: it is older
                 try:
                     if kinds & PAGE_EVENTS:
                         session = await provider.get_session(view.session.id)
@@ -142,6 +143,6 @@ class LiveFollow(Widget):
                 except Exception as exc:
                     log.info("live refresh of %s: %s", key, exc)
                     continue
-                self.post_message(msg.LiveRefreshed(key, kinds, session, observation))
+                self.post_message(msg.LiveRefreshed(key, kinds, session, observation, answers))
         finally:
             self._looking = False

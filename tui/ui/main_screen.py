@@ -508,8 +508,11 @@ class MainScreen(Stepping, Screen):
             return
         if message.session is not None:
             view.session = message.session
-        if message.observation is not None:
-            view.observation = message.observation
+        # A look that a step of this app overtook (it began, or answered, meanwhile) is of
+        # the page before that step: the step's own page stays.
+        if message.observation is not None and not view.busy:
+            if len(view.results) == message.answers:
+                view.observation = message.observation
         self._sidebar_row(view)
         if message.key != self.deck.selected:
             return

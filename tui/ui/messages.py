@@ -141,6 +141,7 @@ class LiveRefreshed(Message):
     kinds: set[str]
     session: Session | None
     observation: Observation | None
+    answers: int = 0  # the session's step answers when it looked (newer ones win)
 
 
 @dataclass
