@@ -72,6 +72,9 @@ async def take(base: str, pages: str) -> list[Path]:
         await _type(app, pilot, "I1 kindle --enter")
         await _keys(app, pilot, "1")
         save(app, "main")
+        await _keys(app, pilot, "1", "slash", *"kindle", "enter")  # find in the page: 2nd match
+        save(app, "find")
+        await _keys(app, pilot, "escape")
         await _keys(app, pilot, "m")  # the ids drawn on the screenshot
         app.clear_notifications()
         save(app, "marks")

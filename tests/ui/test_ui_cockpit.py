@@ -388,7 +388,6 @@ async def test_escape_leaves_every_input_and_select():
         for key, selector in [
             ("1", "#command"),
             ("1", "#session-filter"),
-            ("1", "#page-find"),
             ("2", "#action-filter"),
             ("6", "#console-text"),
             ("6", "#console-level"),

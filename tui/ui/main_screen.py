@@ -581,14 +581,16 @@ class MainScreen(Stepping, Screen):
     def action_refresh(self) -> None:
         self.work.refresh_all()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         """`/`: the filter of the pane with focus (Actions, Console, Network), else sessions'."""
         chain = self.focused.ancestors_with_self if self.focused is not None else []
         tab = next(
             (a for a in chain if isinstance(a, SessionTab) and hasattr(a, "open_filter")), None
         )
         if tab is not None:
-            tab.open_filter()
+            opened = tab.open_filter()
+            if opened is not None:  # the Page's find box mounts on first use
+                await opened
             return
         sidebar = self.query_one(SessionList)
         if not sidebar.display:

@@ -72,7 +72,6 @@ class PageTab(SessionTab):
 
     def compose(self) -> ComposeResult:
         yield PageView(id="page-view")
-        yield FindBox(placeholder="find in the page…", id="page-find", compact=True)
         yield StatusLine(id="page-status")
 
     def draw(self, view: SessionView | None) -> None:
@@ -138,9 +137,15 @@ class PageTab(SessionTab):
         elif target.href and not target.href.startswith(("javascript:", "#")):
             self.post_message(RunStep(StepRequest(type="goto", url=target.href)))
 
-    def open_filter(self) -> None:
-        """`/`: find words in the page (what is typed there stays for the next `/`)."""
-        box = self.query_one(FindBox)
+    async def open_filter(self) -> None:
+        """`/`: find words in the page (what is typed there stays for the next `/`). The box
+        is mounted on first use: the first frame does without it."""
+        found = self.query(FindBox)
+        if found:
+            box = found.first()
+        else:
+            box = FindBox(placeholder="find in the page…", id="page-find", compact=True)
+            await self.mount(box, before=self.query_one(StatusLine))
         box.display = True
         box.focus()
         if box.value:
