@@ -424,7 +424,7 @@ async def test_slash_on_the_page_finds_words_in_it():
         assert "Oak stool" in view.doc.texts[view.rows[first][0]]
         # The words found are marked where they are, the current match most.
         marked = [seg for seg in view._render_row(first, False, None) if seg.text.lower() == "oak"]
-        assert marked and marked[0].style.bgcolor.name == "bright_yellow"
+        assert marked and marked[0].style.bgcolor.name == "bright_magenta"
         await pilot.press("enter")  # the next match, then round to the first again
         assert view.cursor > first and "Oak stool" in view.doc.texts[view.rows[view.cursor][0]]
         assert str(app.query_one("#page-status").render()).startswith("2 of 2")

@@ -45,8 +45,9 @@ SPAN_STYLES = {
 ID_PREFIX_STYLE = Style(bold=True)
 FOCUS_STYLE = Style(color="black", bgcolor="bright_white", bold=True, reverse=False)
 CURSOR_ROW_STYLE = Style(bgcolor="grey23")
-MATCH_STYLE = Style(color="black", bgcolor="yellow")  # words found (`find`)
-CURRENT_MATCH_STYLE = Style(color="black", bgcolor="bright_yellow", bold=True, underline=True)
+# Words found (`find`): apart from the id chips' yellow
+MATCH_STYLE = Style(color="white", bgcolor="magenta")
+CURRENT_MATCH_STYLE = Style(color="black", bgcolor="bright_magenta", bold=True, underline=True)
 
 
 class PageView(ScrollView, can_focus=True):
@@ -167,13 +168,6 @@ class PageView(ScrollView, can_focus=True):
             text.stylize(base)
         if cursor:
             text.stylize(CURSOR_ROW_STYLE)
-        if self.needle:
-            style = CURRENT_MATCH_STYLE if row == self.match_row else MATCH_STYLE
-            low, size = text.plain.lower(), len(self.needle)
-            at = low.find(self.needle)
-            while at >= 0:
-                text.stylize(style, at, at + size)
-                at = low.find(self.needle, at + size)
         focus_span = None
         if focused is not None:
             focus_span = self.doc.targets[focused].span
@@ -186,6 +180,13 @@ class PageView(ScrollView, can_focus=True):
                 text.stylize(style, a, b)
             if span.kind == "id" and span.start >= start:
                 text.stylize(ID_PREFIX_STYLE, a, a + len(span.target))
+        if self.needle:  # last: the words found show inside id chips and links too
+            style = CURRENT_MATCH_STYLE if row == self.match_row else MATCH_STYLE
+            low, size = text.plain.lower(), len(self.needle)
+            at = low.find(self.needle)
+            while at >= 0:
+                text.stylize(style, at, at + size)
+                at = low.find(self.needle, at + size)
         return list(text.render(self.app.console))
 
     # --- the cursor -----------------------------------------------------------------------
