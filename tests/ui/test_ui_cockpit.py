@@ -18,6 +18,7 @@ from tests.support import toasts
 from tui.model import Session, StepRequest, StepResult
 from tui.store import Store
 from tui.ui.app import StepdeckApp
+from tui.ui.page_doc import build
 from tui.ui.screens.ask_value import AskValueScreen
 from tui.ui.screens.new_session import NewSessionScreen
 from tui.ui.tabs.actions import ActionsTab
@@ -435,4 +436,9 @@ async def test_slash_on_the_page_finds_words_in_it():
         await pilot.press("escape")  # back to the page, the box gone, sessions untouched
         await pilot.pause()
         assert app.focused is view and not box.display and not view.needle
+        # One letter on a big page counts up to a bound, and says so.
+        view.load(build("\n\n".join(f"Paragraph {i} of the long page." for i in range(5000))))
+        await pilot.press("slash", "ctrl+u", "e")  # the box kept "oakzzq": cleared, typed over
+        await pilot.pause()
+        assert str(app.query_one("#page-status").render()).startswith("1 of 2,000+ for 'e'")
         assert app.query_one("#session-filter", Input).value == ""

@@ -24,7 +24,7 @@ from tui.ui.messages import RunAction, RunStep
 from tui.ui.page_doc import PageDoc, build, wrap
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
-from tui.ui.widgets.page_view import PageView
+from tui.ui.widgets.page_view import MAX_HITS, PageView
 
 # Pages up to this size are built on the spot (a few ms); bigger ones in a thread.
 INLINE_LIMIT = 60_000
@@ -169,7 +169,7 @@ class PageTab(SessionTab):
         if not total:
             status.update(Text(f"no {shown!r} on this page", "bold yellow"))
             return
-        line = Text(f"{which} of {total}", "bold")
+        line = Text(f"{which} of {total:,}{'+' if total >= MAX_HITS else ''}", "bold")
         line.append(f" for {shown!r} · Enter next · Escape back to the page", "dim")
         status.update(line)
 
