@@ -104,7 +104,8 @@ def _safe_name(text: str) -> str:
 class StoredStep(BaseModel):
     """One step as the store kept it: enough to show it again (time travel)."""
 
-    model_config = ConfigDict(extra="ignore")
+    # its validator is built on first use, not at import (issue 15: the app's first frame)
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     seq: int
     provider: str

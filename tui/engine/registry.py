@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 
 from tui.model import BROWSER_ACTIONS, BrowserAction, Param
 
+# Built without validation (these literals are right): a validator built at import costs
+# the app's first frame (issue 15), as in tui.model.
+_param = Param.model_construct
+
 
 @dataclass(frozen=True)
 class ActionSpec:
@@ -69,15 +73,15 @@ _STAYS = {"scroll_down", "scroll_up", "wait", "scrape", "done"}
 _NOT_REPLAYED = {"scrape", "done"}  # a recording repeats what changed the page, nothing else
 # What the model loop's answers call a parameter where the neutral model has none.
 _MODEL_PARAMS = {
-    "press_key": (Param(name="key", default="Enter"),),
-    "done": (Param(name="message"),),
+    "press_key": (_param(name="key", default="Enter"),),
+    "done": (_param(name="message"),),
 }
 
 ELEMENT_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "auto",
         "Click the element, or type the value into it (select an option of a select)",
-        (Param(name="value"),),
+        (_param(name="value"),),
         ("ID", "ID VALUE", "ID VALUE --enter"),
         element=True,
         in_space=False,
@@ -88,7 +92,7 @@ ELEMENT_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "fill",
         "Type a value into an input",
-        (Param(name="value"),),
+        (_param(name="value"),),
         ("fill ID VALUE", "type ID VALUE"),
         element=True,
         in_space=False,
@@ -99,7 +103,7 @@ ELEMENT_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "select",
         "Pick an option of a select",
-        (Param(name="value"),),
+        (_param(name="value"),),
         ("select ID OPTION",),
         element=True,
         in_space=False,
@@ -145,7 +149,7 @@ BROWSER: tuple[ActionSpec, ...] = (
     ActionSpec(
         "click_xy",
         "Click a point of the page (pixels from the top-left of the view)",
-        (Param(name="x", type="float"), Param(name="y", type="float")),
+        (_param(name="x", type="float"), _param(name="y", type="float")),
         (),  # not typed: a person clicks the screenshot
         in_space=False,
         model=False,  # the model reads the page's text, not its pixels

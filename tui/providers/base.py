@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from tui.errors import (  # re-exported: the typed errors are part of this interface
     ActionNotFound,
@@ -87,6 +87,9 @@ __all__ = [
 
 class Capabilities(BaseModel):
     """What a provider offers. A False comes with a reason in `missing`."""
+
+    # its validator is built on first use, not at import (issue 15: the app's first frame)
+    model_config = ConfigDict(defer_build=True)
 
     action_space: bool = True  # ids like B3 (MultiOn has none)
     markdown: bool = True
