@@ -436,6 +436,7 @@ async def test_slash_on_the_page_finds_words_in_it():
         await pilot.press("escape")  # back to the page, the box gone, sessions untouched
         await pilot.pause()
         assert app.focused is view and not box.display and not view.needle
+        assert view.target is not None and view.target.label == "L4 Oak stool"  # Enter runs it
         # One letter on a big page counts up to a bound, and says so.
         view.load(build("\n\n".join(f"Paragraph {i} of the long page." for i in range(5000))))
         await pilot.press("slash", "ctrl+u", "e")  # the box kept "oakzzq": cleared, typed over

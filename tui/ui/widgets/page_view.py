@@ -288,10 +288,10 @@ class PageView(ScrollView, can_focus=True):
         return i + 1, len(hits)
 
     def stop_finding(self) -> None:
-        """The words found are no longer shown (the find box closed)."""
+        """The words found are no longer shown (the find box closed); the cursor takes the
+        id or link on the found row, so Enter runs what was found."""
         self.needle, self.match_row = "", None
-        self._cache.clear()
-        self.refresh()
+        self._move_to_row(self.cursor)
 
     def action_cursor(self, delta: int) -> None:
         self._move_to_row(self.cursor + delta)
