@@ -154,8 +154,9 @@ def inline(
             ident = groups["tid"]
             label = groups["ttext"]
             if label is None:  # an id alone: one of this page's, or text that only looks so
-                piece = ident if ident in ids else m.group()
+                piece = m.group()
                 if ident in ids:
+                    piece = ident
                     spans.append(_span(size, size + len(piece), "id", ident))
                 out.append(piece)
                 size += len(piece)

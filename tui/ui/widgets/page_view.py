@@ -113,6 +113,7 @@ class PageView(ScrollView, can_focus=True):
         self.cursor = 0
         self.focused = None
         self.match_row = None
+        self._lowered = None  # `find`'s copy of the last page (it held that page's doc alive)
         self._rewrap(rows)
         self.scroll_to(0, 0, animate=False)
         self.post_message(self.Focused(None))
