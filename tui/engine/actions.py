@@ -24,7 +24,7 @@ from tui.engine.perception import perceive, strip_controls, to_markdown
 from tui.engine.recovery import page_answers
 from tui.engine.registry import BROWSER_NAMES, ELEMENT_NAMES
 from tui.engine.target import ActionTarget
-from tui.engine.uploads import chosen_file, is_file_input, upload
+from tui.engine.uploads import chosen_file, is_file_input
 from tui.engine.urls import normalize_url
 from tui.errors import ActionNotFound, InvalidRequest
 from tui.model import StepRequest
@@ -321,7 +321,7 @@ async def _element_action(target: ActionTarget, req: StepRequest) -> Outcome:
                     message = await _select(element, action_id, raw, req.value or "", timeout)
                 elif is_file_input(raw):
                     path = chosen_file(req, target.limits.allow_schemes)
-                    await upload(element, path, timeout)
+                    await element.set_input_files(path, timeout=timeout)
                     message = f"chose {path.name} in {_what(action_id, raw)}"
                 elif not _is_fillable(raw):
                     raise InvalidRequest(

@@ -454,6 +454,8 @@
     containers.clear();
     labelFor.clear();
     prepared = null;
+    actionSet = null;
+    radioCounts = null;
   };
   if (!split) {
     // The HTML travels after the JSON, split by a NUL (JSON.stringify never writes a raw one):
@@ -512,14 +514,15 @@
         const labels = {};
         let some = false;
         for (const a of batch) {
+          const el = byId.get(a.id);
           // only a field's value or a box's mark makes a label more (inlineLabel)
-          if (containers.size && containers.has(byId.get(a.id))) {
-            if (!ariaNamed(byId.get(a.id))) {
+          if (containers.size && containers.has(el)) {
+            if (!ariaNamed(el)) {
               labels[a.id] = a.id;  // its id alone: what it holds follows it (htmlWriter)
               some = true;
             }
           } else if (a.id.charCodeAt(0) === 73 /* I */ || a.checked === true || a.checked === false) {
-            const label = inlineLabel(a, byId.get(a.id));
+            const label = inlineLabel(a, el);
             if (label !== a.id + " " + a.description.replace(/\[/g, "(").replace(/\]/g, ")")) {
               labels[a.id] = label;
               some = true;

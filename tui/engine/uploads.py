@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.async_api import ElementHandle, Locator
-
 from tui.errors import InvalidRequest
 from tui.model import StepRequest
 
@@ -38,7 +36,3 @@ def chosen_file(req: StepRequest, allow_schemes: tuple[str, ...]) -> Path:
         what = "a folder" if path.is_dir() else "no file"
         raise InvalidRequest(f"{what} at {raw}", "give the path of a file on this machine")
     return path.resolve()
-
-
-async def upload(element: ElementHandle | Locator, path: Path, timeout: float) -> None:
-    await element.set_input_files(path, timeout=timeout)
