@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tui import locations
 from tui.dialects.notte.client import SERVE_PROVIDER
-from tui.engine.heap import short_pauses
+from tui.engine.heap import QuietCollector, short_pauses
 from tui.errors import AuthError, StepdeckError
 from tui.model import SessionStatus
 from tui.offload import quick_handback
@@ -224,6 +224,43 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
+class InFlight:
+    """ASGI middleware: tells `collector` while a request waits for its answer, so that full
+    garbage collections run when none does (`tui.engine.heap`). An event stream counts until
+    its headers are out: from then on it waits for the page, not for this process."""
+
+    def __init__(self, app: Any, collector: QuietCollector) -> None:
+        self.app = app
+        self.collector = collector
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        waiting = True
+        self.collector.enter()
+
+        async def sending(message: dict) -> None:
+            nonlocal waiting
+            if waiting and message["type"] == "http.response.start" and _is_stream(message):
+                waiting = False
+                self.collector.leave()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if waiting:
+                self.collector.leave()
+
+
+def _is_stream(start: dict) -> bool:
+    return any(
+        name.lower() == b"content-type" and value.startswith(b"text/event-stream")
+        for name, value in start.get("headers") or ()
+    )
+
+
 class BodyGuard:
     """ASGI middleware: a body over `MAX_BODY` is 413; a JSON body nested deeper than
     `MAX_DEPTH`, or holding NaN/Infinity (not JSON), is 400 — before any route parses it
@@ -345,10 +382,13 @@ def create_app(
     # Every session and finished step is in the store before the HTTP answer goes out.
     served: Provider = recording(provider, store, record_as=SERVE_PROVIDER)
 
+    collector = QuietCollector()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if manage_provider:
             await provider.start()
+        quiet = asyncio.create_task(collector.run(), name="stepdeck-full-collections")
         follow: asyncio.Task[None] | None = None
         if store is not None and getattr(getattr(provider, "capabilities", None), "events", False):
             follow = asyncio.create_task(
@@ -357,10 +397,11 @@ def create_app(
         try:
             yield
         finally:
-            if follow is not None:
-                follow.cancel()
-                with contextlib.suppress(BaseException):
-                    await follow
+            for task in (follow, quiet):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(BaseException):
+                        await task
             if manage_provider:
                 with contextlib.suppress(Exception):
                     await provider.aclose()
@@ -378,6 +419,8 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyGuard)
+    app.add_middleware(InFlight, collector=collector)  # outermost: it counts the whole wait
+    app.state.collector = collector
 
     @app.get("/health", tags=["stepdeck"])
     async def health() -> dict[str, Any]:
@@ -475,7 +518,8 @@ def quiet_gc() -> None:
     middle at most 7 ms (1.2 s in all for every generation), and full collections as rare
     as before (every ~1M allocations: one in those 100 observes, ~210 ms of CPU walking every
     live observation: what is left). What is alive at start moves out of the collector's
-    sight (`gc.freeze`).
+    sight (`gc.freeze`), and once the app runs, full collections wait for a moment when no
+    request does (`QuietCollector`, started with the app).
     """
     gc.collect()
     gc.freeze()

@@ -280,6 +280,10 @@ async def take_walk(page: Page, actions: asyncio.Future[int] | None = None) -> P
             *whole, tail = (tail + message[1:]).split("\x00")
             for piece in whole:
                 settle(piece)
+                # Messages asked ahead are often here already, and awaiting a done future
+                # does not yield: without this, a big page's chunks were validated back to
+                # back, holding every other request for all of them (~80-130 ms).
+                await asyncio.sleep(0)
             if message[0] == ".":
                 settle(tail)
                 _needed(page, "take", more)
