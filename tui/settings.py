@@ -6,8 +6,13 @@ deeper reads the environment. Precedence: arguments > `STEPDECK_<FIELD>` env >
 
 The sources are read here, in a few lines, the way pydantic-settings reads them
 (env names case-insensitive, empty ones ignored, lists/dicts/models as JSON,
-dicts merged across sources): pydantic-settings itself cost the app's cold
-start more than its first frame's whole budget (issue 15).
+dicts merged across sources), and the values are checked here against the
+fields' types, the way pydantic's lax mode checks them ("true" is a bool, "30"
+a number). The settings are read before the app's first frame, and pydantic
+there cost the cold start ~40 ms of its 600 (issue 15): building any pydantic
+validator imports its plugin machinery (`importlib.metadata`, and a scan of
+every installed package). The wire formats stay pydantic models, in their
+dialects; these are stdlib dataclasses.
 
 Cloud API keys are never stored here: a provider names the environment variable
 that holds its key (`key_env`), read only when a request is made.
@@ -15,15 +20,15 @@ that holds its key (`key_env`), read only when a request is made.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tomllib
 import types
 import typing
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit, urlunsplit
-
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from tui import locations
 
@@ -32,7 +37,171 @@ ENV_PREFIX = "STEPDECK_"
 Dialect = Literal["local", "notte", "notte_env", "multion", "thinkrun"]
 
 
-class ProviderConfig(BaseModel):
+class SettingsError(Exception):
+    """The config file could not be read; the message says where and why."""
+
+
+class Secret:
+    """A value never shown: its repr and str are stars (`get_secret_value` reads it)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+class _Checked:
+    """Dataclass fields checked and coerced by their types when made (`_check`)."""
+
+    def __post_init__(self) -> None:
+        problems = _check(self, {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+        if problems:
+            raise SettingsError("; ".join(problems))
+
+
+# --- checking values against the fields' types -----------------------------------------------
+
+_TRUE = {"1", "true", "t", "yes", "y", "on"}
+_FALSE = {"0", "false", "f", "no", "n", "off"}
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+class _Wrong(ValueError):
+    """A value that is not of its field's type (the message says what was wanted)."""
+
+
+def _check(obj: Any, values: dict[str, Any]) -> list[str]:
+    """Set each of `values` on `obj`, coerced to its field's type; the problems, one a field
+    (the value itself never in them: a key in the wrong shape stays unseen)."""
+    cls = type(obj)
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    limits = {f.name: f.metadata for f in dataclasses.fields(cls)}
+    problems = []
+    for name, value in values.items():
+        try:
+            value = _coerce(value, hints[name])
+            _within(value, limits.get(name) or {})
+        except _Wrong as exc:
+            problems.append(f"{name}: {exc}")
+        except SettingsError as exc:  # a provider in the list
+            problems.append(f"{name}: {exc}")
+        else:
+            object.__setattr__(obj, name, value)
+    return problems
+
+
+def _within(value: Any, limits: typing.Mapping[str, float]) -> None:
+    if "ge" in limits and value < limits["ge"]:
+        raise _Wrong(f"should be at least {limits['ge']}")
+    if "gt" in limits and value <= limits["gt"]:
+        raise _Wrong(f"should be more than {limits['gt']}")
+
+
+def _coerce(value: Any, kind: Any) -> Any:
+    """`value` as `kind` (a str, bool, int, float, Literal, list, dict, Secret, union or
+    checked dataclass), converting text the way an env variable or a flag gives it."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        wanted = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _coerce(value, option)
+            except _Wrong as exc:
+                wanted.append(str(exc))
+        raise _Wrong(" or ".join(wanted))
+    if origin is Literal:
+        allowed = typing.get_args(kind)
+        if value in allowed:
+            return value
+        raise _Wrong("should be one of " + ", ".join(repr(a) for a in allowed))
+    if origin is list:
+        if not isinstance(value, list | tuple):
+            raise _Wrong("should be a list")
+        (item,) = typing.get_args(kind)
+        return [_coerce(v, item) for v in value]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Wrong("should be a table of names to values")
+        key, item = typing.get_args(kind)
+        return {_coerce(k, key): _coerce(v, item) for k, v in value.items()}
+    if kind is str:
+        if isinstance(value, str):
+            return value
+        raise _Wrong("should be text")
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        raise _Wrong("should be true or false")
+    if kind is int:
+        return _number(value, int, "a whole number")
+    if kind is float:
+        return _number(value, float, "a number")
+    if kind is Secret:
+        if isinstance(value, Secret):
+            return value
+        if isinstance(value, str):
+            return Secret(value)
+        raise _Wrong("should be text")
+    if isinstance(kind, type) and issubclass(kind, _Checked):
+        if isinstance(value, kind):
+            return value
+        if not isinstance(value, dict):
+            raise _Wrong(f"should be a table of {kind.__name__} fields")
+        names = {f.name for f in dataclasses.fields(kind)}
+        missing = [f.name for f in dataclasses.fields(kind) if f.name not in value and _required(f)]
+        if missing:
+            raise _Wrong("missing " + ", ".join(missing))
+        return kind(**{k: v for k, v in value.items() if k in names})  # others ignored
+    raise TypeError(f"no check for {kind!r}")  # a field of a type this module does not know
+
+
+def _required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _number(value: Any, kind: type, what: str) -> Any:
+    if isinstance(value, bool):
+        raise _Wrong(f"should be {what}")
+    if isinstance(value, int | float):
+        if kind is int and value != int(value):
+            raise _Wrong(f"should be {what}")
+        return kind(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _Wrong(f"should be {what}") from None
+        return _number(number, kind, what)
+    raise _Wrong(f"should be {what}")
+
+
+@dataclass
+class ProviderConfig(_Checked):
     """A place sessions live: the embedded engine or a cloud API."""
 
     name: str
@@ -79,59 +248,81 @@ BUILTIN_PROVIDERS = [
 ]
 
 
-class Settings(BaseModel):
+def _at_least(bound: float) -> dict[str, float]:
+    return {"ge": bound}
+
+
+def _above(bound: float) -> dict[str, float]:
+    return {"gt": bound}
+
+
+@dataclass(init=False, repr=False)
+class Settings:
     """Everything a person can configure, and every knob the code would otherwise guess.
 
     `Settings(**values)` reads the sources: `values` > `STEPDECK_<FIELD>` env >
-    `config.toml` > defaults.
+    `config.toml` > defaults. Keys it does not know are ignored.
     """
-
-    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     # the app
     images: Literal["auto", "tgp", "sixel", "halfcell", "unicode", "none"] = "auto"
-    keymap: dict[str, str] = Field(default_factory=dict)  # binding id -> keys
-    providers: list[ProviderConfig] = Field(default_factory=list)
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys
+    providers: list[ProviderConfig] = field(default_factory=list)
     # the embedded engine
     headed: bool = False
     cdp_url: str | list[str] | None = None  # a list: a pool of browsers
-    ws_endpoints: list[str] = Field(default_factory=list)  # Playwright servers, for the pool
-    endpoint_limit: int = Field(default=0, ge=0)  # sessions per pool endpoint (0: no limit)
+    ws_endpoints: list[str] = field(default_factory=list)  # Playwright servers, for the pool
+    endpoint_limit: int = field(default=0, metadata=_at_least(0))  # per endpoint (0: no limit)
     chromium: str | None = None  # path to a Chromium binary
-    allow_schemes: list[str] = Field(default_factory=list)  # e.g. ["file"]
+    allow_schemes: list[str] = field(default_factory=list)  # e.g. ["file"]
     idle_timeout_minutes: float = 15
     nav_timeout_ms: float = 15_000  # a slow site may want longer
     action_timeout_ms: float = 5_000
-    hold_timeout_s: float = Field(default=50.0, gt=0)  # a paused session refuses held steps then
+    hold_timeout_s: float = field(default=50.0, metadata=_above(0))  # then held steps refused
     trace: bool = False  # record a Playwright trace of every embedded session (--trace)
     # `stepdeck serve`, and the app finding one
     server_url: str = "http://127.0.0.1:8390"
-    token: SecretStr | None = None  # STEPDECK_TOKEN; else the token file in the data dir
+    token: Secret | None = None  # STEPDECK_TOKEN; else the token file in the data dir
     probe_timeout_s: float = 3.0  # per /health probe; a loaded machine answers slowly
     probe_attempts: int = 3  # timed-out probes are tried again (they only read)
     # a model for the agent (any OpenAI-compatible chat-completions server)
     llm_url: str | None = None
     llm_model: str | None = None
-    llm_api_key: SecretStr | None = None  # STEPDECK_LLM_API_KEY (never in the store or logs)
+    llm_api_key: Secret | None = None  # STEPDECK_LLM_API_KEY (never in the store or logs)
     llm_key_env: str = "STEPDECK_LLM_API_KEY"  # or name another variable holding the key
     llm_max_steps: int = 10  # actions the model may take for one command
     llm_timeout_s: float = 60.0
 
-    def __repr_args__(self):  # type: ignore[override]
+    _ADDRESSES: ClassVar = frozenset({"cdp_url", "ws_endpoints", "llm_url", "server_url"})
+
+    def __init__(self, **values: Any) -> None:
+        # The file is looked up when settings are made, so STEPDECK_HOME moves it.
+        merged = _merge(_merge(_toml(locations.config_file()), _env(type(self))), values)
+        given = {}
+        for f in dataclasses.fields(self):
+            if f.name in merged:
+                given[f.name] = merged[f.name]
+            elif f.default_factory is not dataclasses.MISSING:
+                given[f.name] = f.default_factory()
+            else:
+                given[f.name] = f.default
+        problems = _check(self, given)
+        if problems:
+            raise _Invalid("; ".join(problems))
+
+    def __repr__(self) -> str:
         # Browser and model addresses may carry a token (`?token=`, `user:key@`): not in a repr.
-        for name, value in super().__repr_args__():
-            if name in _ADDRESSES and value:
+        shown = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in self._ADDRESSES and value:
                 value = (
                     [_address_shown(v) for v in value]
                     if isinstance(value, list)
                     else _address_shown(str(value))
                 )
-            yield name, value
-
-    def __init__(self, **values: Any) -> None:
-        # The file is looked up when settings are made, so STEPDECK_HOME moves it.
-        merged = _merge(_merge(_toml(locations.config_file()), _env(type(self))), values)
-        super().__init__(**merged)
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
     def all_providers(self) -> list[ProviderConfig]:
         """Built-ins, overridden or extended by the config file (same name wins)."""
@@ -156,7 +347,8 @@ class Settings(BaseModel):
         return os.environ.get(self.llm_key_env) or None
 
 
-_ADDRESSES = {"cdp_url", "ws_endpoints", "llm_url", "server_url"}
+class _Invalid(SettingsError):
+    """Values of the wrong type or out of range (`load_settings` names the file)."""
 
 
 def _address_shown(url: str) -> str:
@@ -167,8 +359,7 @@ def _address_shown(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", "")) + tail
 
 
-class SettingsError(Exception):
-    """The config file could not be read; the message says where and why."""
+# --- the sources ------------------------------------------------------------------------------
 
 
 def _toml(path: Any) -> dict[str, Any]:
@@ -187,18 +378,20 @@ def _is_complex(annotation: Any) -> tuple[bool, bool]:
         return any(parts), any(parts) and not all(parts)
     if origin is not None:
         return origin in (list, dict, set, tuple), False
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel), False
+    return isinstance(annotation, type) and issubclass(annotation, _Checked), False
 
 
-def _env(model: type[BaseModel]) -> dict[str, Any]:
+def _env(model: type) -> dict[str, Any]:
     """`STEPDECK_<FIELD>` variables (any case; empty ones ignored); lists and dicts as JSON."""
     environ = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+    hints = _HINTS.get(model) or _HINTS.setdefault(model, typing.get_type_hints(model))
     out: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
+    for f in dataclasses.fields(model):
+        name = f.name
         raw = environ.get(ENV_PREFIX + name.upper())
         if not raw:
             continue
-        as_json, text_too = _is_complex(field.annotation)
+        as_json, text_too = _is_complex(hints[name])
         if not as_json:
             out[name] = raw
             continue
@@ -228,12 +421,7 @@ def load_settings(**overrides: object) -> Settings:
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         return Settings(**given)
-    except ValidationError as exc:
-        # Said without the values given: a key or token put in the wrong shape stays unseen.
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
-            for error in exc.errors(include_input=False, include_url=False)
-        )
-        raise SettingsError(f"{locations.config_file()}: {problems}") from None
+    except _Invalid as exc:
+        raise SettingsError(f"{locations.config_file()}: {exc}") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"{locations.config_file()}: {exc}") from exc

@@ -55,6 +55,8 @@ async def test_a_config_file_provider_keeps_its_name_and_address():
 
 
 def test_an_unknown_dialect_is_named():
-    config = ProviderConfig.model_construct(name="x", dialect="browserbase", base_url=None)
+    # A dialect this build does not know (a newer config file, say), past the settings' check.
+    config = object.__new__(ProviderConfig)
+    config.__dict__.update(name="x", dialect="browserbase", base_url=None)
     with pytest.raises(ValueError, match="browserbase"):
         build_provider(config)

@@ -6,6 +6,8 @@ A real LocalProvider behind the server: `cmd` steps run the local agent,
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 
@@ -162,7 +164,7 @@ async def test_the_wire_format_as_multion_sends_it(served, pages_server):
 
 async def test_a_missing_key_names_the_variable(served, provider_config):
     config = provider_config("multion", f"{served}/v1/web")
-    client = build_provider(config.model_copy(update={"key_env": "MULTION_API_KEY_UNSET"}))
+    client = build_provider(dataclasses.replace(config, key_env="MULTION_API_KEY_UNSET"))
     try:
         with pytest.raises(AuthError) as caught:
             await client.list_sessions()

@@ -6,6 +6,8 @@ pages are fixture files served on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 
@@ -145,7 +147,7 @@ async def test_the_wire_format_as_notte_sent_it(served, pages_server):
 
 async def test_a_wrong_token_is_refused_with_the_key_variable_named(served, provider_config):
     config = provider_config("notte_env", served)
-    client = build_provider(config.model_copy(update={"key_env": "NOTTE_WRONG_KEY"}))
+    client = build_provider(dataclasses.replace(config, key_env="NOTTE_WRONG_KEY"))
     try:
         with pytest.raises(AuthError) as caught:
             await client.create_session(CreateSession())

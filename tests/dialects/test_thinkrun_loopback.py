@@ -8,6 +8,8 @@ network and health views.
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 
@@ -166,7 +168,7 @@ async def test_the_wire_format_as_thinkrun_documents_it(served, pages_server):
 
 async def test_a_wrong_key_names_the_variable(served, provider_config):
     config = provider_config("thinkrun", served)
-    client = build_provider(config.model_copy(update={"key_env": "THINKRUN_API_KEY_UNSET"}))
+    client = build_provider(dataclasses.replace(config, key_env="THINKRUN_API_KEY_UNSET"))
     try:
         with pytest.raises(AuthError) as caught:
             await client.list_sessions()

@@ -70,3 +70,28 @@ def test_secrets_from_env_stay_secret(monkeypatch):
     settings = load_settings()
     assert settings.serve_token() == "tok-123" and settings.llm_key() == "sk-456"
     assert "tok-123" not in repr(settings) and "sk-456" not in repr(settings)
+
+
+def test_text_from_env_is_read_as_its_fields_type_and_a_wrong_one_is_named(monkeypatch):
+    monkeypatch.setenv("STEPDECK_HEADED", "yes")
+    monkeypatch.setenv("STEPDECK_NAV_TIMEOUT_MS", "30000")
+    monkeypatch.setenv("STEPDECK_PROBE_ATTEMPTS", "5")
+    _config('unknown_key = 1\n[[providers]]\nname = "s"\ndialect = "notte"\nextra = 2\n')
+    settings = load_settings()  # keys it does not know are ignored, in a provider too
+    assert settings.headed is True and settings.nav_timeout_ms == 30000.0
+    assert settings.probe_attempts == 5 and settings.providers[0].base_url is None
+    monkeypatch.setenv("STEPDECK_PROBE_ATTEMPTS", "2.5")
+    monkeypatch.setenv("STEPDECK_ENDPOINT_LIMIT", "-1")
+    monkeypatch.setenv("STEPDECK_HEADED", "maybe")
+    _config('[[providers]]\nname = "s"\ndialect = "browserbase"\n')
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    said = str(caught.value)
+    for problem in (
+        "headed: should be true or false",
+        "endpoint_limit: should be at least 0",
+        "probe_attempts: should be a whole number",
+        "providers: dialect: should be one of 'local'",
+    ):
+        assert problem in said
+    assert "maybe" not in said and "browserbase" not in said  # values are never repeated

@@ -31,6 +31,7 @@ HEAVY = (
     "playwright",
     "httpx",
     "pydantic_settings",
+    "importlib.metadata",  # pydantic's plugin loader: any validator built (tui.settings)
     "textual_image.widget",
     "PIL",
     "html_to_markdown",

@@ -97,6 +97,11 @@ class ProviderWork(Widget):
         """Read the store, start every keyed provider, list their sessions, open `start_url`."""
         started = []
         try:
+            # After the first frame (the app's `painted`): reading 1,000 stored sessions builds
+            # their model's validator and holds the GIL in a thread the frame waits on.
+            painted = getattr(self.app, "painted", None)
+            if painted is not None:
+                await painted.wait()
             # The store first: its sessions are listed in milliseconds, Chromium takes seconds.
             if self.store is not None:
                 try:
