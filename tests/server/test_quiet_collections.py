@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import weakref
 from collections.abc import AsyncIterator
 
 import httpx
@@ -99,22 +100,24 @@ async def test_full_collections_wait_until_no_request_waits():
                 observe = asyncio.ensure_future(http.post("/sessions/s1/page/observe"))
                 await asyncio.wait_for(provider.entered.wait(), BOUND)
                 assert collector.busy == 1  # the observe, not the stream
-                garbage_cycle()
-                gc.collect(1)  # the cycle reaches the old generation: a full one is due
+                cycle = Node()
+                cycle.other = Node()
+                cycle.other.other = cycle
+                gone = weakref.ref(cycle)
+                gc.collect(1)  # the cycle, alive, reaches the old generation
+                del cycle  # garbage now, that only a full collection finds
                 seen.clear()
                 looked = collector.checks
                 await eventually(
                     lambda: collector.checks >= looked + 5, "the collector looked", BOUND
                 )
-                assert seen == []  # not while the observe waits
+                assert seen == [] and gone() is not None  # not while the observe waits
                 provider.release.set()
                 assert (await observe).status_code == 200
                 await eventually(lambda: seen, "a full collection once the server was quiet", BOUND)
-                assert collector.busy == 0 and seen[0] >= 2  # the cycle went
+                assert collector.busy == 0 and gone() is None  # the cycle went
     assert gc.get_threshold() == before  # once the server stops, as they were
 
 
-def garbage_cycle() -> None:
-    a: dict = {}
-    b = {"a": a}
-    a["b"] = b
+class Node:
+    other: Node
