@@ -13,8 +13,12 @@ from textual.message import Message
 from tui.errors import StepdeckError
 from tui.model import Event, LogEntry, Observation, Session, StepRequest, StepResult
 
+# Messages are made, posted and read, never compared or printed: no generated __eq__ and
+# __repr__ (each one an exec when its class is made, ~6 ms of the app's start in all).
+message = dataclass(eq=False, repr=False)
 
-@dataclass
+
+@message
 class SessionsLoaded(Message):
     """A provider listed its sessions."""
 
@@ -22,19 +26,19 @@ class SessionsLoaded(Message):
     sessions: list[Session]
 
 
-@dataclass
+@message
 class Booted(Message):
     """Every provider has started (or failed to): "Starting…" becomes what there is."""
 
 
-@dataclass
+@message
 class StoredLoaded(Message):
     """Sessions the store knows of (ended ones included)."""
 
     sessions: list[Session]
 
 
-@dataclass
+@message
 class SessionCreated(Message):
     """A new session, its first look, and the command to run first (if any)."""
 
@@ -45,12 +49,12 @@ class SessionCreated(Message):
     typed: str | None = None  # the command bar's line that opened it (cleared once it is open)
 
 
-@dataclass
+@message
 class OpenEnded(Message):
     """A session this app asked for has opened, or could not (its error came as `Failed`)."""
 
 
-@dataclass
+@message
 class Observed(Message):
     """A fresh look at a session's page."""
 
@@ -58,7 +62,7 @@ class Observed(Message):
     observation: Observation
 
 
-@dataclass
+@message
 class StepDone(Message):
     """A provider answered a step."""
 
@@ -69,7 +73,7 @@ class StepDone(Message):
     queued_ms: float  # from the person's Enter to the provider call
 
 
-@dataclass
+@message
 class StepFailed(Message):
     """A step raised instead of answering."""
 
@@ -79,7 +83,7 @@ class StepFailed(Message):
     typed: str | None
 
 
-@dataclass
+@message
 class StepProgress(Message):
     """A streamed step's progress (MultiOn)."""
 
@@ -87,12 +91,12 @@ class StepProgress(Message):
     entry: LogEntry
 
 
-@dataclass
+@message
 class SessionClosed(Message):
     key: str
 
 
-@dataclass
+@message
 class SessionChanged(Message):
     """A provider answered with a session's new state (pause, resume)."""
 
@@ -100,7 +104,7 @@ class SessionChanged(Message):
     session: Session
 
 
-@dataclass
+@message
 class StoredPage(Message):
     """The last recorded page of an ended session, read back from the store."""
 
@@ -108,7 +112,7 @@ class StoredPage(Message):
     observation: Observation | None
 
 
-@dataclass
+@message
 class Extracted(Message):
     """Items extracted from the page of a session."""
 
@@ -118,14 +122,14 @@ class Extracted(Message):
     typed: str | None
 
 
-@dataclass
+@message
 class ServerFound(Message):
     """A `stepdeck serve` answers at this url: offer to attach."""
 
     url: str
 
 
-@dataclass
+@message
 class LiveEvent(Message):
     """An event from a provider's live stream (another client stepped, a tab opened...)."""
 
@@ -133,7 +137,7 @@ class LiveEvent(Message):
     event: Event
 
 
-@dataclass
+@message
 class LiveRefreshed(Message):
     """What a live event changed: the session, and its page when it is selected."""
 
@@ -144,7 +148,7 @@ class LiveRefreshed(Message):
     answers: int = 0  # the session's step answers when it looked (newer ones win)
 
 
-@dataclass
+@message
 class Failed(Message):
     """A failure outside a step (start, create, close, observe): one error path."""
 
@@ -153,14 +157,14 @@ class Failed(Message):
     modal: bool = False
 
 
-@dataclass
+@message
 class RunAction(Message):
     """A pane asks to run an element or browser action (asking for a value if needed)."""
 
     action: object  # Action | BrowserAction
 
 
-@dataclass
+@message
 class RunStep(Message):
     """A pane asks to run a ready step (a screenshot click, a tab switch)."""
 
