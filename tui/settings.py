@@ -97,9 +97,7 @@ def _check(obj: Any, values: dict[str, Any]) -> list[str]:
         try:
             value = _coerce(value, hints[name])
             _within(value, limits.get(name) or {})
-        except _Wrong as exc:
-            problems.append(f"{name}: {exc}")
-        except SettingsError as exc:  # a provider in the list
+        except (_Wrong, SettingsError) as exc:  # SettingsError: a provider's own fields
             problems.append(f"{name}: {exc}")
         else:
             object.__setattr__(obj, name, value)
@@ -139,7 +137,13 @@ def _coerce(value: Any, kind: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise _Wrong("should be a list")
         (item,) = typing.get_args(kind)
-        return [_coerce(v, item) for v in value]
+        out = []
+        for n, v in enumerate(value, 1):
+            try:
+                out.append(_coerce(v, item))
+            except (_Wrong, SettingsError) as exc:
+                raise _Wrong(f"item {n}: {exc}") from None
+        return out
     if origin is dict:
         if not isinstance(value, dict):
             raise _Wrong("should be a table of names to values")

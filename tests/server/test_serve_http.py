@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import socket
 import time
@@ -188,9 +189,6 @@ def test_every_error_is_json_with_a_hint(http, demo_server, pages_server):
     http.delete(f"/sessions/{sid}/stop")
 
 
-# Leaving an httpx stream mid-iteration leaves httpx's inner byte iterator to the garbage
-# collector, which warns after the loop is gone; the stream itself is closed.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_event_stream_follows_steps(serve, demo_server):
     async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as http:
         sid = (await http.post("/sessions/start", json={"url": f"{demo_server}/shop"})).json()[
@@ -200,9 +198,14 @@ async def test_event_stream_follows_steps(serve, demo_server):
         subscribed = asyncio.Event()
 
         async def follow() -> None:
-            async with http.stream("GET", f"/sessions/{sid}/events") as stream:
+            # The lines closed with the stream, in this loop: left mid-iteration, httpx's inner
+            # byte iterator went to the garbage collector, which warned once the loop was gone.
+            async with (
+                http.stream("GET", f"/sessions/{sid}/events") as stream,
+                contextlib.aclosing(stream.aiter_lines()) as lines,
+            ):
                 assert stream.headers["content-type"].startswith("text/event-stream")
-                async for line in stream.aiter_lines():
+                async for line in lines:
                     subscribed.set()
                     if line.startswith("data: "):
                         events.append(json.loads(line[6:]))
@@ -226,7 +229,6 @@ async def test_event_stream_follows_steps(serve, demo_server):
 
 # Leaving an httpx stream mid-iteration leaves httpx's inner byte iterator to the garbage
 # collector, which warns after the loop is gone; the stream itself is closed.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_pause_holds_an_agents_step_until_resumed(serve, demo_server):
     async with httpx.AsyncClient(base_url=serve.url, headers=serve.headers, timeout=60) as http:
         sid = (await http.post("/sessions/start", json={"url": f"{demo_server}/shop"})).json()[
@@ -237,8 +239,11 @@ async def test_pause_holds_an_agents_step_until_resumed(serve, demo_server):
         held = asyncio.Event()
 
         async def follow() -> None:
-            async with http.stream("GET", f"/sessions/{sid}/events") as stream:
-                async for line in stream.aiter_lines():
+            async with (
+                http.stream("GET", f"/sessions/{sid}/events") as stream,
+                contextlib.aclosing(stream.aiter_lines()) as lines,
+            ):
+                async for line in lines:
                     if line.startswith("data: ") and '"held"' in line:
                         held.set()
                         return

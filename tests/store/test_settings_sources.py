@@ -91,7 +91,7 @@ def test_text_from_env_is_read_as_its_fields_type_and_a_wrong_one_is_named(monke
         "headed: should be true or false",
         "endpoint_limit: should be at least 0",
         "probe_attempts: should be a whole number",
-        "providers: dialect: should be one of 'local'",
+        "providers: item 1: dialect: should be one of 'local'",
     ):
         assert problem in said
     assert "maybe" not in said and "browserbase" not in said  # values are never repeated
