@@ -11,6 +11,7 @@ import pytest
 from static_provider import T0, StaticProvider
 from textual.widgets import Input
 
+from tests.support import settle as settle_app
 from tui.model import Param
 from tui.ui.app import StepdeckApp
 from tui.ui.screens.ask_value import AskValueScreen
@@ -26,11 +27,10 @@ def make_app() -> StepdeckApp:
 
 
 async def settle(pilot) -> None:
-    app = pilot.app
-    await app.booted.wait()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    for widget in app.screen.query(Input):
+    """Booted, every worker answered and the layout held still across a refresh (on a loaded
+    machine a table's columns were once caught mid-update), cursors not blinking."""
+    await settle_app(pilot)
+    for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False
     await pilot.pause()
 
