@@ -189,12 +189,13 @@ TOKEN = "dialect-test-token"
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """Run an ASGI app on uvicorn at 127.0.0.1:<free port> in this event loop."""
+async def serving(app: Any, lifespan: str = "off") -> AsyncIterator[str]:
+    """Run an ASGI app on uvicorn at 127.0.0.1:<free port> in this event loop (`lifespan`
+    "on": its startup and shutdown run too)."""
     import uvicorn
 
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan, access_log=False
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
+from tests.dialects.conftest import serving
 from tests.dialects.test_notte_observe_bytes import observation
 from tests.support import eventually
 from tui.engine.heap import NEVER, SHORT_PAUSES
@@ -48,22 +48,6 @@ class HeldPage:
         yield  # pragma: no cover
 
 
-@contextlib.asynccontextmanager
-async def serving_with_lifespan(app) -> AsyncIterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 @contextlib.contextmanager
 def full_collections() -> list[int]:
     """How many objects each full collection found unreachable, as they happen."""
@@ -90,7 +74,7 @@ async def test_full_collections_wait_until_no_request_waits():
     before = gc.get_threshold()
     with full_collections() as seen:
         async with (
-            serving_with_lifespan(app) as base,
+            serving(app, lifespan="on") as base,
             httpx.AsyncClient(base_url=base, headers={"Authorization": "Bearer t"}) as http,
         ):
             assert gc.get_threshold() == (*SHORT_PAUSES[:2], NEVER)  # never Python's choice
