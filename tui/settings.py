@@ -88,9 +88,7 @@ def _check(obj: Any, values: dict[str, Any]) -> list[str]:
     """Set each of `values` on `obj`, coerced to its field's type; the problems, one a field
     (the value itself never in them: a key in the wrong shape stays unseen)."""
     cls = type(obj)
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    hints = _hints(cls)
     limits = {f.name: f.metadata for f in dataclasses.fields(cls)}
     problems = []
     for name, value in values.items():
@@ -102,6 +100,14 @@ def _check(obj: Any, values: dict[str, Any]) -> list[str]:
         else:
             object.__setattr__(obj, name, value)
     return problems
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The fields' types, resolved once a class."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
 def _within(value: Any, limits: typing.Mapping[str, float]) -> None:
@@ -388,7 +394,7 @@ def _is_complex(annotation: Any) -> tuple[bool, bool]:
 def _env(model: type) -> dict[str, Any]:
     """`STEPDECK_<FIELD>` variables (any case; empty ones ignored); lists and dicts as JSON."""
     environ = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
-    hints = _HINTS.get(model) or _HINTS.setdefault(model, typing.get_type_hints(model))
+    hints = _hints(model)
     out: dict[str, Any] = {}
     for f in dataclasses.fields(model):
         name = f.name

@@ -48,7 +48,6 @@ class QuietCollector:
     def __init__(self) -> None:
         self.busy = 0
         self.checks = 0  # times it looked whether one was due
-        self.collections = 0
         now = time.monotonic()
         self._last_busy = now
         self._last = now
@@ -85,7 +84,6 @@ class QuietCollector:
                 self.checks += 1
                 if self.due(now):
                     gc.collect()
-                    self.collections += 1
                     self._last = time.monotonic()
         finally:
             _quiet = False
