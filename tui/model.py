@@ -8,47 +8,21 @@ translate their wire formats to and from it, and the UI knows nothing else.
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def utcnow() -> datetime:
-    """Timezone-aware now; every timestamp in the model is UTC."""
-    return datetime.now(UTC)
+# The plain words the app names before its first frame live in tui.kinds; the model re-exports
+# the ones its models use, so that a module needing both imports one place.
+from tui.kinds import SessionStatus, StepStatus, utcnow
 
 
 class _Model(BaseModel):
     # Each model's validator is built on its first use, not at import: the app's first frame
     # comes before most of them are needed (issue 15; ~20 models, ~1 ms each).
     model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
-
-
-class SessionStatus(StrEnum):
-    """Where a session is in its life."""
-
-    CREATING = "creating"  # provisioning on the provider (ThinkRun answers this first)
-    ACTIVE = "active"
-    CLOSED = "closed"
-    TIMED_OUT = "timed_out"
-    ERROR = "error"
-    ENDED = "ended"  # known from the store, no longer on its provider
-
-    @property
-    def is_live(self) -> bool:
-        return self in (SessionStatus.CREATING, SessionStatus.ACTIVE)
-
-
-class StepStatus(StrEnum):
-    """The answer to a step or command, as MultiOn and the app name it."""
-
-    CONTINUE = "CONTINUE"
-    ASK_USER = "ASK_USER"
-    DONE = "DONE"
-    ERROR = "ERROR"
 
 
 class Viewport(_Model):
@@ -82,17 +56,6 @@ class Param(_Model):
     type: str = "string"
     default: str | None = None
     values: list[str] = Field(default_factory=list)
-
-
-# Notte's id prefixes: L link, B button-like, I input-like, F figure, O option, M other clickable.
-ACTION_PREFIXES = {
-    "L": "link",
-    "B": "button",
-    "I": "input",
-    "F": "figure",
-    "O": "option",
-    "M": "misc",
-}
 
 
 class Action(_Model):

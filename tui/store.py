@@ -18,24 +18,14 @@ import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING
 
 from tui import locations
-from tui.model import (
-    Action,
-    ConsoleMessage,
-    LogEntry,
-    NetworkRequest,
-    Observation,
-    PageMeta,
-    Session,
-    SessionStatus,
-    StepRequest,
-    StepResult,
-    StepStatus,
-)
+from tui.kinds import SessionStatus
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import ConsoleMessage, NetworkRequest, Session, StepResult
+    from tui.stored import StoredStep
 
 SCHEMA_VERSION = 2
 
@@ -99,56 +89,6 @@ def _dt(value: str | None) -> datetime | None:
 
 def _safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:80] or "_"
-
-
-class StoredStep(BaseModel):
-    """One step as the store kept it: enough to show it again (time travel)."""
-
-    # its validator is built on first use, not at import (issue 15: the app's first frame)
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-
-    seq: int
-    provider: str
-    session_id: str
-    request: StepRequest
-    description: str = ""
-    status: StepStatus = StepStatus.DONE
-    success: bool = True
-    message: str = ""
-    started_at: datetime
-    ended_at: datetime
-    duration_ms: float = 0.0
-    url: str = ""
-    title: str = ""
-    markdown: str | None = None
-    actions: list[Action] = Field(default_factory=list)
-    metadata: PageMeta | None = None
-    data: Any = None
-    screenshot_path: Path | None = None
-    console: list[ConsoleMessage] = Field(default_factory=list)
-    network: list[NetworkRequest] = Field(default_factory=list)
-    # What a command did, action by action (the agent's sub-steps): replay runs these.
-    substeps: list[LogEntry] = Field(default_factory=list)
-    # The console and network above are this step's own (its provider reported them with
-    # the step), not to be guessed from the session's logs by time.
-    logs: bool = False
-
-    def screenshot(self) -> bytes | None:
-        """The PNG saved with this step, if it is still on disk."""
-        if self.screenshot_path and self.screenshot_path.exists():
-            return self.screenshot_path.read_bytes()
-        return None
-
-    def observation(self) -> Observation | None:
-        """The observation as it was after this step (screenshot included)."""
-        if self.metadata is None and self.markdown is None:
-            return None
-        return Observation(
-            metadata=self.metadata or PageMeta(url=self.url, title=self.title),
-            actions=self.actions,
-            markdown=self.markdown or "",
-            screenshot=self.screenshot(),
-        )
 
 
 def _private_dir(path: Path) -> Path:
@@ -292,6 +232,8 @@ class Store:
 
     @staticmethod
     def _session(row: sqlite3.Row) -> Session:
+        from tui.model import Session
+
         created = _dt(row["created_at"]) or datetime.now(UTC)
         return Session(
             id=row["session_id"],
@@ -329,6 +271,8 @@ class Store:
         The screenshot file is written first; the row that names it commits
         after, so a row never points at a file that was not finished.
         """
+        from tui.stored import stored_step
+
         obs = result.observation
         meta = obs.metadata if obs else None
         # The step's own logs: given here, or reported by the provider with the step (an empty
@@ -432,7 +376,7 @@ class Store:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        return self._stored(dict(zip(_STEP_COLUMNS, row, strict=True)))
+        return stored_step(dict(zip(_STEP_COLUMNS, row, strict=True)))
 
     def _next_seq(self, provider: str, session_id: str) -> int:
         value = self._db.execute(
@@ -443,43 +387,14 @@ class Store:
 
     def steps(self, provider: str, session_id: str) -> list[StoredStep]:
         """A session's steps in the order they ran."""
+        from tui.stored import stored_step
+
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM steps WHERE provider = ? AND session_id = ? ORDER BY seq",
                 (provider, session_id),
             ).fetchall()
-        return [self._stored(dict(row)) for row in rows]
-
-    @staticmethod
-    def _stored(row: dict[str, Any]) -> StoredStep:
-        def load(key: str) -> Any:
-            value = row.get(key)
-            return json.loads(value) if value else None
-
-        return StoredStep(
-            seq=row["seq"],
-            provider=row["provider"],
-            session_id=row["session_id"],
-            request=StepRequest.model_validate_json(row["request"]),
-            description=row["description"],
-            status=StepStatus(row["status"]),
-            success=bool(row["success"]),
-            message=row["message"],
-            started_at=_dt(row["started_at"]),
-            ended_at=_dt(row["ended_at"]),
-            duration_ms=row["duration_ms"],
-            url=row["url"],
-            title=row["title"],
-            markdown=row["markdown"],
-            actions=load("actions") or [],
-            metadata=PageMeta.model_validate_json(row["metadata"]) if row["metadata"] else None,
-            data=load("data"),
-            screenshot_path=Path(row["screenshot_path"]) if row["screenshot_path"] else None,
-            console=load("console") or [],
-            network=load("network") or [],
-            substeps=load("substeps") or [],
-            logs=row.get("console") is not None or row.get("network") is not None,
-        )
+        return [stored_step(dict(row)) for row in rows]
 
 
 _STEP_COLUMNS = (
@@ -506,4 +421,4 @@ _STEP_COLUMNS = (
     "substeps",
 )
 
-__all__ = ["Store", "StoredStep"]
+__all__ = ["Store"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tui.dialects import build_provider, build_providers, key_hint
@@ -25,7 +27,7 @@ async def test_every_builtin_provider_is_built_without_a_network_call(monkeypatc
         for provider in providers:
             assert isinstance(provider, Provider)
             caps = provider.capabilities
-            for name, value in caps.model_dump().items():
+            for name, value in dataclasses.asdict(caps).items():
                 if value is False:  # everything missing says why, in words
                     assert len(caps.reason(name)) > 20, (provider.name, name)
     finally:

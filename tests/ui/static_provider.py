@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from tui.model import (
     Action,
     CreateSession,
+    Health,
     Observation,
     PageMeta,
     Param,
@@ -14,7 +15,7 @@ from tui.model import (
     StepRequest,
     StepResult,
 )
-from tui.providers.base import Capabilities, Health, SessionNotFound, Unsupported
+from tui.providers.base import Capabilities, SessionNotFound, Unsupported
 
 T0 = datetime(2026, 1, 2, 10, 0, 0, tzinfo=UTC)
 

@@ -3,8 +3,8 @@
 `stepdeck` is started the way a person starts it (`tui.cli.main`: settings,
 stand-in providers, the store, the app), in a fresh Python process, headless.
 At the moment its first frame is on screen the process must not have imported
-Playwright, the engine, httpx, the dialects' wire models, pydantic-settings,
-textual-image or the HTML converters; then the providers come up by themselves
+Playwright, the engine, httpx, pydantic (the neutral model, the dialects' wire
+models), textual-image or the HTML converters; then the providers come up by themselves
 and the stored sessions are listed. How fast is `make bench`'s business
 (scripts/bench_paint.py); this test checks what is loaded, not how long it took.
 """
@@ -30,8 +30,13 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
     "playwright",
     "httpx",
-    "pydantic_settings",
+    "pydantic",  # the neutral model and everything built on it (the UI names it for types)
+    "annotated_types",
     "importlib.metadata",  # pydantic's plugin loader: any validator built (tui.settings)
+    "tui.model",
+    "tui.stored",
+    "tui.engine.registry",  # the command bar's keywords: built on the first suggestion
+    "tui.ui.parse",
     "textual_image.widget",
     "PIL",
     "html_to_markdown",

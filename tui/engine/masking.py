@@ -9,10 +9,12 @@ names a password ("log in as bob with password hunter2") is masked the same.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from tui.model import Observation, StepRequest
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Observation, StepRequest
+
 
 MASK = "••••••"
 

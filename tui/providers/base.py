@@ -8,9 +8,8 @@ provider says what it can do in `capabilities`; what it cannot do raises
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol, runtime_checkable
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tui.errors import (  # re-exported: the typed errors are part of this interface
     ActionNotFound,
@@ -29,67 +28,48 @@ from tui.errors import (  # re-exported: the typed errors are part of this inter
     Unreachable,
     Unsupported,
 )
-from tui.model import (
-    Action,
-    BrowserAction,
-    ConsoleMessage,
-    CreateSession,
-    Event,
-    Health,
-    LogEntry,
-    NetworkRequest,
-    Observation,
-    PageMeta,
-    Session,
-    SessionStatus,
-    StepRequest,
-    StepResult,
-    StepStatus,
-    Tab,
-)
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import (
+        ConsoleMessage,
+        CreateSession,
+        Event,
+        Health,
+        LogEntry,
+        NetworkRequest,
+        Observation,
+        Session,
+        StepRequest,
+        StepResult,
+    )
 
 __all__ = [
-    "Action",
     "ActionNotFound",
     "AuthError",
     "BadResponse",
     "BillingError",
-    "BrowserAction",
     "BrowserCrashed",
     "Capabilities",
-    "ConsoleMessage",
-    "CreateSession",
-    "Event",
-    "Health",
     "InvalidRequest",
-    "LogEntry",
-    "NetworkRequest",
-    "Observation",
-    "PageMeta",
     "Provider",
     "RateLimited",
     "ServerError",
-    "Session",
     "SessionGone",
     "SessionNotFound",
-    "SessionStatus",
     "StepHeld",
-    "StepRequest",
-    "StepResult",
-    "StepStatus",
     "StepTimeout",
     "StepdeckError",
-    "Tab",
     "Unreachable",
     "Unsupported",
 ]
 
 
-class Capabilities(BaseModel):
-    """What a provider offers. A False comes with a reason in `missing`."""
+@dataclass
+class Capabilities:
+    """What a provider offers. A False comes with a reason in `missing`.
 
-    # its validator is built on first use, not at import (issue 15: the app's first frame)
-    model_config = ConfigDict(defer_build=True)
+    Said by each provider in code, never read off a wire: a plain record, not a model.
+    """
 
     action_space: bool = True  # ids like B3 (MultiOn has none)
     markdown: bool = True
@@ -102,13 +82,13 @@ class Capabilities(BaseModel):
     pause: bool = False  # can hold an agent's next step
     extract: bool = True
     click_xy: bool = True  # click a point of the screenshot
-    missing: dict[str, str] = {}  # capability name -> why it is not there
+    missing: dict[str, str] = field(default_factory=dict)  # capability -> why it is not
 
     def reason(self, name: str) -> str:
         return self.missing.get(name, f"this provider has no {name.replace('_', ' ')}")
 
 
-ProgressCallback = Callable[[LogEntry], None]
+ProgressCallback = Callable[["LogEntry"], None]
 
 
 def takes_progress(provider: Provider) -> bool:

@@ -12,21 +12,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.model import (
-    ConsoleMessage,
-    CreateSession,
-    Event,
-    Health,
-    LogEntry,
-    NetworkRequest,
-    Observation,
-    ProfileSummary,
-    Session,
-    StepRequest,
-    StepResult,
-)
 from tui.providers.base import (
     Capabilities,
     ProgressCallback,
@@ -34,6 +21,21 @@ from tui.providers.base import (
     Unsupported,
     takes_progress,
 )
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import (
+        ConsoleMessage,
+        CreateSession,
+        Event,
+        Health,
+        LogEntry,
+        NetworkRequest,
+        Observation,
+        ProfileSummary,
+        Session,
+        StepRequest,
+        StepResult,
+    )
 
 
 class DeferredProvider:

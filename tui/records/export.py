@@ -34,7 +34,8 @@ from tui.model import (
     utcnow,
 )
 from tui.providers.base import Provider, StepdeckError
-from tui.store import Store, StoredStep
+from tui.store import Store
+from tui.stored import StoredStep
 
 EXPORT_FORMAT = "stepdeck-export/1"
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.engine.masking import (
     is_secret_field,
@@ -23,20 +23,6 @@ from tui.engine.masking import (
     scrub_observation,
 )
 from tui.errors import Unsupported
-from tui.model import (
-    Action,
-    ConsoleMessage,
-    CreateSession,
-    Event,
-    Health,
-    LogEntry,
-    NetworkRequest,
-    Observation,
-    ProfileSummary,
-    Session,
-    StepRequest,
-    StepResult,
-)
 from tui.offload import off_loop
 from tui.providers.base import (
     Capabilities,
@@ -46,6 +32,22 @@ from tui.providers.base import (
     takes_progress,
 )
 from tui.store import Store
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import (
+        Action,
+        ConsoleMessage,
+        CreateSession,
+        Event,
+        Health,
+        LogEntry,
+        NetworkRequest,
+        Observation,
+        ProfileSummary,
+        Session,
+        StepRequest,
+        StepResult,
+    )
 
 log = logging.getLogger("stepdeck.records")
 

@@ -17,13 +17,13 @@ import sys
 import termios
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from tui.model import StepRequest, utcnow
+from tui.kinds import utcnow
 from tui.providers.base import Provider
 from tui.records.recording import recording
 from tui.settings import Settings
@@ -31,6 +31,9 @@ from tui.ui.commands import SessionCommands
 from tui.ui.main_screen import MainScreen
 from tui.ui.screens.help import HelpScreen
 from tui.ui.state import SessionView
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import StepRequest
 
 log = logging.getLogger(__name__)
 

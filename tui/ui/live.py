@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.widget import Widget
 
-from tui.model import Event, SessionStatus
+from tui.kinds import SessionStatus
 from tui.providers.base import Provider, SessionGone, SessionNotFound, Unsupported
 from tui.ui import messages as msg
 from tui.ui.state import Deck, SessionView
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Event
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Select, TabbedContent, TabPane
 
 from tui.errors import StepdeckError
-from tui.model import StepStatus
+from tui.kinds import StepStatus
 from tui.providers.base import SessionGone, SessionNotFound
 from tui.ui import messages as msg
 from tui.ui.heap import freeze_boot_heap

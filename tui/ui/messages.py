@@ -7,11 +7,14 @@ it posts one of these and the main screen applies it to the state and redraws.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from tui.errors import StepdeckError
-from tui.model import Event, LogEntry, Observation, Session, StepRequest, StepResult
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Event, LogEntry, Observation, Session, StepRequest, StepResult
 
 # Messages are made, posted and read, never compared or printed: no generated __eq__ and
 # __repr__ (each one an exec when its class is made, ~6 ms of the app's start in all).

@@ -13,7 +13,8 @@ import re
 import shlex
 
 from tui.engine.registry import ACTIONS, ELEMENT_ACTIONS
-from tui.model import ACTION_PREFIXES, StepRequest
+from tui.kinds import ACTION_PREFIXES
+from tui.model import StepRequest
 
 ID_RE = re.compile(rf"^[{''.join(ACTION_PREFIXES)}]\d+$", re.IGNORECASE)
 # A lone letter+number (`Z99`) is an id step too, if not one this page can have: it gets

@@ -8,10 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tui.model import Observation, Session, SessionStatus, StepResult, StepStatus
+from tui.kinds import SessionStatus, StepStatus
 from tui.text import well_formed
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Observation, Session, StepResult
 
 # CSI/OSC/other escape sequences, C0 controls (except newline and tab), DEL, and the C1
 # controls U+0080-U+009F: some terminals read U+009B as CSI and U+009D as OSC, so a page

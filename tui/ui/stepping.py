@@ -2,24 +2,31 @@
 
 A mixin of the main screen (it needs `deck`, `providers`, `work`, `command_bar`
 and `notify`); kept apart so the screen module holds layout and messages.
+
+The screen is built before the app's first frame; the neutral model (pydantic), the
+action registry and the command bar's parser load after it, so they are imported
+where a step is built (issue 15).
 """
 
 from __future__ import annotations
 
 import uuid
 from time import perf_counter
+from typing import TYPE_CHECKING
 
-from tui.engine import registry
 from tui.errors import StepdeckError
-from tui.model import Action, BrowserAction, CreateSession, Param, StepRequest
-from tui.ui.parse import parse_command
 from tui.ui.screens.ask_value import AskValueScreen
 from tui.ui.widgets.session_header import SessionHeader
 from tui.ui.widgets.session_list import SessionList
 
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Action, BrowserAction, CreateSession, StepRequest
+
 
 def _browser_field(action: BrowserAction) -> str | None:
     """The StepRequest field a listed browser action's one parameter goes into (registry)."""
+    from tui.engine import registry
+
     spec = registry.spec(action.name)
     return spec.arg if spec is not None and action.params else None
 
@@ -34,6 +41,9 @@ class Stepping:
         text = line.strip()
         if not text:
             return
+        from tui.model import StepRequest
+        from tui.ui.parse import parse_command
+
         if text.lower().startswith("extract ") and view is not None and not view.asking:
             self.run_extract(text[len("extract ") :], typed=line)
             return
@@ -75,6 +85,8 @@ class Stepping:
         if not usable:
             self.notify("No provider can open a session: press n to see why.", severity="warning")
             return
+        from tui.model import CreateSession
+
         self.open_session(usable[0].name, CreateSession(url=url), typed)
 
     def open_session(self, provider: str, request: CreateSession, typed: str | None = None) -> None:
@@ -134,7 +146,7 @@ class Stepping:
         if view.busy:
             self.notify("A step is still running on this session.", severity="warning")
             return False
-        if "request_id" in StepRequest.model_fields and not getattr(request, "request_id", None):
+        if "request_id" in type(request).model_fields and not getattr(request, "request_id", None):
             request = request.model_copy(update={"request_id": uuid.uuid4().hex[:16]})
         rid = getattr(request, "request_id", None)
         if rid:
@@ -147,6 +159,9 @@ class Stepping:
 
     def run_picked_action(self, action: Action | BrowserAction) -> None:
         """Run an element or browser action, asking for a value where it takes one."""
+        from tui.model import Action, Param, StepRequest
+        from tui.ui.parse import parse_command
+
         view = self.current
         if isinstance(action, Action):
             if action.params:

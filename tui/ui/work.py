@@ -16,17 +16,20 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from tui.errors import StepdeckError
-from tui.model import CreateSession, LogEntry, StepRequest, StepResult, StepStatus
+from tui.kinds import StepStatus
 from tui.providers.base import Provider, Unsupported
 from tui.ui import messages as msg
 from tui.ui.state import Deck
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import CreateSession, LogEntry, StepRequest, StepResult
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +127,8 @@ class ProviderWork(Widget):
                 self.post_message(msg.SessionsLoaded(provider.name, sessions))
             first = next(iter(self.providers), None)
             if (start_url or start_profile) and first in started:  # one error is enough
+                from tui.model import CreateSession
+
                 await self.create_now(first, CreateSession(url=start_url, profile=start_profile))
         finally:
             self.booted.set()
@@ -338,6 +343,8 @@ class ProviderWork(Widget):
 
 def failed_result(request: StepRequest, error: StepdeckError) -> StepResult:
     """A step that raised, as the ERROR result the log and timeline show."""
+    from tui.model import StepResult
+
     return StepResult(
         status=StepStatus.ERROR, success=False, message=error.message, request=request
     )

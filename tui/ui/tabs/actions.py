@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from tui.model import Action, BrowserAction
 from tui.ui.messages import RunAction
 from tui.ui.state import SessionView, clean
 from tui.ui.tabs.base import SessionTab
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Action, BrowserAction
 
 
 def _params(params) -> str:
@@ -78,16 +82,17 @@ class ActionsTab(SessionTab):
         observation = self.view.observation if self.view else None
         if observation is None:
             return
-        rows: list[tuple[str, str, str, str, Action | BrowserAction]] = []
+        # (row key, id, category, description, params, action): a browser action's key is
+        # `b:` and its name, so that a page's `B1` and a browser action never share a row.
+        rows: list[tuple[str, str, str, str, str, Action | BrowserAction]] = []
         for a in observation.actions:
-            rows.append((a.id, a.category or a.role, a.description, _params(a.params), a))
+            rows.append((a.id, a.id, a.category or a.role, a.description, _params(a.params), a))
         for b in observation.browser_actions:
-            rows.append((b.name, "browser", b.description, _params(b.params), b))
-        for ident, category, description, params, action in rows:
+            rows.append((f"b:{b.name}", b.name, "browser", b.description, _params(b.params), b))
+        for key, ident, category, description, params, action in rows:
             hay = f"{ident} {category} {description}".lower()
             if needle and needle not in hay:
                 continue
-            key = f"{'b:' if isinstance(action, BrowserAction) else ''}{ident}"
             self._rows[key] = action
             table.add_row(
                 Text(ident, style="bold"),

@@ -19,7 +19,6 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
 
-from tui.model import StepRequest
 from tui.ui.messages import RunAction, RunStep
 from tui.ui.page_doc import PageDoc, build, wrap
 from tui.ui.state import SessionView, clean
@@ -135,6 +134,8 @@ class PageTab(SessionTab):
         if action is not None:
             self.post_message(RunAction(action))
         elif target.href and not target.href.startswith(("javascript:", "#")):
+            from tui.model import StepRequest
+
             self.post_message(RunStep(StepRequest(type="goto", url=target.href)))
 
     async def open_filter(self) -> None:

@@ -7,6 +7,7 @@ Rendered only while the tab is on show: a big page makes a big document.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -22,6 +23,8 @@ from tui.ui.tabs.base import SessionTab, pane_active
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # Capabilities
+        return _plain(dataclasses.asdict(value))
     if isinstance(value, bytes):
         return f"<{len(value):,} bytes>"
     if isinstance(value, dict):

@@ -9,6 +9,7 @@ log and the timeline like any other step).
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
@@ -16,10 +17,12 @@ from textual.geometry import Offset, Size
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.model import Observation, StepRequest
 from tui.ui.messages import RunAction, RunStep
 from tui.ui.state import SessionView
 from tui.ui.tabs.base import SessionTab
+
+if TYPE_CHECKING:  # the neutral model (pydantic) loads after the app's first frame
+    from tui.model import Observation, StepRequest
 
 
 def page_point(cell: Offset, cells: Size, viewport: tuple[int, int]) -> tuple[float, float] | None:
@@ -239,6 +242,8 @@ class ShotTab(SessionTab):
         point = page_point(screen_offset - region.offset, cells, viewport_of(observation))
         if point is None:
             return None
+        from tui.model import StepRequest
+
         if self._marks:
             action = action_at(observation.actions, point)
             if action is not None:

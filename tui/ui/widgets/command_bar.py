@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.suggester import SuggestFromList
+from textual.suggester import Suggester
 from textual.widgets import Input
 
-from tui.ui.parse import completions
-
 PLACEHOLDER = ": B3 · I1 hello --enter · goto example.com · back · or ask in words"  # fits 80
+
+
+class Completions(Suggester):
+    """This page's action ids (and answer candidates), then the registry's keywords.
+
+    The list is built when the first suggestion is asked for, by which time the first frame
+    is on screen: the keywords come from the action registry, which loads the neutral model
+    (pydantic), and the bar is built before that frame (issue 15).
+    """
+
+    def __init__(self, ids: list[str], extra: list[str] | None = None) -> None:
+        super().__init__(case_sensitive=False)
+        self._given = (ids, extra or [])
+        self._suggestions: list[str] = []
+        self._folded: list[str] = []
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not self._folded:
+            from tui.ui.parse import completions
+
+            ids, extra = self._given
+            self._suggestions = [*extra, *completions(ids)]
+            self._folded = [suggestion.casefold() for suggestion in self._suggestions]
+        for at, folded in enumerate(self._folded):  # in order: ids first, as given
+            if folded.startswith(value):
+                return self._suggestions[at]
+        return None
 
 
 class CommandBar(Input):
@@ -31,7 +56,7 @@ class CommandBar(Input):
 
     def set_ids(self, ids: list[str], extra: list[str] | None = None) -> None:
         """Offer these action ids (and answer candidates) as completions."""
-        self.suggester = SuggestFromList([*(extra or []), *completions(ids)], case_sensitive=False)
+        self.suggester = Completions(ids, extra)
 
     def remember(self, line: str) -> None:
         if line and (not self.history or self.history[-1] != line):

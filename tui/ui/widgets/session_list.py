@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.model import utcnow
+from tui.kinds import utcnow
 from tui.ui.state import SessionView, SidebarRow, age, clean, sidebar_rows, where
 
 
