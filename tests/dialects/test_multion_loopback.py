@@ -76,6 +76,11 @@ async def test_a_streamed_step_reports_progress_then_the_result(
             StepRequest(type="command", cmd="type Ada into your name, then click Click me"),
             on_progress=seen.append,
         )
+        # The stream's response was closed with the step, not left to the collector (which
+        # closes it later, maybe after its loop has ended): before this test yields to the
+        # loop once, no connection is still busy with it.
+        pool = client._http.client._transport._pool
+        assert all(c.is_idle() for c in pool.connections), pool
     finally:
         await client.aclose()
     assert result.status == StepStatus.DONE, result.message

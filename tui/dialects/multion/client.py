@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -348,27 +349,31 @@ class MultionClient(HttpProvider):
         body = {**self._step_body(request), "include_screenshot": True, "stream": True}
         started, started_at = time.perf_counter(), utcnow()
         progress: list[LogEntry] = []
-        async for chunk in self._sse(f"session/{session_id}", body, request.request_id):
-            delta = chunk.data.delta
-            if chunk.type == "event":
-                entry = LogEntry(
-                    index=len(progress), type="progress", message=delta.content, url=delta.url
+        # Closed as soon as the final event is read: left open, the response (and its
+        # connection) would wait for the collector, on a loop that may have ended.
+        chunks = self._sse(f"session/{session_id}", body, request.request_id)
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                delta = chunk.data.delta
+                if chunk.type == "event":
+                    entry = LogEntry(
+                        index=len(progress), type="progress", message=delta.content, url=delta.url
+                    )
+                    progress.append(entry)
+                    yield entry
+                    continue
+                yield await self._result(
+                    session_id,
+                    request,
+                    status=delta.status,
+                    message=delta.content,
+                    url=delta.url,
+                    screenshot=chunk.screenshot,
+                    started=started,
+                    started_at=started_at,
+                    progress=progress,
                 )
-                progress.append(entry)
-                yield entry
-                continue
-            yield await self._result(
-                session_id,
-                request,
-                status=delta.status,
-                message=delta.content,
-                url=delta.url,
-                screenshot=chunk.screenshot,
-                started=started,
-                started_at=started_at,
-                progress=progress,
-            )
-            return
+                return
         raise BadResponse(f"{self.label} ended the step's stream before its final event")
 
     async def _sse(
@@ -408,21 +413,23 @@ class MultionClient(HttpProvider):
                         }
                     )
                     return
-                async for sse in EventSource(response).aiter_sse():
-                    if not sse.data.strip():
-                        continue
-                    if sse.event == "error":
-                        # stepdeck serve: the step failed after the stream had started.
-                        raise self._stream_error(sse.data)
-                    try:
-                        payload = json.loads(sse.data)
-                        if "delta" in payload and "data" not in payload:
-                            payload["data"] = {"delta": payload.pop("delta")}
-                        yield StreamChunk.model_validate(payload)
-                    except (ValueError, ValidationError) as exc:
-                        raise BadResponse(
-                            f"{label} sent a stream event stepdeck cannot read: {sse.data[:80]}"
-                        ) from exc
+                events = EventSource(response).aiter_sse()
+                async with contextlib.aclosing(events):
+                    async for sse in events:
+                        if not sse.data.strip():
+                            continue
+                        if sse.event == "error":
+                            # stepdeck serve: the step failed after the stream had started.
+                            raise self._stream_error(sse.data)
+                        try:
+                            payload = json.loads(sse.data)
+                            if "delta" in payload and "data" not in payload:
+                                payload["data"] = {"delta": payload.pop("delta")}
+                            yield StreamChunk.model_validate(payload)
+                        except (ValueError, ValidationError) as exc:
+                            raise BadResponse(
+                                f"{label} sent a stream event stepdeck cannot read: {sse.data[:80]}"
+                            ) from exc
         except StepdeckError:
             raise
         except httpx.TimeoutException as exc:
