@@ -124,9 +124,10 @@ def SharedLocalProvider(owner):
             return [s for s in await super().list_sessions() if s.id in self.own]
 
         async def events(self, session_id=None):
-            async for event in super().events(session_id):
-                if event.session_id in self.own:
-                    yield event
+            async with contextlib.aclosing(super().events(session_id)) as events:
+                async for event in events:
+                    if event.session_id in self.own:
+                        yield event
 
         async def aclose(self) -> None:
             for gate in self._resume.values():

@@ -12,6 +12,7 @@ and the stored sessions are listed. How fast is `make bench`'s business
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -245,3 +246,23 @@ async def test_a_stand_in_for_stepdeck_serve_has_the_name_the_client_files_sessi
     assert SERVE_NAME == SERVE_PROVIDER == connect("http://127.0.0.1:9", "t").name
     (stand_in,) = deferred_providers(Settings(), connect="http://127.0.0.1:9")
     assert stand_in.name == SERVE_PROVIDER and "127.0.0.1:9" in stand_in.label
+
+
+async def test_a_follower_that_stops_closes_the_real_event_stream_at_once():
+    """The app's live follower closes the stand-in's stream; the real one (an HTTP stream
+    to `stepdeck serve`) must close with it, not when the collector gets to it."""
+    closed: list[str] = []
+
+    class Streaming(_Real):
+        async def events(self, session_id=None):
+            try:
+                while True:
+                    yield f"event for {session_id}"
+                    await asyncio.sleep(0)
+            finally:
+                closed.append(session_id)
+
+    stand_in = DeferredProvider("local", "Local", Streaming)
+    async with contextlib.aclosing(stand_in.events("s1")) as events:
+        assert await anext(events) == "event for s1"
+    assert closed == ["s1"]  # before this test gave the loop a single turn

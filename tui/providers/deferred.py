@@ -11,6 +11,7 @@ after its first frame). Every call then goes to the real provider.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -186,8 +187,11 @@ class DeferredProvider:
 
     async def events(self, session_id: str | None = None) -> AsyncIterator[Event]:
         inner = await self._ready()
-        async for event in inner.events(session_id):
-            yield event
+        # Closed with this one: a follower that stops (aclose) stops the real stream now,
+        # not when the collector gets to it (an HTTP stream, on a loop that may have ended).
+        async with contextlib.aclosing(inner.events(session_id)) as events:
+            async for event in events:
+                yield event
 
     async def set_paused(self, session_id: str, paused: bool) -> Session:
         return await (await self._ready()).set_paused(session_id, paused)
