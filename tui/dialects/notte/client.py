@@ -446,16 +446,21 @@ class NotteClient(HttpProvider):
                             source.response, provider=self.label, key_env=self.config.key_env
                         )
                     failures = 0
-                    # closed with this generator: left to the collector, the stream under it
-                    # was closed later, on a loop that may have ended
+                    # Closed with this generator (left to the collector, the stream under it
+                    # was closed later, on a loop that may have ended), the response first:
+                    # closed after the iterators read from it, the ones under httpx's (left to
+                    # the loop's finalizer) may start closing it and leave the connection busy.
                     async with contextlib.aclosing(source.aiter_sse()) as stream:
-                        async for sse in stream:
-                            if not sse.data:
-                                continue
-                            try:
-                                yield Event.model_validate(json.loads(sse.data))
-                            except (ValueError, ValidationError):
-                                continue  # an event this version does not know
+                        try:
+                            async for sse in stream:
+                                if not sse.data:
+                                    continue
+                                try:
+                                    yield Event.model_validate(json.loads(sse.data))
+                                except (ValueError, ValidationError):
+                                    continue  # an event this version does not know
+                        finally:
+                            await source.response.aclose()
             except (httpx.TransportError, httpx.StreamError) as exc:
                 failures += 1
                 if failures > EVENT_RECONNECTS:
