@@ -10,12 +10,14 @@ happens, because a retried click can buy something twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from httpx_sse import EventSource, ServerSentEvent
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tui.errors import (
@@ -46,6 +48,22 @@ REQUEST_ID_HEADER = "X-Request-Id"
 def request_id_header(request_id: str | None) -> dict[str, str]:
     """The header carrying a step's own id (none when it has no id)."""
     return {REQUEST_ID_HEADER: request_id} if request_id else {}
+
+
+async def server_sent_events(response: httpx.Response) -> AsyncIterator[ServerSentEvent]:
+    """The events of a streamed response; close this (`contextlib.aclosing`) to close it.
+
+    The response is closed before the iterators that read it: closed after them, the ones
+    under httpx-sse's (left to the loop's finalizer) may start closing it first and leave
+    its connection busy until the loop runs them again, or for good once the loop has ended.
+    """
+    events = EventSource(response).aiter_sse()
+    async with contextlib.aclosing(events):
+        try:
+            async for event in events:
+                yield event
+        finally:
+            await response.aclose()
 
 
 def provider_message(response: httpx.Response) -> str:

@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import SSEError
 from pydantic import ValidationError
 
-from tui.dialects.http import HttpProvider, error_for, request_id_header
+from tui.dialects.http import HttpProvider, error_for, request_id_header, server_sent_events
 from tui.dialects.multion.models import (
     API_KEY_HEADER,
     BrowseOutput,
@@ -413,29 +413,22 @@ class MultionClient(HttpProvider):
                         }
                     )
                     return
-                # The response is closed before the iterators read from it: closed after them,
-                # the ones under httpx's (left to the loop's finalizer) may start closing it
-                # first and leave the connection busy until the loop runs them again.
-                events = EventSource(response).aiter_sse()
-                async with contextlib.aclosing(events):
-                    try:
-                        async for sse in events:
-                            if not sse.data.strip():
-                                continue
-                            if sse.event == "error":
-                                # stepdeck serve: the step failed after the stream had started.
-                                raise self._stream_error(sse.data)
-                            try:
-                                payload = json.loads(sse.data)
-                                if "delta" in payload and "data" not in payload:
-                                    payload["data"] = {"delta": payload.pop("delta")}
-                                yield StreamChunk.model_validate(payload)
-                            except (ValueError, ValidationError) as exc:
-                                raise BadResponse(
-                                    f"{label} sent a stream event stepdeck cannot read: {sse.data[:80]}"
-                                ) from exc
-                    finally:
-                        await response.aclose()
+                async with contextlib.aclosing(server_sent_events(response)) as events:
+                    async for sse in events:
+                        if not sse.data.strip():
+                            continue
+                        if sse.event == "error":
+                            # stepdeck serve: the step failed after the stream had started.
+                            raise self._stream_error(sse.data)
+                        try:
+                            payload = json.loads(sse.data)
+                            if "delta" in payload and "data" not in payload:
+                                payload["data"] = {"delta": payload.pop("delta")}
+                            yield StreamChunk.model_validate(payload)
+                        except (ValueError, ValidationError) as exc:
+                            raise BadResponse(
+                                f"{label} sent a stream event stepdeck cannot read: {sse.data[:80]}"
+                            ) from exc
         except StepdeckError:
             raise
         except httpx.TimeoutException as exc:

@@ -24,7 +24,14 @@ from httpx_sse import aconnect_sse
 from pydantic import ValidationError
 
 from tui import locations
-from tui.dialects.http import HttpClient, HttpProvider, error_for, parse, request_id_header
+from tui.dialects.http import (
+    HttpClient,
+    HttpProvider,
+    error_for,
+    parse,
+    request_id_header,
+    server_sent_events,
+)
 from tui.dialects.notte.actions import ExecutionRequest, ExecutionResponse
 from tui.dialects.notte.models import (
     ObserveRequest,
@@ -446,21 +453,16 @@ class NotteClient(HttpProvider):
                             source.response, provider=self.label, key_env=self.config.key_env
                         )
                     failures = 0
-                    # Closed with this generator (left to the collector, the stream under it
-                    # was closed later, on a loop that may have ended), the response first:
-                    # closed after the iterators read from it, the ones under httpx's (left to
-                    # the loop's finalizer) may start closing it and leave the connection busy.
-                    async with contextlib.aclosing(source.aiter_sse()) as stream:
-                        try:
-                            async for sse in stream:
-                                if not sse.data:
-                                    continue
-                                try:
-                                    yield Event.model_validate(json.loads(sse.data))
-                                except (ValueError, ValidationError):
-                                    continue  # an event this version does not know
-                        finally:
-                            await source.response.aclose()
+                    # Closed with this generator: left to the collector, the stream under it
+                    # was closed later, on a loop that may have ended.
+                    async with contextlib.aclosing(server_sent_events(source.response)) as events:
+                        async for sse in events:
+                            if not sse.data:
+                                continue
+                            try:
+                                yield Event.model_validate(json.loads(sse.data))
+                            except (ValueError, ValidationError):
+                                continue  # an event this version does not know
             except (httpx.TransportError, httpx.StreamError) as exc:
                 failures += 1
                 if failures > EVENT_RECONNECTS:
