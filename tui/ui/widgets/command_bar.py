@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.binding import Binding
-from textual.suggester import Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input
 
 PLACEHOLDER = ": B3 · I1 hello --enter · goto example.com · back · or ask in words"  # fits 80
@@ -12,28 +12,23 @@ PLACEHOLDER = ": B3 · I1 hello --enter · goto example.com · back · or ask in
 class Completions(Suggester):
     """This page's action ids (and answer candidates), then the registry's keywords.
 
-    The list is built when the first suggestion is asked for, by which time the first frame
-    is on screen: the keywords come from the action registry, which loads the neutral model
-    (pydantic), and the bar is built before that frame (issue 15).
+    Textual's `SuggestFromList` over them, built when the first suggestion is asked for, by
+    which time the first frame is on screen: the keywords come from the action registry,
+    which loads the neutral model (pydantic), and the bar is built before that frame (issue 15).
     """
 
     def __init__(self, ids: list[str], extra: list[str] | None = None) -> None:
         super().__init__(case_sensitive=False)
         self._given = (ids, extra or [])
-        self._suggestions: list[str] = []
-        self._folded: list[str] = []
+        self._from_list: SuggestFromList | None = None
 
     async def get_suggestion(self, value: str) -> str | None:
-        if not self._folded:
+        if self._from_list is None:
             from tui.ui.parse import completions
 
             ids, extra = self._given
-            self._suggestions = [*extra, *completions(ids)]
-            self._folded = [suggestion.casefold() for suggestion in self._suggestions]
-        for at, folded in enumerate(self._folded):  # in order: ids first, as given
-            if folded.startswith(value):
-                return self._suggestions[at]
-        return None
+            self._from_list = SuggestFromList([*extra, *completions(ids)], case_sensitive=False)
+        return await self._from_list.get_suggestion(value)
 
 
 class CommandBar(Input):
